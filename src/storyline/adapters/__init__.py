@@ -1,0 +1,1 @@
+"""Adapters: the only code that touches databases, object stores, HTTP and brokers."""

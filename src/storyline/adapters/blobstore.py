@@ -1,0 +1,50 @@
+"""Raw page archive on a local directory: gzip files under content-addressed keys."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from pathlib import Path
+
+from storyline.domain.errors import PermanentError, TransientError
+
+
+class LocalBlobStore:
+    """The embedded default; S3 (boto3) implements the same port in production."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root.resolve() not in path.parents:
+            raise PermanentError(f"object key escapes the archive: {key!r}", kind="bad_key")
+        return path
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        if path.exists():
+            return  # content-addressed: same key, same bytes
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write-then-rename so a crash never leaves a truncated object under a valid key.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(gzip.compress(data, compresslevel=6, mtime=0))
+            Path(tmp).replace(path)
+        except OSError as exc:
+            raise TransientError(f"cannot write {key} to the archive: {exc}") from exc
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return gzip.decompress(path.read_bytes())
+        except FileNotFoundError as exc:
+            raise PermanentError(f"object {key} is not in the archive", kind="missing_object") from exc
+        except OSError as exc:
+            raise TransientError(f"cannot read {key} from the archive: {exc}") from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).exists()

@@ -1,0 +1,603 @@
+"""SQL warehouse adapter (SQLAlchemy 2): idempotent upserts on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError as SAInterfaceError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from storyline.adapters.tables import (
+    ArticleBandRow,
+    ArticleRow,
+    Base,
+    DeadLetterRow,
+    EntityRow,
+    FetchRow,
+    SourceRow,
+    StoryArticleRow,
+    StoryEntityRow,
+    StoryLinkRow,
+    StoryPerspectiveRow,
+    StoryRow,
+    TermFrequencyRow,
+)
+from storyline.domain.dedup import Candidate
+from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.errors import TransientError
+from storyline.domain.features import DocumentFrequencies, normalise
+from storyline.domain.records import DeadLetter, FetchDecision, Source
+from storyline.events import ArticleBody
+from storyline.ports import StoredStory
+
+_N_DOCS_KEY = ""  # the row of term_df that counts articles
+_CHUNK = 500
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers (the read API, exports) run while the pipeline writes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def entity_id(kind: str, name: str) -> str:
+    return hashlib.blake2b(f"{kind}|{name.casefold()}".encode(), digest_size=12).hexdigest()
+
+
+def _json_digest(data: object) -> str:
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+class SqlWarehouse:
+    """Implements every warehouse port on one engine. Database outages surface as TransientError."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def upgrade(self) -> None:
+        from storyline.adapters.migrate import upgrade_to_head
+
+        upgrade_to_head(self.engine)
+
+    def create_all(self) -> None:
+        """Schema without Alembic (tests only; production uses `storyline db upgrade`)."""
+        Base.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return self._session()
+
+    def _upsert(
+        self,
+        s: Session,
+        model: type[Base],
+        rows: Sequence[dict[str, Any]],
+        keys: Sequence[str],
+        update_cols: Sequence[str],
+    ) -> None:
+        if not rows:
+            return
+        table: Any = model.__table__
+        dialect = self.engine.dialect.name
+        ins: Any
+        if dialect == "postgresql":
+            ins = postgresql.insert(table)
+        elif dialect == "sqlite":
+            ins = sqlite.insert(table)
+        else:  # pragma: no cover - other dialects: merge row by row
+            for row in rows:
+                s.merge(model(**row))
+            return
+        # executemany of one compiled statement: compiling a multi-row VALUES per call costs more than the write.
+        if update_cols:
+            stmt = ins.on_conflict_do_update(
+                index_elements=list(keys), set_={c: getattr(ins.excluded, c) for c in update_cols}
+            )
+        else:
+            stmt = ins.on_conflict_do_nothing(index_elements=list(keys))
+        s.execute(stmt, list(rows))
+
+    def _run(self, fn: Any) -> Any:
+        try:
+            with self.session() as s, s.begin():
+                return fn(s)
+        except (OperationalError, SAInterfaceError) as exc:
+            raise TransientError(f"warehouse unavailable: {exc.__class__.__name__}: {exc.orig}") from exc
+
+    # -- sources and fetches ------------------------------------------------------------------------
+    def upsert_sources(self, sources: Sequence[Source]) -> None:
+        rows = [
+            {
+                "id": src.id,
+                "name": src.name,
+                "home": src.home,
+                "feeds": list(src.feeds),
+                "language": src.language,
+                "country": src.country,
+                "enabled": src.enabled,
+            }
+            for src in sources
+        ]
+        cols = ["name", "home", "feeds", "language", "country", "enabled"]
+        self._run(lambda s: self._upsert(s, SourceRow, rows, ["id"], cols))
+
+    def record_fetches(self, decisions: Sequence[FetchDecision]) -> None:
+        rows = [
+            {
+                "url": d.url,
+                "source_id": d.source_id,
+                "kind": d.kind,
+                "outcome": d.outcome.value,
+                "reason": d.reason[:2000],
+                "http_status": d.http_status,
+                "bytes": d.bytes,
+                "object_key": d.object_key,
+                "etag": d.etag,
+                "last_modified": d.last_modified,
+                "at": d.at,
+            }
+            for d in decisions
+        ]
+        if rows:
+            self._run(lambda s: s.execute(insert(FetchRow), rows))
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        def q(s: Session) -> tuple[str | None, str | None]:
+            row = s.execute(
+                select(FetchRow.etag, FetchRow.last_modified)
+                .where(FetchRow.url == url, FetchRow.outcome == "fetched")
+                .order_by(FetchRow.id.desc())
+                .limit(1)
+            ).first()
+            return (row[0], row[1]) if row else (None, None)
+
+        result: tuple[str | None, str | None] = self._run(q)
+        return result
+
+    def record_dead_letter(self, letter: DeadLetter) -> None:
+        def q(s: Session) -> None:
+            existing = s.get(DeadLetterRow, (letter.stage, letter.subject))
+            if existing is None:
+                s.add(
+                    DeadLetterRow(
+                        stage=letter.stage,
+                        subject=letter.subject,
+                        error_kind=letter.error_kind,
+                        message=letter.message[:4000],
+                        payload=letter.payload,
+                        at=letter.at,
+                        attempts=letter.attempts,
+                    )
+                )
+            elif (existing.error_kind, existing.payload) != (letter.error_kind, letter.payload):
+                existing.error_kind, existing.message = letter.error_kind, letter.message[:4000]
+                existing.payload, existing.at = letter.payload, letter.at
+                existing.attempts += 1
+
+        self._run(q)
+
+    def dead_letters(self, stage: str | None = None) -> list[DeadLetter]:
+        def q(s: Session) -> list[DeadLetter]:
+            stmt = select(DeadLetterRow).order_by(DeadLetterRow.stage, DeadLetterRow.subject)
+            if stage:
+                stmt = stmt.where(DeadLetterRow.stage == stage)
+            return [
+                DeadLetter(r.stage, r.subject, r.error_kind, r.message, r.payload, r.at, r.attempts)
+                for r in s.scalars(stmt)
+            ]
+
+        result: list[DeadLetter] = self._run(q)
+        return result
+
+    def clear_dead_letter(self, stage: str, subject: str) -> None:
+        self._run(
+            lambda s: s.execute(
+                delete(DeadLetterRow).where(DeadLetterRow.stage == stage, DeadLetterRow.subject == subject)
+            )
+        )
+
+    def dead_lettered(self, stage: str, subjects: Iterable[str]) -> set[str]:
+        wanted = list(subjects)
+
+        def q(s: Session) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                found.update(
+                    s.scalars(
+                        select(DeadLetterRow.subject).where(
+                            DeadLetterRow.stage == stage, DeadLetterRow.subject.in_(chunk)
+                        )
+                    )
+                )
+            return found
+
+        result: set[str] = self._run(q)
+        return result
+
+    # -- articles -----------------------------------------------------------------------------------
+    def known_urls(self, canonical_urls: Iterable[str]) -> set[str]:
+        wanted = list(canonical_urls)
+
+        def q(s: Session) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                found.update(s.scalars(select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(chunk))))
+            return found
+
+        result: set[str] = self._run(q)
+        return result
+
+    def article_hash(self, article_id: str) -> str | None:
+        result: str | None = self._run(
+            lambda s: s.scalar(select(ArticleRow.content_hash).where(ArticleRow.article_id == article_id))
+        )
+        return result
+
+    def upsert_article(self, article: ArticleBody) -> None:
+        row = article.model_dump()
+        cols = [c for c in row if c != "article_id"]
+        self._run(lambda s: self._upsert(s, ArticleRow, [row], ["article_id"], cols))
+
+    def dedup_candidates(self, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]:
+        from storyline.domain.dedup import shingles
+
+        def q(s: Session) -> list[Candidate]:
+            ids: set[str] = set(
+                s.scalars(
+                    select(ArticleRow.article_id).where(
+                        (ArticleRow.content_hash == content_hash) | (ArticleRow.canonical_url == canonical_url)
+                    )
+                )
+            )
+            if bands:
+                ids.update(s.scalars(select(ArticleBandRow.article_id).where(ArticleBandRow.band_key.in_(list(bands)))))
+            if not ids:
+                return []
+            rows = s.execute(
+                select(
+                    ArticleRow.article_id,
+                    ArticleRow.canonical_url,
+                    ArticleRow.text,
+                    ArticleRow.published_at,
+                    ArticleRow.duplicate_of,
+                    ArticleRow.verdict,
+                ).where(ArticleRow.article_id.in_(sorted(ids)))
+            ).all()
+            # Only articles that already have a verdict are earlier copies; the rest are in flight.
+            return [
+                Candidate(
+                    article_id=r.article_id,
+                    canonical_url=r.canonical_url,
+                    shingles=shingles(r.text),
+                    published_at_iso=r.published_at.isoformat(),
+                    root_id=r.duplicate_of or r.article_id,
+                )
+                for r in rows
+                if r.verdict is not None
+            ]
+
+        result: list[Candidate] = self._run(q)
+        return result
+
+    def record_dedup(
+        self, article_id: str, bands: Sequence[str], duplicate_of: str | None, revision_of: str | None
+    ) -> None:
+        verdict = "duplicate" if duplicate_of else ("revision" if revision_of else "new")
+
+        def q(s: Session) -> None:
+            s.execute(
+                update(ArticleRow)
+                .where(ArticleRow.article_id == article_id)
+                .values(verdict=verdict, duplicate_of=duplicate_of, revision_of=revision_of)
+            )
+            self._upsert(
+                s,
+                ArticleBandRow,
+                [{"band_key": b, "article_id": article_id} for b in bands],
+                ["band_key", "article_id"],
+                [],
+            )
+
+        self._run(q)
+
+    # -- stories: clustering state ------------------------------------------------------------------
+    def assignment_of(self, article_id: str) -> tuple[str, float, bool] | None:
+        def q(s: Session) -> tuple[str, float, bool] | None:
+            row = s.execute(
+                select(StoryArticleRow.story_id, StoryArticleRow.score, StoryArticleRow.is_seed).where(
+                    StoryArticleRow.article_id == article_id
+                )
+            ).first()
+            return (row[0], row[1], row[2]) if row else None
+
+        result: tuple[str, float, bool] | None = self._run(q)
+        return result
+
+    def active_stories(self, since: datetime) -> list[StoredStory]:
+        def q(s: Session) -> list[StoredStory]:
+            rows = s.scalars(
+                select(StoryRow)
+                .where(StoryRow.last_seen >= since, StoryRow.merged_into.is_(None))
+                .order_by(StoryRow.story_id)
+            )
+            return [StoredStory(r.story_id, r.first_seen, r.last_seen, dict(r.state)) for r in rows]
+
+        result: list[StoredStory] = self._run(q)
+        return result
+
+    def load_document_frequencies(self) -> DocumentFrequencies:
+        def q(s: Session) -> DocumentFrequencies:
+            df = dict(s.execute(select(TermFrequencyRow.term, TermFrequencyRow.df)).tuples().all())
+            n_docs = df.pop(_N_DOCS_KEY, 0)
+            return DocumentFrequencies(n_docs=n_docs, df=df)
+
+        result: DocumentFrequencies = self._run(q)
+        return result
+
+    def save_cluster_step(self, story: StoredStory, article_id: str, score: float, is_new: bool) -> None:
+        def q(s: Session) -> None:
+            self._upsert(
+                s,
+                StoryRow,
+                [
+                    {
+                        "story_id": story.story_id,
+                        "state": story.state,
+                        "first_seen": story.first_seen,
+                        "last_seen": story.last_seen,
+                        "article_count": int(story.state.get("article_count", 0)),
+                    }
+                ],
+                ["story_id"],
+                ["state", "first_seen", "last_seen", "article_count"],
+            )
+            self._upsert(
+                s,
+                StoryArticleRow,
+                [{"article_id": article_id, "story_id": story.story_id, "score": round(score, 6), "is_seed": is_new}],
+                ["article_id"],
+                [],
+            )
+
+        self._run(q)
+
+    def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None:
+        """Add a batch of document-frequency increments (the cluster stage checkpoints them)."""
+        rows = [{"term": _N_DOCS_KEY, "df": n_docs}] + [{"term": k[:256], "df": v} for k, v in sorted(deltas.items())]
+        dialect = self.engine.dialect.name
+        ins: Any = postgresql.insert(TermFrequencyRow) if dialect == "postgresql" else sqlite.insert(TermFrequencyRow)
+        stmt = ins.on_conflict_do_update(index_elements=["term"], set_={"df": TermFrequencyRow.df + ins.excluded.df})
+        self._run(lambda s: s.execute(stmt, rows))
+
+    # -- stories: enrichment ------------------------------------------------------------------------
+    def story_articles(self, story_id: str) -> list[StoryArticle]:
+        def q(s: Session) -> list[StoryArticle]:
+            rows = s.execute(
+                select(ArticleRow)
+                .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.article_id)
+                .where(StoryArticleRow.story_id == story_id)
+                .order_by(ArticleRow.published_at, ArticleRow.article_id)
+            ).scalars()
+            return [
+                StoryArticle(
+                    article_id=r.article_id,
+                    source_id=r.source_id,
+                    source_name=r.source_name,
+                    url=r.url,
+                    title=r.title,
+                    text=r.text,
+                    published_at=r.published_at,
+                    duplicate_of=r.duplicate_of,
+                )
+                for r in rows
+            ]
+
+        result: list[StoryArticle] = self._run(q)
+        return result
+
+    def story_profiles(self, exclude: str) -> list[StoryProfile]:
+        def q(s: Session) -> list[StoryProfile]:
+            rows = s.execute(
+                select(StoryRow.story_id, StoryRow.first_seen, StoryRow.state).where(
+                    StoryRow.story_id != exclude, StoryRow.merged_into.is_(None)
+                )
+            )
+            out: list[StoryProfile] = []
+            for sid, first, state in rows:
+                vec = dict(state.get("terms", {}))
+                vec.update({"e:" + k: v for k, v in state.get("entities", {}).items()})
+                out.append(StoryProfile(sid, first, normalise(vec)))
+            return out
+
+        result: list[StoryProfile] = self._run(q)
+        return result
+
+    def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool:
+        """Write a story's sections and child rows; returns False when nothing changed (no new version)."""
+        payload = {
+            **sections.to_json(),
+            "perspectives": [
+                {
+                    "source_id": p.source_id,
+                    "source_name": p.source_name,
+                    "article_ids": list(p.article_ids),
+                    "sentences": [c.to_json() for c in p.sentences],
+                }
+                for p in sections.perspectives
+            ],
+            "entities": [
+                {"name": e.name, "kind": e.kind, "salience": e.salience, "article_count": e.article_count}
+                for e in sections.entities
+            ],
+            "links": [{"story_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links],
+            "outlets": list(sections.outlets),
+        }
+        version = _json_digest(payload)
+
+        def q(s: Session) -> bool:
+            story = s.get(StoryRow, story_id)
+            if story is None:
+                raise KeyError(story_id)
+            if story.version == version:
+                return False
+            story.headline = sections.headline
+            story.sections = payload
+            story.outlet_count = len(sections.outlets)
+            story.article_count = (
+                s.scalar(select(func.count()).select_from(StoryArticleRow).where(StoryArticleRow.story_id == story_id))
+                or 0
+            )
+            story.version = version
+            s.execute(delete(StoryPerspectiveRow).where(StoryPerspectiveRow.story_id == story_id))
+            s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
+            s.execute(delete(StoryLinkRow).where(StoryLinkRow.story_id == story_id))
+            for p in payload["perspectives"]:  # type: ignore[attr-defined]
+                s.add(StoryPerspectiveRow(story_id=story_id, **p))
+            entity_rows = [
+                {"entity_id": entity_id(e.kind, e.name), "name": e.name, "kind": e.kind, "description": None}
+                for e in sections.entities
+            ]
+            self._upsert(s, EntityRow, entity_rows, ["entity_id"], [])
+            for e, row in zip(sections.entities, entity_rows, strict=True):
+                s.add(
+                    StoryEntityRow(
+                        story_id=story_id,
+                        entity_id=row["entity_id"],
+                        salience=e.salience,
+                        article_count=e.article_count,
+                    )
+                )
+            for lk in links:
+                s.add(StoryLinkRow(story_id=story_id, other_id=lk.other_id, kind=lk.kind, score=lk.score))
+            return True
+
+        changed: bool = self._run(q)
+        return changed
+
+    def story_snapshot(self, story_id: str) -> dict[str, Any]:
+        def q(s: Session) -> dict[str, Any]:
+            story = s.get(StoryRow, story_id)
+            if story is None:
+                raise KeyError(story_id)
+            ids = list(
+                s.scalars(
+                    select(StoryArticleRow.article_id)
+                    .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                    .where(StoryArticleRow.story_id == story_id)
+                    .order_by(ArticleRow.published_at, ArticleRow.article_id)
+                )
+            )
+            return {
+                "story_id": story.story_id,
+                "headline": story.headline or "",
+                "sections": story.sections or {},
+                "first_seen": story.first_seen,
+                "last_seen": story.last_seen,
+                "article_count": story.article_count,
+                "outlet_count": story.outlet_count,
+                "merged_into": story.merged_into,
+                "article_ids": ids,
+            }
+
+        result: dict[str, Any] = self._run(q)
+        return result
+
+    # -- reads for export, eval and the CLI --------------------------------------------------------
+    def assignments(self) -> list[dict[str, Any]]:
+        def q(s: Session) -> list[dict[str, Any]]:
+            orig = aliased(ArticleRow, name="orig")
+            rows = s.execute(
+                select(ArticleRow.url, ArticleRow.article_id, StoryArticleRow.story_id, orig.url.label("dup_url"))
+                .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.article_id)
+                .outerjoin(orig, orig.article_id == ArticleRow.duplicate_of)
+                .order_by(ArticleRow.published_at, ArticleRow.article_id)
+            )
+            return [
+                {"url": r.url, "article_id": r.article_id, "story_id": r.story_id, "duplicate_of": r.dup_url}
+                for r in rows
+            ]
+
+        result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    def article_texts(self) -> dict[str, str]:
+        result: dict[str, str] = self._run(
+            lambda s: dict(s.execute(select(ArticleRow.url, ArticleRow.text)).tuples().all())
+        )
+        return result
+
+    def stories_overview(self, limit: int = 50) -> list[dict[str, Any]]:
+        def q(s: Session) -> list[dict[str, Any]]:
+            rows = s.scalars(
+                select(StoryRow)
+                .where(StoryRow.merged_into.is_(None))
+                .order_by(StoryRow.article_count.desc(), StoryRow.last_seen.desc(), StoryRow.story_id)
+                .limit(limit)
+            )
+            return [
+                {
+                    "story_id": r.story_id,
+                    "headline": r.headline,
+                    "article_count": r.article_count,
+                    "outlets": (r.sections or {}).get("outlets", []),
+                    "first_seen": r.first_seen,
+                    "last_seen": r.last_seen,
+                }
+                for r in rows
+            ]
+
+        result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    def table_digest(self) -> dict[str, str]:
+        """A digest of every content table (not the fetch log): equal digests mean no row changed."""
+        tables = [
+            ArticleRow,
+            ArticleBandRow,
+            StoryRow,
+            StoryArticleRow,
+            EntityRow,
+            StoryEntityRow,
+            StoryPerspectiveRow,
+            StoryLinkRow,
+            TermFrequencyRow,
+            SourceRow,
+            DeadLetterRow,
+        ]
+
+        def q(s: Session) -> dict[str, str]:
+            out: dict[str, str] = {}
+            for model in tables:
+                table: Any = model.__table__
+                pk = list(table.primary_key.columns)
+                rows = s.execute(select(table).order_by(*pk)).all()
+                out[table.name] = _json_digest([list(r) for r in rows])
+            return out
+
+        result: dict[str, str] = self._run(q)
+        return result

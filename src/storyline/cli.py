@@ -1,0 +1,311 @@
+"""`storyline` command line: run, demo, db, export, eval, extract, stories, replay."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from storyline.domain.errors import StorylineError
+from storyline.settings import Settings
+
+app = typer.Typer(help="Storyline: news feeds in, deduplicated and clustered stories out.", no_args_is_help=True)
+db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
+export_app = typer.Typer(help="Export tables.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(export_app, name="export")
+console = Console(stderr=True)
+out = Console()
+
+_PHASES = {"fetch": "Fetching pages", "extract": "Extracting", "cluster": "Dedup + clustering", "enrich": "Enriching"}
+
+
+class RichProgress:
+    """Adapts the pipeline's progress callbacks to a rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def start(self, phase: str, total: int) -> None:
+        self.tasks[phase] = self.progress.add_task(_PHASES.get(phase, phase), total=max(total, 1))
+
+    def advance(self, phase: str, done: int) -> None:
+        if phase in self.tasks:
+            self.progress.update(self.tasks[phase], completed=done)
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<20}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _run_pipeline(settings: Settings, sources: list[Any]) -> Any:
+    from storyline.bootstrap import build
+
+    application = build(settings)
+    try:
+        with _progress() as bar:
+            summary = application.pipeline.run(sources, RichProgress(bar))
+    finally:
+        application.close()
+    return summary
+
+
+def _print_summary(summary: Any, seconds: float) -> None:
+    table = Table(title=f"Run summary ({seconds:.1f} s)", show_header=False)
+    for label, value in summary.lines():
+        table.add_row(label, str(value))
+    out.print(table)
+
+
+def _print_stories(settings: Settings, limit: int) -> None:
+    from storyline.bootstrap import build_warehouse
+
+    warehouse = build_warehouse(settings, migrate=False)
+    stories = warehouse.stories_overview(limit)
+    table = Table(title=f"Stories (top {len(stories)} by articles)")
+    table.add_column("articles", justify="right")
+    table.add_column("headline")
+    table.add_column("outlets")
+    for s in stories:
+        table.add_row(str(s["article_count"]), s["headline"] or "", ", ".join(s["outlets"]))
+    out.print(table)
+    warehouse.engine.dispose()
+
+
+@app.command()
+def run(
+    sources: Annotated[str, typer.Option(help="Source registry: YAML, or JSON list of {id,name,feed}; path or URL.")],
+    data_dir: Annotated[Path | None, typer.Option(help="Embedded data folder (default: $STORYLINE_DATA_DIR).")] = None,
+) -> None:
+    """Crawl the sources and run every stage in this process (embedded mode)."""
+    from storyline.adapters.http import read_text
+    from storyline.sources.registry import parse_sources
+
+    settings = _settings(data_dir)
+    try:
+        registry = parse_sources(read_text(sources), sources)
+        started = time.perf_counter()
+        summary = _run_pipeline(settings, registry)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    _print_summary(summary, time.perf_counter() - started)
+    out.print(f"warehouse: {settings.safe_database_url()}")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Where the demo writes its site, database and archive.")] = Path(
+        ".storyline/demo"
+    ),
+    port: Annotated[int, typer.Option(help="Port for the demo site (0: any free port).")] = 0,
+) -> None:
+    """Serve the project's own fictional news site on loopback and run the pipeline over it (offline)."""
+    from storyline.adapters.static_site import StaticSite
+    from storyline.demo.site import build_site
+    from storyline.sources.registry import parse_sources
+
+    settings = _settings(None).model_copy(
+        update={"data_dir": data_dir, "allow_private_addresses": True, "min_host_delay_s": 0.0, "database_url": None}
+    )
+    site_dir = data_dir / "site"
+    site_dir.mkdir(parents=True, exist_ok=True)
+    server = StaticSite(site_dir, port=port)
+    with server:
+        site = build_site(site_dir, server.base_url)
+        out.print(f"demo site: {server.base_url}/sources.json ({len(site.sources)} outlets)")
+        registry = parse_sources(json.dumps(site.sources), "demo sources.json")
+        started = time.perf_counter()
+        summary = _run_pipeline(settings, registry)
+    _print_summary(summary, time.perf_counter() - started)
+    _print_stories(settings, 20)
+    out.print(f"warehouse: {settings.safe_database_url()}")
+    out.print(f"raw archive: {settings.resolved_archive_dir().resolve()}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
+    """Create or migrate the warehouse schema to the newest revision."""
+    from storyline.adapters.migrate import current_revision
+    from storyline.bootstrap import build_warehouse
+
+    settings = _settings(data_dir)
+    try:
+        warehouse = build_warehouse(settings)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}")
+
+
+@export_app.command("assignments")
+def export_assignments(
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+    output: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
+) -> None:
+    """One JSON line per article: url, article_id, story_id, duplicate_of (URL or null)."""
+    from storyline.bootstrap import build_warehouse
+
+    warehouse = build_warehouse(_settings(data_dir), migrate=False)
+    lines = [json.dumps(row, ensure_ascii=False) for row in warehouse.assignments()]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {len(lines)} assignments to {output}")
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Annotated[str, typer.Option(help="Gold articles (JSON lines), path or URL.")],
+    base: Annotated[str, typer.Option(help="Base URL the corpus was served at (replaces {{BASE}}).")] = "",
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score the warehouse against gold labels: BCubed stories, duplicate pairs, extraction token F1."""
+    from storyline.adapters.http import read_text
+    from storyline.bootstrap import build_warehouse
+    from storyline.services.evaluation import parse_gold, run_eval
+
+    settings = _settings(data_dir)
+    try:
+        gold_rows = parse_gold(read_text(gold), base, gold)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    warehouse = build_warehouse(settings, migrate=False)
+    reports, errors = run_eval(gold_rows, warehouse.assignments(), warehouse.article_texts())
+    if as_json:
+        out.print_json(json.dumps({"reports": [_report_json(r) for r in reports], "errors": errors}))
+        return
+    table = Table(title="Evaluation")
+    for col in ("part", "articles", "found", "B3 P", "B3 R", "B3 F1", "dup P", "dup R", "dup pairs", "text F1"):
+        table.add_column(col, justify="right")
+    for r in reports:
+        table.add_row(
+            r.part,
+            str(r.articles),
+            str(r.found),
+            f"{r.stories.precision:.3f}",
+            f"{r.stories.recall:.3f}",
+            f"{r.stories.f1:.3f}",
+            f"{r.duplicates.precision:.3f}",
+            f"{r.duplicates.recall:.3f}",
+            str(r.duplicates.n),
+            f"{r.extraction_f1:.3f}",
+        )
+    out.print(table)
+    for kind in ("merges", "splits"):
+        if errors[kind]:
+            out.print(f"[bold]worst {kind}[/] (title | title):")
+            for a, b in errors[kind]:
+                out.print(f"  {a[:70]!r} | {b[:70]!r}")
+
+
+def _report_json(r: Any) -> dict[str, Any]:
+    return {
+        "part": r.part,
+        "articles": r.articles,
+        "found": r.found,
+        "bcubed": {"precision": r.stories.precision, "recall": r.stories.recall, "f1": r.stories.f1},
+        "duplicates": {"precision": r.duplicates.precision, "recall": r.duplicates.recall, "pairs": r.duplicates.n},
+        "extraction_f1": r.extraction_f1,
+        "extraction_f1_all": r.extraction_f1_all,
+    }
+
+
+@app.command()
+def extract(
+    page: Annotated[Path, typer.Argument(help="A saved HTML page.")],
+    url: Annotated[str, typer.Option(help="The page's URL (helps metadata).")] = "http://localhost/page.html",
+) -> None:
+    """Print one page's extraction as JSON (to debug a source)."""
+    from dataclasses import asdict
+
+    from storyline.extraction import extract as run_extract
+
+    try:
+        result = run_extract(page.read_bytes(), url)
+    except StorylineError as exc:
+        out.print_json(json.dumps({"error": exc.kind, "message": str(exc)}))
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        _fail(exc)
+        return
+    data = asdict(result)
+    data["published_at"] = result.published_at.isoformat() if result.published_at else None
+    out.print_json(json.dumps(data, ensure_ascii=False))
+
+
+@app.command()
+def stories(
+    data_dir: Annotated[Path | None, typer.Option()] = None, limit: Annotated[int, typer.Option()] = 30
+) -> None:
+    """List the biggest stories in the warehouse."""
+    _print_stories(_settings(data_dir), limit)
+
+
+@app.command()
+def replay(
+    stage: Annotated[str, typer.Option(help="Stage whose dead letters to replay (extract).")] = "extract",
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Re-run dead-lettered items through the pipeline (after a fix); items that fail again stay recorded."""
+    from storyline.bootstrap import build
+    from storyline.events import ArticleFetched
+    from storyline.services.pipeline import RunSummary
+
+    if stage != "extract":
+        _fail(ValueError("embedded mode dead-letters at extract; other stages replay by re-running"))
+    settings = _settings(data_dir)
+    application = build(settings)
+    try:
+        letters = application.warehouse.dead_letters(stage)
+        events = [ArticleFetched.model_validate_json(d.payload) for d in letters]
+        for d in letters:
+            application.warehouse.clear_dead_letter(d.stage, d.subject)
+        summary = RunSummary()
+        with _progress() as bar:
+            application.pipeline.process_fetched(events, summary, RichProgress(bar))
+    finally:
+        application.close()
+    failed = summary.extract_failed
+    out.print(f"replayed {len(events)}: {len(events) - failed} recovered, {failed} failed again")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Pure domain logic over typed records: no clock, environment, network, database or broker access."""

@@ -1,0 +1,154 @@
+"""Duplicate detection: exact hashes, MinHash signatures with LSH bands, and the verdict rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from storyline.domain.text import normalise_for_hash, words
+
+SHINGLE_SIZE = 5
+NUM_PERM = 128
+BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~= 0.87, 0.7 with p ~= 1.0
+ROWS = NUM_PERM // BANDS
+# Copies of one text share at least this share of the shorter text's shingles. Containment, not Jaccard,
+# so a wire copy with a trimmed tail or an added credit line still counts.
+DUPLICATE_CONTAINMENT = 0.8
+_MERSENNE = np.uint64((1 << 61) - 1)
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+# Fixed permutation parameters: signatures must be comparable across processes and releases.
+_rng = np.random.Generator(np.random.PCG64(20261129))
+_A = _rng.integers(1, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.integers(0, (1 << 61) - 1, size=NUM_PERM, dtype=np.uint64)
+
+# Wire boilerplate that syndication adds or strips; removed before shingling so it cannot hide a copy.
+_DATELINE = re.compile(r"^\s*[A-Z][A-Za-z .,'-]{1,60}\((?:[A-Z][\w .&-]{1,40})\)\s*[-—–]+\s*")
+
+
+class Verdict(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    REVISION = "revision"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup needs of one article's text."""
+
+    content_hash: str
+    shingles: frozenset[int]
+    signature: tuple[int, ...]
+
+    @property
+    def bands(self) -> list[str]:
+        return band_keys(self.signature)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An earlier article that LSH or an exact key put forward, with the facts the verdict needs."""
+
+    article_id: str
+    canonical_url: str
+    shingles: frozenset[int]
+    published_at_iso: str
+    root_id: str  # the earliest copy this candidate descends from (itself when it is an original)
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    duplicate_of: str | None = None
+    revision_of: str | None = None
+    similarity: float = 0.0
+
+
+def strip_wire_boilerplate(text: str) -> str:
+    return _DATELINE.sub("", text, count=1)
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> frozenset[int]:
+    """Hashed word n-grams of the normalised text (short texts fall back to one shingle of all words)."""
+    toks = words(normalise_for_hash(strip_wire_boilerplate(text)))
+    if not toks:
+        return frozenset()
+    if len(toks) < size:
+        return frozenset({xxhash.xxh3_64_intdigest(" ".join(toks).encode())})
+    return frozenset(
+        xxhash.xxh3_64_intdigest(" ".join(toks[i : i + size]).encode()) for i in range(len(toks) - size + 1)
+    )
+
+
+def signature(shingle_set: Iterable[int]) -> tuple[int, ...]:
+    """128-permutation MinHash over 61-bit universal hashes (vectorised; no per-shingle Python loop)."""
+    values = np.fromiter(shingle_set, dtype=np.uint64)
+    if values.size == 0:
+        return tuple([0] * NUM_PERM)
+    x = (values & _MASK32).reshape(-1, 1)
+    hashed: npt.NDArray[np.uint64] = (x * _A + _B) % _MERSENNE
+    return tuple(int(v) for v in hashed.min(axis=0))
+
+
+def band_keys(sig: Sequence[int]) -> list[str]:
+    """One key per LSH band; two signatures sharing any key are candidate near-duplicates."""
+    keys: list[str] = []
+    for band in range(BANDS):
+        chunk = ",".join(str(v) for v in sig[band * ROWS : (band + 1) * ROWS])
+        keys.append(f"{band:02d}:{xxhash.xxh3_64_hexdigest(chunk.encode())}")
+    return keys
+
+
+def fingerprint(content_hash: str, text: str) -> Fingerprint:
+    sh = shingles(text)
+    return Fingerprint(content_hash=content_hash, shingles=sh, signature=signature(sh))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def containment(a: frozenset[int], b: frozenset[int]) -> float:
+    """Share of the smaller set found in the larger: symmetric, and robust to trimmed tails."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def decide(
+    article_id: str,
+    canonical_url: str,
+    shingle_set: frozenset[int],
+    candidates: Sequence[Candidate],
+) -> Decision:
+    """The verdict for one article given earlier candidates (exact-hash, same-URL and LSH hits).
+
+    Never a duplicate of itself (replay-safe); the same URL with changed text is a revision; otherwise the
+    closest copy above the containment threshold names the earliest original. Ties break on publication time
+    then id, so the verdict does not depend on candidate order.
+    """
+    others = [c for c in candidates if c.article_id != article_id]
+    same_url = [c for c in others if c.canonical_url == canonical_url]
+    if same_url:
+        earliest = min(same_url, key=lambda c: (c.published_at_iso, c.article_id))
+        return Decision(Verdict.REVISION, revision_of=earliest.article_id, similarity=1.0)
+    best: tuple[float, str, str] | None = None
+    root = ""
+    for cand in others:
+        score = containment(shingle_set, cand.shingles)
+        if score < DUPLICATE_CONTAINMENT:
+            continue
+        key = (-score, cand.published_at_iso, cand.article_id)
+        if best is None or key < best:
+            best, root = key, cand.root_id
+    if best is None or root == article_id:
+        return Decision(Verdict.NEW)
+    return Decision(Verdict.DUPLICATE, duplicate_of=root, similarity=-best[0])

@@ -1,0 +1,265 @@
+"""Story sections by extraction: headline, summary, context, one paragraph per outlet, entities, links.
+
+Every sentence is taken verbatim from an article and carries (article_id, start, end), so a story page
+can show where each line came from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
+from storyline.domain.text import Sentence, proper_noun_phrases, sentences, terms
+
+SUMMARY_MAX_WORDS = 90
+SUMMARY_MAX_SENTENCES = 4
+LEAD_SENTENCES = 6  # news puts the facts first; summary candidates come from each article's lead
+REDUNDANCY = 0.5
+_CONTEXT_CUES = re.compile(
+    r"\b(because|after|amid|since|following|due to|expected|could|would|warn\w*|analysts?|experts?|"
+    r"critics?|according to|officials?|said|investigat\w*|previous(?:ly)?|last year|earlier)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    """What enrichment needs of one member article."""
+
+    article_id: str
+    source_id: str
+    source_name: str
+    url: str
+    title: str
+    text: str
+    published_at: datetime
+    duplicate_of: str | None
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One sentence on a story page and exactly where it came from."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "article_id": self.article_id, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True)
+class Perspective:
+    source_id: str
+    source_name: str
+    article_ids: tuple[str, ...]
+    sentences: tuple[Cited, ...]
+
+
+@dataclass(frozen=True)
+class EntityMention:
+    name: str
+    kind: str
+    salience: float
+    article_count: int
+
+
+@dataclass(frozen=True)
+class Sections:
+    headline: str
+    headline_article_id: str
+    what_happened: tuple[Cited, ...]
+    behind: tuple[Cited, ...]
+    perspectives: tuple[Perspective, ...]
+    entities: tuple[EntityMention, ...]
+    outlets: tuple[str, ...]  # independent outlets: wire copies collapsed into their original
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "headline": {"text": self.headline, "article_id": self.headline_article_id},
+            "what_happened": [c.to_json() for c in self.what_happened],
+            "behind_the_headline": [c.to_json() for c in self.behind],
+        }
+
+
+@dataclass(frozen=True)
+class _Scored:
+    cited: Cited
+    vector: SparseVector
+    score: float
+    order: tuple[datetime, str, int]
+
+
+def _sentence_vector(sentence: Sentence, dfs: DocumentFrequencies) -> SparseVector:
+    return tfidf(Counter(terms(sentence.text)), dfs)
+
+
+def _story_centroid(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> SparseVector:
+    total: dict[str, float] = {}
+    for art in articles:
+        vec = tfidf(Counter(terms(art.title + "\n" + art.text)), dfs)
+        for k, v in vec.items():
+            total[k] = total.get(k, 0.0) + v
+    return normalise(total)
+
+
+def choose_headline(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> StoryArticle:
+    """The title closest to the story's centroid: the most representative, not the longest."""
+    centroid = _story_centroid(articles, dfs)
+
+    def key(a: StoryArticle) -> tuple[float, datetime, str]:
+        return (-cosine(tfidf(Counter(terms(a.title)), dfs), centroid), a.published_at, a.article_id)
+
+    return min(articles, key=key)
+
+
+def _candidates(
+    articles: Sequence[StoryArticle], dfs: DocumentFrequencies, centroid: SparseVector, lead_only: bool
+) -> list[_Scored]:
+    out: list[_Scored] = []
+    for art in articles:
+        for pos, sent in enumerate(sentences(art.text)):
+            if lead_only and pos >= LEAD_SENTENCES:
+                break
+            n_words = len(sent.text.split())
+            if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’":
+                continue  # fragments, captions and run-ons make poor summary lines
+            vec = _sentence_vector(sent, dfs)
+            if not vec:
+                continue
+            position = 1.0 / (1.0 + 0.15 * pos) if lead_only else 1.0
+            cited = Cited(sent.text, art.article_id, sent.start, sent.end)
+            out.append(_Scored(cited, vec, cosine(vec, centroid) * position, (art.published_at, art.article_id, pos)))
+    return out
+
+
+def _select(pool: Sequence[_Scored], max_sentences: int, max_words: int, avoid: Sequence[_Scored]) -> list[_Scored]:
+    """Greedy maximal-marginal-relevance pick: central sentences that do not repeat each other."""
+    chosen: list[_Scored] = []
+    words = 0
+    for cand in sorted(pool, key=lambda s: (-s.score, s.order)):
+        if len(chosen) >= max_sentences:
+            break
+        n = len(cand.cited.text.split())
+        if words + n > max_words and chosen:
+            continue
+        if any(cosine(cand.vector, c.vector) > REDUNDANCY for c in [*chosen, *avoid]):
+            continue
+        chosen.append(cand)
+        words += n
+    return sorted(chosen, key=lambda s: s.order)
+
+
+def originals(articles: Sequence[StoryArticle]) -> list[StoryArticle]:
+    """Wire copies fold into their original: their words are not a second outlet's words."""
+    return [a for a in articles if a.duplicate_of is None] or list(articles)
+
+
+def build_sections(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> Sections:
+    if not articles:
+        raise ValueError("a story has at least one article")
+    base = originals(articles)
+    centroid = _story_centroid(base, dfs)
+    head = choose_headline(base, dfs)
+    summary = _select(_candidates(base, dfs, centroid, True), SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
+    context_pool = [s for s in _candidates(base, dfs, centroid, False) if _CONTEXT_CUES.search(s.cited.text)]
+    behind = _select(context_pool, 3, 110, summary)
+    by_outlet: dict[str, list[StoryArticle]] = defaultdict(list)
+    for art in base:
+        by_outlet[art.source_id].append(art)
+    perspectives: list[Perspective] = []
+    for source_id in sorted(by_outlet):
+        own = by_outlet[source_id]
+        picked = _select(_candidates(own, dfs, centroid, True), 2, 70, summary)
+        if not picked:
+            picked = _select(_candidates(own, dfs, centroid, True), 2, 70, [])
+        perspectives.append(
+            Perspective(
+                source_id=source_id,
+                source_name=own[0].source_name,
+                article_ids=tuple(a.article_id for a in own),
+                sentences=tuple(p.cited for p in picked),
+            )
+        )
+    return Sections(
+        headline=head.title,
+        headline_article_id=head.article_id,
+        what_happened=tuple(s.cited for s in summary),
+        behind=tuple(s.cited for s in behind),
+        perspectives=tuple(perspectives),
+        entities=tuple(story_entities(base)),
+        outlets=tuple(sorted(by_outlet)),
+    )
+
+
+def story_entities(articles: Sequence[StoryArticle], limit: int = 12) -> list[EntityMention]:
+    """Proper-noun phrases ranked by how many articles mention them, then by mentions."""
+    doc_count: Counter[str] = Counter()
+    mentions: Counter[str] = Counter()
+    surface: dict[str, Counter[str]] = defaultdict(Counter)
+    for art in articles:
+        phrases = proper_noun_phrases(art.title + ".\n" + art.text)
+        for p in phrases:
+            surface[p.casefold()][p] += 1
+        mentions.update(p.casefold() for p in phrases)
+        doc_count.update({p.casefold() for p in phrases})
+    n = max(1, len(articles))
+    ranked = sorted(doc_count, key=lambda k: (-doc_count[k], -mentions[k], k))
+    keep = [k for k in ranked if doc_count[k] >= 2 or n == 1][:limit]
+    return [
+        EntityMention(
+            name=surface[k].most_common(1)[0][0],
+            kind="proper_noun",
+            salience=round(doc_count[k] / n, 4),
+            article_count=doc_count[k],
+        )
+        for k in keep
+    ]
+
+
+@dataclass(frozen=True)
+class StoryProfile:
+    """What linking needs of a story: its id, start and L2-normalised centroid."""
+
+    story_id: str
+    first_seen: datetime
+    vector: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Link:
+    story_id: str
+    other_id: str
+    kind: str  # "background" (older) or "related"
+    score: float
+
+
+def related_links(
+    story: StoryProfile, others: Sequence[StoryProfile], limit: int = 5, floor: float = 0.12
+) -> list[Link]:
+    """Stories sharing terms/entities with this one; those that started earlier are its background.
+
+    Profile vectors are L2-normalised by whoever builds them (once, not once per pair).
+    """
+    scored: list[tuple[float, StoryProfile]] = []
+    for other in others:
+        if other.story_id == story.story_id:
+            continue
+        score = cosine(story.vector, other.vector)
+        if score >= floor:
+            scored.append((score, other))
+    scored.sort(key=lambda so: (-so[0], so[1].story_id))
+    return [
+        Link(
+            story_id=story.story_id,
+            other_id=o.story_id,
+            kind="background" if o.first_seen < story.first_seen else "related",
+            score=round(s, 4),
+        )
+        for s, o in scored[:limit]
+    ]

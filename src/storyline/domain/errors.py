@@ -1,0 +1,36 @@
+"""Typed errors: the class of an error decides its route (DLQ at once, retry, or stop)."""
+
+from __future__ import annotations
+
+
+class StorylineError(Exception):
+    """Base class; `kind` is a short stable code stored with failed items."""
+
+    kind = "error"
+
+    def __init__(self, message: str, *, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class PermanentError(StorylineError):
+    """Retrying cannot help (bad payload, unextractable page, malformed feed): record it and move on."""
+
+    kind = "permanent"
+
+
+class TransientError(StorylineError):
+    """An outage (database, object store, network): retry with backoff, never dead-letter."""
+
+    kind = "transient"
+
+
+class ConfigError(PermanentError):
+    """A malformed source registry or setting; the message names the file, the source and the field."""
+
+    kind = "config"

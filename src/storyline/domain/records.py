@@ -1,0 +1,94 @@
+"""Typed records passed between services and ports (frozen: a record never changes after creation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet in the registry."""
+
+    id: str
+    name: str
+    feeds: tuple[str, ...]
+    home: str | None = None
+    language: str | None = None
+    country: str | None = None
+    enabled: bool = True
+
+
+class FetchOutcome(StrEnum):
+    FETCHED = "fetched"
+    NOT_MODIFIED = "not-modified"
+    DISALLOWED = "disallowed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # already in the warehouse: not requested again
+
+
+@dataclass(frozen=True)
+class FetchDecision:
+    """One row of the fetch log: what was asked, what happened, and why."""
+
+    url: str
+    source_id: str
+    kind: str  # "feed" | "page" | "robots"
+    outcome: FetchOutcome
+    reason: str
+    at: datetime
+    http_status: int | None = None
+    bytes: int | None = None
+    object_key: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """A completed HTTP exchange as the fetcher port reports it."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    url: str
+    title: str | None
+    published_at: datetime | None
+    summary: str | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What extraction gets out of one page."""
+
+    title: str
+    text: str
+    authors: tuple[str, ...] = field(default_factory=tuple)
+    published_at: datetime | None = None
+    language: str | None = None
+    site_name: str | None = None
+    canonical_url: str | None = None
+    paywalled: bool = False
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An item a stage could not process: kept with its payload so it can be replayed after a fix."""
+
+    stage: str
+    subject: str  # article id or URL
+    error_kind: str
+    message: str
+    payload: str
+    at: datetime
+    attempts: int = 1

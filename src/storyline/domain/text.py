@@ -1,0 +1,393 @@
+"""Text primitives: normalisation, tokens, sentences with character spans, proper-noun phrases."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace, unless the
+# period closes a common abbreviation or an initial ("U.S.", "J. Smith").
+_SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "sen",
+        "rep",
+        "gov",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "jr",
+        "sr",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "vs",
+        "etc",
+        "no",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    ]
+)
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "said",
+        "says",
+        "say",
+        "told",
+        "according",
+        "one",
+        "two",
+        "three",
+        "new",
+        "year",
+        "years",
+        "first",
+        "last",
+        "also",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "would",
+        "like",
+        "get",
+        "got",
+        "make",
+        "made",
+        "many",
+        "much",
+        "us",
+        "mr",
+        "mrs",
+        "ms",
+        "per",
+        "via",
+        "since",
+        "around",
+        "among",
+        "however",
+        "including",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "time",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "people",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "nicht",
+        "ein",
+        "eine",
+        "mit",
+        "von",
+        "den",
+        "dem",
+        "des",
+        "auf",
+        "für",
+        "sich",
+        "im",
+        "zu",
+        "es",
+        "le",
+        "la",
+        "les",
+        "et",
+        "des",
+        "un",
+        "une",
+        "du",
+        "en",
+        "est",
+        "pour",
+        "que",
+        "qui",
+        "dans",
+        "el",
+        "los",
+        "las",
+        "y",
+        "del",
+        "por",
+        "con",
+        "para",
+        "una",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence and its [start, end) character span in the text it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+def normalise_whitespace(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def normalise_for_hash(text: str) -> str:
+    """NFKC, case-folded, whitespace collapsed: the form exact-duplicate hashing sees."""
+    return normalise_whitespace(unicodedata.normalize("NFKC", text).casefold())
+
+
+def words(text: str) -> list[str]:
+    """Word tokens in their original case."""
+    return _WORD.findall(text)
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased content words: no stopwords, no one-letter tokens."""
+    out: list[str] = []
+    for w in _WORD.findall(text):
+        t = w.casefold().replace("’", "'")
+        if len(t) > 1 and t not in STOPWORDS and not t.isdigit():
+            out.append(t)
+    return out
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    # `end` points just past the terminal punctuation; look at the token before it.
+    if text[end - 1] != ".":
+        return False
+    start = end - 1
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    token = text[start : end - 1].strip("\"'“‘(").casefold()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split into sentences with exact spans, so every extract can cite where it came from."""
+    out: list[Sentence] = []
+    for para_start, para in _paragraphs(text):
+        cursor = 0
+        for match in _SENT_END.finditer(para):
+            end = match.end()
+            if _is_abbreviation(para, match.start() + 1) and end < len(para):
+                continue
+            out.extend(_span(para, para_start, cursor, end))
+            cursor = end
+        out.extend(_span(para, para_start, cursor, len(para)))
+    return out
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    for match in re.finditer(r"\n+", text):
+        yield start, text[start : match.start()]
+        start = match.end()
+    yield start, text[start:]
+
+
+def _span(para: str, offset: int, start: int, end: int) -> list[Sentence]:
+    chunk = para[start:end]
+    stripped = chunk.strip()
+    if not stripped:
+        return []
+    lead = len(chunk) - len(chunk.lstrip())
+    s = offset + start + lead
+    return [Sentence(stripped, s, s + len(stripped))]
+
+
+_CAP = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]*$")
+_CONNECTORS = frozenset({"of", "de", "van", "von", "der", "la", "al", "bin", "da", "del", "du", "le"})
+
+
+def proper_noun_phrases(text: str) -> list[str]:
+    """Runs of capitalised words not opening a sentence: a cheap, language-light stand-in for NER."""
+    found: list[str] = []
+    for sent in sentences(text):
+        toks = words(sent.text)
+        run: list[str] = []
+        for i, tok in enumerate(toks):
+            capital = bool(_CAP.match(tok)) and tok.casefold() not in STOPWORDS
+            if (capital and (i > 0 or len(run) > 0)) or (
+                run and tok in _CONNECTORS and i + 1 < len(toks) and _CAP.match(toks[i + 1])
+            ):
+                run.append(tok)
+            else:
+                if run:
+                    found.append(" ".join(run))
+                run = []
+                # A capitalised sentence opener is ambiguous ("The", "Police"); keep it only if the next word
+                # is capitalised too, in which case it starts a multi-word name.
+                if capital and i == 0 and len(toks) > 1 and _CAP.match(toks[1]):
+                    run = [tok]
+        if run:
+            found.append(" ".join(run))
+    return [p for p in found if len(p) > 2]

@@ -1,0 +1,202 @@
+"""The wire contract: pydantic event models, their topics and deterministic event ids."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from storyline.domain.ids import event_id
+
+SCHEMA_VERSION = 1
+
+TOPIC_FETCHED = "storyline.articles.fetched"
+TOPIC_EXTRACTED = "storyline.articles.extracted"
+TOPIC_DEDUPLICATED = "storyline.articles.deduplicated"
+TOPIC_ASSIGNED = "storyline.stories.assigned"
+TOPIC_UPDATED = "storyline.stories.updated"
+
+
+class Event(BaseModel):
+    """Common envelope. `event_id` is derived from the content, so a replay reproduces it exactly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: str
+    schema_version: int = SCHEMA_VERSION
+    event_id: str = ""
+    event_time: AwareDatetime = Field(description="Event time: publication time of the article or story change.")
+
+    def subject(self) -> str:
+        raise NotImplementedError
+
+    def key(self) -> str:
+        """Partition key: article id for article topics, story id for story topics."""
+        return self.subject()
+
+    def payload_hash(self) -> str:
+        body = self.model_dump(mode="json", exclude={"event_id"})
+        data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    @model_validator(mode="after")
+    def _fill_id(self) -> Self:
+        if not self.event_id:
+            object.__setattr__(self, "event_id", event_id(self.event_type, self.subject(), self.payload_hash()))
+        return self
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode("utf-8")
+
+
+class ArticleFetched(Event):
+    """A page was fetched and archived; the payload points at the raw HTML (claim check), never carries it."""
+
+    event_type: Literal["article.fetched"] = "article.fetched"
+    article_id: str
+    url: str
+    canonical_url: str
+    source_id: str
+    source_name: str
+    raw_object_key: str
+    content_type: str | None = None
+    http_status: int
+    byte_size: int
+    feed_title: str | None = None
+    feed_published_at: AwareDatetime | None = None
+    # Not part of the id (see payload_hash): the same bytes fetched twice are the same event.
+    fetched_at: AwareDatetime
+
+    def subject(self) -> str:
+        return self.article_id
+
+    def payload_hash(self) -> str:
+        return hashlib.blake2b(f"{self.article_id}|{self.raw_object_key}".encode(), digest_size=16).hexdigest()
+
+
+class ArticleBody(BaseModel):
+    """An extracted article: what every later stage needs to know of it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    article_id: str
+    url: str
+    canonical_url: str
+    source_id: str
+    source_name: str
+    title: str
+    text: str
+    authors: list[str] = Field(default_factory=list)
+    language: str | None = None
+    published_at: AwareDatetime
+    fetched_at: AwareDatetime
+    content_hash: str
+    raw_object_key: str
+    paywalled: bool = False
+
+
+class ArticleExtracted(Event):
+    event_type: Literal["article.extracted"] = "article.extracted"
+    article: ArticleBody
+
+    def subject(self) -> str:
+        return self.article.article_id
+
+
+class ArticleDeduplicated(Event):
+    event_type: Literal["article.deduplicated"] = "article.deduplicated"
+    article: ArticleBody
+    verdict: Literal["new", "duplicate", "revision"]
+    duplicate_of: str | None = None
+    revision_of: str | None = None
+    similarity: float = 0.0
+
+    def subject(self) -> str:
+        return self.article.article_id
+
+
+class StoryAssigned(Event):
+    event_type: Literal["story.assigned"] = "story.assigned"
+    story_id: str
+    article_id: str
+    source_id: str
+    is_new_story: bool
+    score: float
+    duplicate_of: str | None = None
+
+    def subject(self) -> str:
+        return self.story_id
+
+    def payload_hash(self) -> str:
+        # One assignment per (story, article): a replay with the same verdict yields the same id.
+        return hashlib.blake2b(f"{self.story_id}|{self.article_id}".encode(), digest_size=16).hexdigest()
+
+
+class CitedSentence(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+
+class PerspectiveOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source_id: str
+    source_name: str
+    article_ids: list[str]
+    sentences: list[CitedSentence]
+
+
+class StoryLinkOut(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    story_id: str
+    kind: Literal["background", "related"]
+    score: float
+
+
+class StoryUpdated(Event):
+    """The full story snapshot (compacted topic): a consumer can rebuild its view from these alone."""
+
+    event_type: Literal["story.updated"] = "story.updated"
+    story_id: str
+    headline: str
+    what_happened: list[CitedSentence]
+    behind_the_headline: list[CitedSentence]
+    perspectives: list[PerspectiveOut]
+    entities: list[dict[str, Any]]
+    links: list[StoryLinkOut]
+    article_ids: list[str]
+    outlets: list[str]
+    first_seen: AwareDatetime
+    last_seen: AwareDatetime
+    article_count: int
+    outlet_count: int
+    merged_into: str | None = None
+
+    def subject(self) -> str:
+        return self.story_id
+
+
+EVENT_TYPES: dict[str, tuple[str, type[Event]]] = {
+    TOPIC_FETCHED: ("article.fetched", ArticleFetched),
+    TOPIC_EXTRACTED: ("article.extracted", ArticleExtracted),
+    TOPIC_DEDUPLICATED: ("article.deduplicated", ArticleDeduplicated),
+    TOPIC_ASSIGNED: ("story.assigned", StoryAssigned),
+    TOPIC_UPDATED: ("story.updated", StoryUpdated),
+}
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schema per topic, as committed under schemas/ (a test fails when they drift)."""
+    return {topic: model.model_json_schema() for topic, (_, model) in EVENT_TYPES.items()}
+
+
+def parse(topic: str, data: bytes) -> Event:
+    _, model = EVENT_TYPES[topic]
+    return model.model_validate_json(data)

@@ -1,0 +1,160 @@
+"""Extraction as a pure function: raw page bytes in, an `Extracted` record (or a PermanentError) out."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import lxml.html
+import py3langid
+from trafilatura import bare_extraction
+
+from storyline.domain.errors import PermanentError
+from storyline.domain.records import Extracted
+
+MIN_TEXT_CHARS = 80  # shorter than a two-line brief: a video, gallery or stub page
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_DATE_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "pubdate",
+    "publishdate",
+    "date",
+    "dc.date.issued",
+    "datePublished",
+    "sailthru.date",
+)
+
+
+def _charset_from_content_type(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    match = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _known(codec: str | None) -> str | None:
+    if not codec:
+        return None
+    try:
+        return codecs.lookup(codec.strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def decode_html(raw: bytes, content_type: str | None = None) -> str:
+    """Decode with the declared charset (HTTP header, then <meta>), falling back to UTF-8.
+
+    Refuses bytes that are mostly undecodable instead of extracting mojibake.
+    """
+    if b"\x00" in raw[:2048] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise PermanentError("page is binary, not HTML (NUL bytes in the first 2 KiB)", kind="not_html")
+    meta = _META_CHARSET.search(raw[:4096])
+    declared = _known(_charset_from_content_type(content_type)) or _known(meta.group(1).decode() if meta else None)
+    for codec in [c for c in (declared, "utf-8") if c]:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    if bad > max(20, len(text) // 50):
+        raise PermanentError(
+            f"page bytes are not valid {declared or 'utf-8'} ({bad} undecodable sequences)", kind="undecodable"
+        )
+    return text
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    # A date without a zone is read as UTC: better a few hours off than a naive datetime downstream.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _json_ld_objects(doc: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for node in doc.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text_content())
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+    return found
+
+
+def page_metadata(html: str) -> dict[str, Any]:
+    """Publication time, language, canonical URL and paywall flag from JSON-LD and <meta> tags."""
+    try:
+        doc = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return {}
+    meta: dict[str, Any] = {}
+    for obj in _json_ld_objects(doc):
+        if "datePublished" in obj and "published_at" not in meta:
+            meta["published_at"] = _parse_date(str(obj["datePublished"]))
+        if obj.get("isAccessibleForFree") in (False, "false", "False"):
+            meta["paywalled"] = True
+        if "headline" in obj and "title" not in meta:
+            meta["title"] = str(obj["headline"])
+    if meta.get("published_at") is None:
+        for name in _DATE_META:
+            for node in doc.xpath(f'//meta[@property="{name}" or @name="{name}" or @itemprop="{name}"]'):
+                parsed = _parse_date(node.get("content"))
+                if parsed:
+                    meta["published_at"] = parsed
+                    break
+            if meta.get("published_at"):
+                break
+    lang = doc.get("lang") or doc.get("xml:lang")
+    if lang:
+        meta["language"] = lang.split("-")[0].lower()
+    canonical = doc.xpath('//link[@rel="canonical"]/@href')
+    if canonical:
+        meta["canonical_url"] = str(canonical[0]).strip()
+    return meta
+
+
+def extract(raw: bytes, url: str, content_type: str | None = None) -> Extracted:
+    """trafilatura (fast mode) for text, title and authors; JSON-LD/meta for precise time and language."""
+    html = decode_html(raw, content_type)
+    if "<" not in html[:4096]:
+        raise PermanentError("response is not HTML (no markup in the first 4 KiB)", kind="not_html")
+    doc: Any = bare_extraction(html, url=url, fast=True, with_metadata=True, include_comments=False)
+    text = (doc.text or "").strip() if doc is not None else ""
+    if len(text) < MIN_TEXT_CHARS:
+        raise PermanentError(
+            f"no article text found ({len(text)} characters after boilerplate removal; need {MIN_TEXT_CHARS})",
+            kind="no_text",
+        )
+    meta = page_metadata(html)
+    title = (doc.title if doc is not None else None) or meta.get("title") or ""
+    authors = tuple(a.strip() for a in (doc.author or "").split(";") if a.strip()) if doc is not None else ()
+    published = meta.get("published_at") or (_parse_date(doc.date) if doc is not None else None)
+    language = meta.get("language") or py3langid.classify(text[:2000])[0]
+    return Extracted(
+        title=title.strip(),
+        text=text,
+        authors=authors,
+        published_at=published,
+        language=language,
+        site_name=doc.sitename if doc is not None else None,
+        canonical_url=meta.get("canonical_url"),
+        paywalled=bool(meta.get("paywalled", False)),
+    )

@@ -1,0 +1,88 @@
+"""Ports: the Protocols services depend on; adapters implement them, bootstrap wires them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from storyline.domain.dedup import Candidate
+from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.features import DocumentFrequencies
+from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, Source
+from storyline.events import ArticleBody
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class BlobStore(Protocol):
+    """Raw page archive (local directory or S3), content-addressed keys."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+
+
+class Fetcher(Protocol):
+    """HTTP GET with a size cap, timeout and redirect limit; raises Permanent/TransientError."""
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> HttpResult: ...
+
+
+class SourceStore(Protocol):
+    def upsert_sources(self, sources: Sequence[Source]) -> None: ...
+
+
+class FetchLog(Protocol):
+    def record_fetches(self, decisions: Sequence[FetchDecision]) -> None: ...
+    def validators(self, url: str) -> tuple[str | None, str | None]: ...
+
+
+class DeadLetterStore(Protocol):
+    def record_dead_letter(self, letter: DeadLetter) -> None: ...
+    def dead_lettered(self, stage: str, subjects: Iterable[str]) -> set[str]: ...
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    """The clustering state of one story as the warehouse keeps it."""
+
+    story_id: str
+    first_seen: datetime
+    last_seen: datetime
+    state: dict[str, Any]
+
+
+class ArticleStore(Protocol):
+    def known_urls(self, canonical_urls: Iterable[str]) -> set[str]: ...
+    def upsert_article(self, article: ArticleBody) -> None: ...
+    def article_hash(self, article_id: str) -> str | None: ...
+    def dedup_candidates(self, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]: ...
+    def record_dedup(
+        self, article_id: str, bands: Sequence[str], duplicate_of: str | None, revision_of: str | None
+    ) -> None: ...
+
+
+class StoryStore(Protocol):
+    def assignment_of(self, article_id: str) -> tuple[str, float, bool] | None: ...
+    def active_stories(self, since: datetime) -> list[StoredStory]: ...
+    def load_document_frequencies(self) -> DocumentFrequencies: ...
+    def save_cluster_step(self, story: StoredStory, article_id: str, score: float, is_new: bool) -> None: ...
+    def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None: ...
+    def story_articles(self, story_id: str) -> list[StoryArticle]: ...
+    def story_profiles(self, exclude: str) -> list[StoryProfile]: ...
+    def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool: ...
+    def story_snapshot(self, story_id: str) -> dict[str, Any]: ...
+
+
+# Sleeping is a port so tests can pace requests without waiting.
+Sleeper = Callable[[float], None]
+
+
+class Warehouse(SourceStore, FetchLog, DeadLetterStore, ArticleStore, StoryStore, Protocol):
+    """Everything the SQL adapter provides, as one port for the composition root."""
+
+    def upgrade(self) -> None: ...

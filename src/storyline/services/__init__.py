@@ -1,0 +1,1 @@
+"""Use cases (crawl, extract, dedup, cluster, enrich, the embedded pipeline), written against ports only."""

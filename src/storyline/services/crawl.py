@@ -1,0 +1,287 @@
+"""Crawl use case: read feeds, honour robots.txt and a per-host delay, archive pages, emit fetched events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from urllib import robotparser
+from urllib.parse import urlsplit
+
+import feedparser
+
+from storyline.domain.errors import PermanentError, StorylineError, TransientError
+from storyline.domain.ids import article_id, object_key
+from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
+from storyline.domain.urls import canonicalize, host_of
+from storyline.events import ArticleFetched
+from storyline.ports import ArticleStore, BlobStore, Clock, DeadLetterStore, Fetcher, FetchLog, Sleeper
+
+log = logging.getLogger(__name__)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class CrawlPolicy:
+    user_agent: str
+    min_host_delay_s: float = 1.0
+    max_items_per_feed: int = 500
+
+
+@dataclass
+class CrawlReport:
+    events: list[ArticleFetched] = field(default_factory=list)
+    decisions: list[FetchDecision] = field(default_factory=list)
+
+    def count(self, kind: str, outcome: FetchOutcome) -> int:
+        return sum(1 for d in self.decisions if d.kind == kind and d.outcome == outcome)
+
+
+def parse_feed(body: bytes, url: str) -> list[FeedItem]:
+    """RSS/Atom items with absolute links; a feed that parses to nothing is a permanent error."""
+    parsed = feedparser.parse(body)
+    entries = parsed.get("entries", [])
+    if not entries:
+        reason = parsed.get("bozo_exception")
+        detail = f"{reason.__class__.__name__}: {reason}" if reason else "no <item> or <entry> elements"
+        raise PermanentError(f"malformed feed {url}: {detail}", kind="malformed_feed")
+    items: list[FeedItem] = []
+    for entry in entries:
+        link = entry.get("link") or entry.get("id")
+        if not link:
+            continue
+        published = None
+        for key in ("published", "updated"):
+            raw = entry.get(key)
+            if raw:
+                try:
+                    published = parsedate_to_datetime(raw)
+                except (TypeError, ValueError):
+                    try:
+                        published = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+                    except ValueError:
+                        published = None
+                if published is not None and published.tzinfo is None:
+                    published = None  # never guess a zone for an event time
+                if published:
+                    break
+        items.append(
+            FeedItem(url=str(link), title=entry.get("title"), published_at=published, summary=entry.get("summary"))
+        )
+    return items
+
+
+class HostPacer:
+    """Spaces requests to one host by at least its delay (event loop free: the crawl is sequential per host)."""
+
+    def __init__(self, clock: Clock, sleep: Sleeper, default_delay_s: float) -> None:
+        self.clock, self.sleep, self.default = clock, sleep, default_delay_s
+        self.last: dict[str, datetime] = {}
+        self.delays: dict[str, float] = {}
+
+    def wait(self, host: str) -> None:
+        delay = max(self.default, self.delays.get(host, 0.0))
+        last = self.last.get(host)
+        if last is not None and delay > 0:
+            remaining = delay - (self.clock.now() - last).total_seconds()
+            if remaining > 0:
+                self.sleep(remaining)
+        self.last[host] = self.clock.now()
+
+
+class CrawlService:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        blobs: BlobStore,
+        fetch_log: FetchLog,
+        articles: ArticleStore,
+        dead_letters: DeadLetterStore,
+        clock: Clock,
+        sleep: Sleeper,
+        policy: CrawlPolicy,
+    ) -> None:
+        self.fetcher, self.blobs, self.fetch_log = fetcher, blobs, fetch_log
+        self.articles, self.dead_letters, self.clock = articles, dead_letters, clock
+        self.policy = policy
+        self.pacer = HostPacer(clock, sleep, policy.min_host_delay_s)
+        self._robots: dict[str, robotparser.RobotFileParser | None] = {}
+
+    # -- robots.txt ---------------------------------------------------------------------------------
+    def _robots_for(self, url: str, source_id: str, report: CrawlReport) -> robotparser.RobotFileParser | None:
+        parts = urlsplit(url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        if root in self._robots:
+            return self._robots[root]
+        robots_url = root + "/robots.txt"
+        parser: robotparser.RobotFileParser | None = robotparser.RobotFileParser(robots_url)
+        try:
+            self.pacer.wait(host_of(robots_url))
+            resp = self.fetcher.get(robots_url)
+            assert parser is not None
+            parser.parse(resp.body.decode("utf-8", errors="replace").splitlines())
+            delay = parser.crawl_delay(self.policy.user_agent)
+            if delay is not None:
+                self.pacer.delays[host_of(robots_url)] = float(delay)
+        except PermanentError as exc:
+            # 4xx on robots.txt means no restrictions (RFC 9309 §2.3.1.3).
+            log.info("no robots.txt at %s (%s): allowing all", robots_url, exc)
+            parser = None
+        except TransientError as exc:
+            # Unreachable robots.txt: assume complete disallow for this run (RFC 9309 §2.3.1.4).
+            report.decisions.append(
+                FetchDecision(robots_url, source_id, "robots", FetchOutcome.FAILED, str(exc), self.clock.now())
+            )
+            parser = robotparser.RobotFileParser(robots_url)
+            parser.parse(["User-agent: *", "Disallow: /"])
+        self._robots[root] = parser
+        return parser
+
+    def _allowed(self, url: str, source_id: str, report: CrawlReport) -> bool:
+        parser = self._robots_for(url, source_id, report)
+        return parser is None or parser.can_fetch(self.policy.user_agent, url)
+
+    # -- feeds ------------------------------------------------------------------------------------
+    def discover(self, source: Source, report: CrawlReport) -> list[FeedItem]:
+        items: list[FeedItem] = []
+        for feed_url in source.feeds:
+            now = self.clock.now()
+            if not self._allowed(feed_url, source.id, report):
+                report.decisions.append(
+                    FetchDecision(feed_url, source.id, "feed", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
+                )
+                continue
+            etag, modified = self.fetch_log.validators(feed_url)
+            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+            try:
+                self.pacer.wait(host_of(feed_url))
+                resp = self.fetcher.get(feed_url, headers)
+                if resp.status == 304:
+                    report.decisions.append(
+                        FetchDecision(
+                            feed_url, source.id, "feed", FetchOutcome.NOT_MODIFIED, "304 Not Modified", now, 304
+                        )
+                    )
+                    continue
+                found = parse_feed(resp.body, feed_url)[: self.policy.max_items_per_feed]
+            except StorylineError as exc:
+                report.decisions.append(
+                    FetchDecision(feed_url, source.id, "feed", FetchOutcome.FAILED, f"{exc.kind}: {exc}", now)
+                )
+                log.warning("feed %s of %s failed: %s", feed_url, source.id, exc)
+                continue
+            report.decisions.append(
+                FetchDecision(
+                    feed_url,
+                    source.id,
+                    "feed",
+                    FetchOutcome.FETCHED,
+                    f"{len(found)} items",
+                    now,
+                    resp.status,
+                    len(resp.body),
+                    etag=resp.header("etag"),
+                    last_modified=resp.header("last-modified"),
+                )
+            )
+            items.extend(found)
+        return items
+
+    # -- pages ------------------------------------------------------------------------------------
+    def new_items(self, items: Sequence[FeedItem], source: Source, report: CrawlReport) -> list[tuple[FeedItem, str]]:
+        """Items not yet in the warehouse and not dead-lettered: a re-run requests nothing it already has."""
+        pairs: list[tuple[FeedItem, str]] = []
+        seen: set[str] = set()
+        for item in items:
+            try:
+                canonical = canonicalize(item.url)
+            except PermanentError as exc:
+                report.decisions.append(
+                    FetchDecision(
+                        item.url, source.id, "page", FetchOutcome.FAILED, f"{exc.kind}: {exc}", self.clock.now()
+                    )
+                )
+                continue
+            if canonical not in seen:
+                seen.add(canonical)
+                pairs.append((item, canonical))
+        known = self.articles.known_urls(c for _, c in pairs)
+        known |= self.dead_letters.dead_lettered("extract", (c for _, c in pairs))
+        return [(item, c) for item, c in pairs if c not in known]
+
+    def fetch_page(self, source: Source, item: FeedItem, canonical: str, report: CrawlReport) -> ArticleFetched | None:
+        now = self.clock.now()
+        if not self._allowed(item.url, source.id, report):
+            report.decisions.append(
+                FetchDecision(item.url, source.id, "page", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
+            )
+            return None
+        try:
+            self.pacer.wait(host_of(item.url))
+            resp = self.fetcher.get(item.url)
+            _check_html(resp)
+            key = object_key(resp.body)
+            self.blobs.put(key, resp.body)
+        except StorylineError as exc:
+            report.decisions.append(
+                FetchDecision(item.url, source.id, "page", FetchOutcome.FAILED, f"{exc.kind}: {exc}", now)
+            )
+            log.warning("page %s failed: %s", item.url, exc)
+            return None
+        report.decisions.append(
+            FetchDecision(
+                item.url,
+                source.id,
+                "page",
+                FetchOutcome.FETCHED,
+                "ok",
+                now,
+                resp.status,
+                len(resp.body),
+                key,
+                resp.header("etag"),
+                resp.header("last-modified"),
+            )
+        )
+        return ArticleFetched(
+            event_time=item.published_at or now,
+            article_id=article_id(canonical),
+            url=item.url,
+            canonical_url=canonical,
+            source_id=source.id,
+            source_name=source.name,
+            raw_object_key=key,
+            content_type=resp.header("content-type"),
+            http_status=resp.status,
+            byte_size=len(resp.body),
+            feed_title=item.title,
+            feed_published_at=item.published_at,
+            fetched_at=now,
+        )
+
+    def crawl(self, sources: Sequence[Source], on_page: Callable[[int, int], None] | None = None) -> CrawlReport:
+        report = CrawlReport()
+        plan: list[tuple[Source, FeedItem, str]] = []
+        for source in sources:
+            if not source.enabled:
+                continue
+            items = self.discover(source, report)
+            plan.extend((source, item, canonical) for item, canonical in self.new_items(items, source, report))
+        for done, (source, item, canonical) in enumerate(plan, start=1):
+            fetched = self.fetch_page(source, item, canonical, report)
+            if fetched is not None:
+                report.events.append(fetched)
+            if on_page:
+                on_page(done, len(plan))
+        self.fetch_log.record_fetches(report.decisions)
+        return report
+
+
+def _check_html(resp: HttpResult) -> None:
+    ctype = (resp.header("content-type") or "").split(";")[0].strip().lower()
+    if ctype and ctype not in _HTML_TYPES:
+        raise PermanentError(f"{resp.final_url} is {ctype}, not HTML", kind="not_html")
+    if not resp.body.strip():
+        raise PermanentError(f"{resp.final_url} returned an empty body", kind="empty")

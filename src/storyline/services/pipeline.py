@@ -1,0 +1,147 @@
+"""Embedded mode: crawl, then extract → dedup → cluster → enrich chained in one process, in event-time order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol
+
+from storyline.domain.records import FetchOutcome, Source
+from storyline.events import ArticleDeduplicated, ArticleExtracted, ArticleFetched, StoryAssigned, StoryUpdated
+from storyline.ports import SourceStore
+from storyline.services.crawl import CrawlService
+from storyline.services.routing import Router
+from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    def start(self, phase: str, total: int) -> None: ...
+    def advance(self, phase: str, done: int) -> None: ...
+
+
+class NoProgress:
+    def start(self, phase: str, total: int) -> None:
+        pass
+
+    def advance(self, phase: str, done: int) -> None:
+        pass
+
+
+@dataclass
+class RunSummary:
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    feeds_not_modified: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_disallowed: int = 0
+    extract_failed: int = 0
+    articles_new: int = 0
+    articles_duplicate: int = 0
+    articles_revision: int = 0
+    stories_new: int = 0
+    stories_updated: int = 0
+    dead_letters: int = 0
+    updates: list[StoryUpdated] = field(default_factory=list)
+
+    def lines(self) -> list[tuple[str, int]]:
+        return [
+            ("feeds fetched", self.feeds_ok),
+            ("feeds not modified", self.feeds_not_modified),
+            ("feeds failed", self.feeds_failed),
+            ("articles fetched", self.pages_fetched),
+            ("pages failed to fetch", self.pages_failed),
+            ("pages disallowed by robots.txt", self.pages_disallowed),
+            ("pages without article text", self.extract_failed),
+            ("articles new", self.articles_new),
+            ("articles duplicate (wire copies)", self.articles_duplicate),
+            ("articles revised", self.articles_revision),
+            ("stories new", self.stories_new),
+            ("stories updated", self.stories_updated),
+        ]
+
+
+@dataclass
+class Pipeline:
+    sources_store: SourceStore
+    crawler: CrawlService
+    extract: ExtractStage
+    dedup: DedupStage
+    cluster: ClusterStage
+    enrich: EnrichStage
+    router: Router
+
+    def process_fetched(self, fetched: Sequence[ArticleFetched], summary: RunSummary, progress: Progress) -> None:
+        """Everything after the crawl; also the path for re-extraction from the raw archive."""
+        progress.start("extract", len(fetched))
+        extracted: list[ArticleExtracted] = []
+        for i, ev in enumerate(fetched, start=1):
+            out = self.router.run(
+                self.extract.name, ev.canonical_url, ev.model_dump_json(), partial(self.extract.handle, ev)
+            )
+            if out is None:
+                summary.extract_failed += 1
+            else:
+                extracted.extend(out)
+            progress.advance("extract", i)
+        # Event time, not arrival time: clustering sees articles in publication order.
+        extracted.sort(key=lambda e: (e.article.published_at, e.article.article_id))
+        progress.start("cluster", len(extracted))
+        for i, art in enumerate(extracted, start=1):
+            self._dedup_and_cluster(art, summary)
+            progress.advance("cluster", i)
+        self.cluster.checkpoint()
+        progress.start("enrich", len(self.enrich.dirty))
+        updates = self.enrich.flush()
+        progress.advance("enrich", len(updates))
+        summary.updates.extend(updates)
+        summary.stories_updated = len({u.story_id for u in summary.updates}) - summary.stories_new
+        summary.dead_letters = self.router.dead_lettered
+
+    def _dedup_and_cluster(self, ev: ArticleExtracted, summary: RunSummary) -> None:
+        subject = ev.article.article_id
+        deduped = self.router.run(self.dedup.name, subject, ev.model_dump_json(), partial(self.dedup.handle, ev))
+        for d in deduped or []:
+            self._count_verdict(d, summary)
+            assigned = self.router.run(self.cluster.name, subject, d.model_dump_json(), partial(self.cluster.handle, d))
+            for a in assigned or []:
+                self._count_story(a, summary)
+                self.enrich.handle(a)
+
+    @staticmethod
+    def _count_verdict(d: ArticleDeduplicated, summary: RunSummary) -> None:
+        if d.verdict == "duplicate":
+            summary.articles_duplicate += 1
+        elif d.verdict == "revision":
+            summary.articles_revision += 1
+        else:
+            summary.articles_new += 1
+
+    @staticmethod
+    def _count_story(a: StoryAssigned, summary: RunSummary) -> None:
+        if a.is_new_story:
+            summary.stories_new += 1
+
+    def run(self, sources: Sequence[Source], progress: Progress | None = None) -> RunSummary:
+        progress = progress or NoProgress()
+        summary = RunSummary()
+        self.sources_store.upsert_sources(sources)
+
+        def on_page(done: int, total: int) -> None:
+            if done == 1:
+                progress.start("fetch", total)
+            progress.advance("fetch", done)
+
+        report = self.crawler.crawl(sources, on_page)
+        summary.feeds_ok = report.count("feed", FetchOutcome.FETCHED)
+        summary.feeds_failed = report.count("feed", FetchOutcome.FAILED)
+        summary.feeds_not_modified = report.count("feed", FetchOutcome.NOT_MODIFIED)
+        summary.pages_fetched = report.count("page", FetchOutcome.FETCHED)
+        summary.pages_failed = report.count("page", FetchOutcome.FAILED)
+        summary.pages_disallowed = report.count("page", FetchOutcome.DISALLOWED)
+        self.process_fetched(report.events, summary, progress)
+        return summary

@@ -1,0 +1,82 @@
+"""Error routing shared by every runner: permanent → dead letter, transient → retry, unknown → breaker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from storyline.domain.errors import PermanentError, TransientError
+from storyline.domain.records import DeadLetter
+from storyline.ports import Clock, DeadLetterStore, Sleeper
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class BreakerOpen(RuntimeError):
+    """Too many unexpected errors in a row: stop rather than dead-letter a whole stream."""
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    first_backoff_s: float = 0.5
+    max_backoff_s: float = 10.0
+
+
+class Router:
+    def __init__(
+        self,
+        dead_letters: DeadLetterStore,
+        clock: Clock,
+        sleep: Sleeper,
+        retry: RetryPolicy | None = None,
+        breaker_limit: int = 25,
+    ) -> None:
+        self.dead_letters, self.clock, self.sleep = dead_letters, clock, sleep
+        self.retry = retry or RetryPolicy()
+        self.breaker_limit = breaker_limit
+        self._unexpected_streak = 0
+        self.dead_lettered = 0
+
+    def run(self, stage: str, subject: str, payload: str, fn: Callable[[], T]) -> T | None:
+        """Run one item through a stage. Returns None when the item was dead-lettered.
+
+        Transient errors are retried with exponential backoff and then re-raised: an outage stops the run
+        (to be resumed) instead of emptying the input into the dead-letter store.
+        """
+        backoff = self.retry.first_backoff_s
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                result = fn()
+                self._unexpected_streak = 0
+                return result
+            except TransientError as exc:
+                if attempt == self.retry.attempts:
+                    raise
+                log.warning("%s %s: transient error (attempt %d): %s", stage, subject, attempt, exc)
+                self.sleep(backoff)
+                backoff = min(backoff * 2, self.retry.max_backoff_s)
+            except PermanentError as exc:
+                self._dead_letter(stage, subject, payload, exc.kind, str(exc), attempt)
+                self._unexpected_streak = 0
+                return None
+            except Exception as exc:
+                log.exception("%s %s: unexpected error", stage, subject)
+                self._dead_letter(stage, subject, payload, f"unexpected:{exc.__class__.__name__}", str(exc), attempt)
+                self._unexpected_streak += 1
+                if self._unexpected_streak >= self.breaker_limit:
+                    raise BreakerOpen(
+                        f"{stage}: {self._unexpected_streak} unexpected errors in a row; stopping"
+                    ) from exc
+                return None
+        raise AssertionError("unreachable")
+
+    def _dead_letter(self, stage: str, subject: str, payload: str, kind: str, message: str, attempts: int) -> None:
+        log.warning("%s %s: dead-lettered (%s): %s", stage, subject, kind, message)
+        self.dead_letters.record_dead_letter(
+            DeadLetter(stage, subject, kind, message[:4000], payload, self.clock.now(), attempts)
+        )
+        self.dead_lettered += 1

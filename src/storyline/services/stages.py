@@ -1,0 +1,235 @@
+"""The four processing stages as handlers (event in, events out), shared by embedded and streaming modes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storyline.domain import dedup as dd
+from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
+from storyline.domain.enrichment import StoryProfile, build_sections, related_links
+from storyline.domain.errors import PermanentError
+from storyline.domain.features import DocumentFrequencies, extract_features, weighted
+from storyline.domain.ids import article_id as make_article_id
+from storyline.domain.ids import content_hash, story_id
+from storyline.domain.text import normalise_for_hash
+from storyline.events import (
+    ArticleBody,
+    ArticleDeduplicated,
+    ArticleExtracted,
+    ArticleFetched,
+    CitedSentence,
+    PerspectiveOut,
+    StoryAssigned,
+    StoryLinkOut,
+    StoryUpdated,
+)
+from storyline.extraction import extract
+from storyline.ports import ArticleStore, BlobStore, StoredStory, StoryStore
+
+
+class ExtractStage:
+    """Raw HTML (from the archive, by claim check) to an article row and an extracted event."""
+
+    name = "extract"
+
+    def __init__(self, blobs: BlobStore, articles: ArticleStore) -> None:
+        self.blobs, self.articles = blobs, articles
+
+    def handle(self, event: ArticleFetched) -> list[ArticleExtracted]:
+        raw = self.blobs.get(event.raw_object_key)
+        page = extract(raw, event.url, event.content_type)
+        title = page.title or event.feed_title or ""
+        if not title:
+            raise PermanentError(f"{event.url}: no title in the page or the feed", kind="no_title")
+        chash = content_hash(normalise_for_hash(page.text))
+        aid = event.article_id
+        previous = self.articles.article_hash(aid)
+        if previous is not None and previous != chash:
+            # Same URL, new text: a revision is a new row that points back (ids stay stable for readers).
+            aid = make_article_id(f"{event.canonical_url}#rev={chash}")
+        body = ArticleBody(
+            article_id=aid,
+            url=event.url,
+            canonical_url=event.canonical_url,
+            source_id=event.source_id,
+            source_name=event.source_name,
+            title=title,
+            text=page.text,
+            authors=list(page.authors),
+            language=page.language,
+            # Event time: the page's own timestamp, else the feed's, else when we saw it.
+            published_at=page.published_at or event.feed_published_at or event.fetched_at,
+            fetched_at=event.fetched_at,
+            content_hash=chash,
+            raw_object_key=event.raw_object_key,
+            paywalled=page.paywalled,
+        )
+        self.articles.upsert_article(body)
+        return [ArticleExtracted(event_time=body.published_at, article=body)]
+
+
+class DedupStage:
+    """Exact hash, same URL and MinHash-LSH candidates from the warehouse; the verdict names the earliest copy."""
+
+    name = "dedup"
+
+    def __init__(self, articles: ArticleStore) -> None:
+        self.articles = articles
+
+    def handle(self, event: ArticleExtracted) -> list[ArticleDeduplicated]:
+        art = event.article
+        fp = dd.fingerprint(art.content_hash, art.text)
+        bands = fp.bands
+        candidates = self.articles.dedup_candidates(art.content_hash, art.canonical_url, bands)
+        decision = dd.decide(art.article_id, art.canonical_url, fp.shingles, candidates)
+        self.articles.record_dedup(art.article_id, bands, decision.duplicate_of, decision.revision_of)
+        return [
+            ArticleDeduplicated(
+                event_time=art.published_at,
+                article=art,
+                verdict=decision.verdict.value,
+                duplicate_of=decision.duplicate_of,
+                revision_of=decision.revision_of,
+                similarity=round(decision.similarity, 4),
+            )
+        ]
+
+
+class ClusterStage:
+    """Online clustering in event-time order; the active-story index is loaded lazily from the warehouse."""
+
+    name = "cluster"
+
+    def __init__(self, stories: StoryStore, params: ClusterParams | None = None) -> None:
+        self.stories = stories
+        self.params = params or ClusterParams()
+        self.index = StoryIndex(self.params)
+        self.dfs: DocumentFrequencies | None = None
+        self._loaded_since: datetime | None = None
+        # Document-frequency increments not yet in the warehouse; written by checkpoint() in one batch.
+        self._pending_docs = 0
+        self._pending_df: dict[str, int] = {}
+
+    def _ensure_window(self, at: datetime) -> None:
+        since = at - self.params.active_window
+        if self._loaded_since is not None and since >= self._loaded_since:
+            return
+        for stored in self.stories.active_stories(since):
+            if stored.story_id not in self.index.stories:
+                self.index.add(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
+        self._loaded_since = since if self._loaded_since is None else min(since, self._loaded_since)
+
+    def handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
+        art = event.article
+        done = self.stories.assignment_of(art.article_id)
+        if done is not None:  # replay: same story, same event
+            sid, score, seed = done
+            return [self._assigned(event, sid, score, seed)]
+        if self.dfs is None:
+            self.dfs = self.stories.load_document_frequencies()
+        self._ensure_window(art.published_at)
+        follow = event.duplicate_of or event.revision_of
+        parent = self.stories.assignment_of(follow) if follow is not None else None
+        if parent is not None and parent[0] in self.index.stories:
+            # A copy joins its original's story without moving the centroid: wire text counts once.
+            sid = parent[0]
+            self.stories.save_cluster_step(self._stored(self.index.stories[sid]), art.article_id, 1.0, False)
+            return [self._assigned(event, sid, 1.0, False)]
+        feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
+        vectors = weighted(feats, self.dfs)
+        story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
+        is_new = decision.story_id is None
+        keys = feats.df_keys()
+        self.stories.save_cluster_step(self._stored(story), art.article_id, decision.score, is_new)
+        self.dfs.add(keys)
+        self._pending_docs += 1
+        for k in keys:
+            self._pending_df[k] = self._pending_df.get(k, 0) + 1
+        return [self._assigned(event, story.story_id, decision.score, is_new)]
+
+    def checkpoint(self) -> None:
+        """Persist pending document frequencies. A crash before this loses only IDF statistics, which are
+        approximate by nature; assignments themselves are written per article."""
+        if self._pending_docs:
+            self.stories.add_document_frequencies(self._pending_docs, self._pending_df)
+            self._pending_docs, self._pending_df = 0, {}
+
+    @staticmethod
+    def _stored(story: StoryState) -> StoredStory:
+        assert story.first_seen is not None and story.last_seen is not None
+        return StoredStory(story.story_id, story.first_seen, story.last_seen, state_to_json(story))
+
+    @staticmethod
+    def _assigned(event: ArticleDeduplicated, sid: str, score: float, is_new: bool) -> StoryAssigned:
+        return StoryAssigned(
+            event_time=event.article.published_at,
+            story_id=sid,
+            article_id=event.article.article_id,
+            source_id=event.article.source_id,
+            is_new_story=is_new,
+            score=round(score, 6),
+            duplicate_of=event.duplicate_of,
+        )
+
+
+class EnrichStage:
+    """Debounced: assignments mark stories dirty; `flush` recomputes each dirty story once."""
+
+    name = "enrich"
+
+    def __init__(self, stories: StoryStore) -> None:
+        self.stories = stories
+        self.dirty: set[str] = set()
+
+    def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
+        self.dirty.add(event.story_id)
+        return []
+
+    def flush(self) -> list[StoryUpdated]:
+        if not self.dirty:
+            return []
+        dfs = self.stories.load_document_frequencies()
+        profiles = self.stories.story_profiles(exclude="")
+        out: list[StoryUpdated] = []
+        for sid in sorted(self.dirty):
+            updated = self.enrich(sid, dfs, profiles)
+            if updated is not None:
+                out.append(updated)
+        self.dirty.clear()
+        return out
+
+    def enrich(self, sid: str, dfs: DocumentFrequencies, profiles: list[StoryProfile]) -> StoryUpdated | None:
+        articles = self.stories.story_articles(sid)
+        if not articles:
+            return None
+        sections = build_sections(articles, dfs)
+        mine = next((p for p in profiles if p.story_id == sid), None)
+        links = related_links(mine, profiles) if isinstance(mine, StoryProfile) else []
+        if not self.stories.save_sections(sid, sections, links):
+            return None
+        snap = self.stories.story_snapshot(sid)
+        return StoryUpdated(
+            event_time=snap["last_seen"],
+            story_id=sid,
+            headline=sections.headline,
+            what_happened=[CitedSentence(**c.to_json()) for c in sections.what_happened],
+            behind_the_headline=[CitedSentence(**c.to_json()) for c in sections.behind],
+            perspectives=[
+                PerspectiveOut(
+                    source_id=p.source_id,
+                    source_name=p.source_name,
+                    article_ids=list(p.article_ids),
+                    sentences=[CitedSentence(**c.to_json()) for c in p.sentences],
+                )
+                for p in sections.perspectives
+            ],
+            entities=list(snap["sections"].get("entities", [])),
+            links=[StoryLinkOut(story_id=lk.other_id, kind=lk.kind, score=lk.score) for lk in links],
+            article_ids=list(snap["article_ids"]),
+            outlets=list(sections.outlets),
+            first_seen=snap["first_seen"],
+            last_seen=snap["last_seen"],
+            article_count=snap["article_count"],
+            outlet_count=len(sections.outlets),
+            merged_into=snap["merged_into"],
+        )

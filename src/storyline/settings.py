@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix STORYLINE_), read in main() or a task, never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORYLINE_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path(".storyline"), description="Embedded mode: SQLite file and raw archive.")
+    database_url: SecretStr | None = Field(
+        default=None, description="Any SQLAlchemy URL; default sqlite:///<data_dir>/storyline.db"
+    )
+    archive_dir: Path | None = Field(default=None, description="Raw page archive; default <data_dir>/raw")
+    user_agent: str = "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news clustering research)"
+    min_host_delay_s: float = Field(default=1.0, ge=0.0)
+    allow_private_addresses: bool = False
+    fetch_timeout_s: float = Field(default=20.0, gt=0)
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_redirects: int = Field(default=5, ge=0)
+    cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
+    log_level: str = "WARNING"
+
+    def resolved_database_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'storyline.db').resolve()}"
+
+    def resolved_archive_dir(self) -> Path:
+        return self.archive_dir or self.data_dir / "raw"
+
+    def safe_database_url(self) -> str:
+        """For logs and messages: the password, if any, masked."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.resolved_database_url()).render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""Source registry: the sources.yaml schema and its loader."""

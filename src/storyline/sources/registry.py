@@ -1,0 +1,107 @@
+"""Parse and validate a source registry (YAML registry or JSON list), with errors naming file, source, field."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from storyline.domain.errors import ConfigError
+from storyline.domain.records import Source
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+class SourceSpec(BaseModel):
+    """One entry of sources.yaml. `feed` (one URL) is accepted as shorthand for `feeds`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str | None = None
+    feeds: list[str] = Field(default_factory=list)
+    feed: str | None = None
+    home: str | None = None
+    language: str | None = None
+    country: str | None = None
+    enabled: bool = True
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be lower-case letters, digits, '.', '_' or '-' (at most 128)")
+        return value
+
+    @field_validator("feeds")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_feed_at_least(self) -> SourceSpec:
+        if self.feed:
+            if not self.feed.startswith(("http://", "https://")):
+                raise ValueError(f"feed {self.feed!r} is not an http(s) URL")
+            self.feeds = [self.feed, *[f for f in self.feeds if f != self.feed]]
+            self.feed = None
+        if not self.feeds:
+            raise ValueError("needs at least one feed URL ('feed' or 'feeds')")
+        return self
+
+
+def _parse_document(text: str, origin: str) -> Any:
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith(("[", "{")):
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{origin}: not valid YAML or JSON: {exc}") from exc
+
+
+def parse_sources(text: str, origin: str) -> list[Source]:
+    """A YAML registry (`sources: [...]`) or a JSON/YAML list of `{id, name, feed}`."""
+    data = _parse_document(text, origin)
+    if isinstance(data, dict):
+        entries = data.get("sources")
+        if entries is None:
+            raise ConfigError(f"{origin}: expected a top-level 'sources' list")
+    else:
+        entries = data
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{origin}: expected a non-empty list of sources")
+    out: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        label = entry.get("id", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{origin}: source {label}: expected a mapping, got {type(entry).__name__}")
+        try:
+            spec = SourceSpec.model_validate(entry)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"field '{'.'.join(str(p) for p in err['loc']) or '(source)'}': {err['msg']}" for err in exc.errors()
+            )
+            raise ConfigError(f"{origin}: source {label}: {problems}") from exc
+        if spec.id in seen:
+            raise ConfigError(f"{origin}: source {spec.id}: field 'id': duplicate id")
+        seen.add(spec.id)
+        out.append(
+            Source(
+                id=spec.id,
+                name=spec.name or spec.id,
+                feeds=tuple(spec.feeds),
+                home=spec.home,
+                language=spec.language,
+                country=spec.country,
+                enabled=spec.enabled,
+            )
+        )
+    return out
