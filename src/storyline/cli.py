@@ -303,6 +303,23 @@ def replay(
     out.print(f"replayed {len(events)}: {len(events) - failed} recovered, {failed} failed again")
 
 
+@app.command()
+def schemas(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("schemas"),
+    check: Annotated[bool, typer.Option(help="Only report drift; exit 1 when files differ.")] = False,
+) -> None:
+    """Write (or check) JSON Schema per event topic and DDL snapshots."""
+    from storyline.contracts import drift, write
+
+    if check:
+        stale = drift(out_dir)
+        for rel in stale:
+            console.print(f"[red]out of date:[/] {out_dir / rel}")
+        raise typer.Exit(1 if stale else 0)
+    for path in write(out_dir):
+        out.print(f"wrote {path}")
+
+
 def main() -> None:
     app()
 

@@ -352,7 +352,7 @@ class SqlWarehouse:
 
     def load_document_frequencies(self) -> DocumentFrequencies:
         def q(s: Session) -> DocumentFrequencies:
-            df = dict(s.execute(select(TermFrequencyRow.term, TermFrequencyRow.df)).tuples().all())
+            df = {r.term: r.df for r in s.execute(select(TermFrequencyRow.term, TermFrequencyRow.df))}
             n_docs = df.pop(_N_DOCS_KEY, 0)
             return DocumentFrequencies(n_docs=n_docs, df=df)
 
@@ -547,7 +547,7 @@ class SqlWarehouse:
 
     def article_texts(self) -> dict[str, str]:
         result: dict[str, str] = self._run(
-            lambda s: dict(s.execute(select(ArticleRow.url, ArticleRow.text)).tuples().all())
+            lambda s: {r.url: r.text for r in s.execute(select(ArticleRow.url, ArticleRow.text))}
         )
         return result
 

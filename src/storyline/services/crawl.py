@@ -43,9 +43,9 @@ def parse_feed(body: bytes, url: str) -> list[FeedItem]:
     """RSS/Atom items with absolute links; a feed that parses to nothing is a permanent error."""
     parsed = feedparser.parse(body)
     entries = parsed.get("entries", [])
-    if not entries:
-        reason = parsed.get("bozo_exception")
-        detail = f"{reason.__class__.__name__}: {reason}" if reason else "no <item> or <entry> elements"
+    bozo = parsed.get("bozo_exception")
+    if not parsed.get("version") and not entries:
+        detail = f"{bozo.__class__.__name__}: {bozo}" if bozo else "not RSS or Atom"
         raise PermanentError(f"malformed feed {url}: {detail}", kind="malformed_feed")
     items: list[FeedItem] = []
     for entry in entries:
@@ -70,6 +70,9 @@ def parse_feed(body: bytes, url: str) -> list[FeedItem]:
         items.append(
             FeedItem(url=str(link), title=entry.get("title"), published_at=published, summary=entry.get("summary"))
         )
+    if bozo and not items:
+        # A feed that broke before its first usable item is broken, not empty.
+        raise PermanentError(f"malformed feed {url}: {bozo.__class__.__name__}: {bozo}", kind="malformed_feed")
     return items
 
 

@@ -1,0 +1,117 @@
+"""Warehouse adapter on SQLite and PostgreSQL: migrations, idempotent upserts, dedup lookups, sections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storyline.adapters.migrate import current_revision
+from storyline.adapters.sql import SqlWarehouse
+from storyline.domain.dedup import fingerprint
+from storyline.domain.enrichment import StoryArticle, build_sections
+from storyline.domain.features import DocumentFrequencies
+from storyline.domain.records import FetchDecision, FetchOutcome, Source
+from storyline.events import ArticleBody
+from storyline.ports import StoredStory
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+TEXT = (
+    "The harbour authority in Port Ellis closed the north channel on Monday after a cargo ship lost power. "
+    "Officials said the closure would last until tugs could move the vessel. "
+    "No injuries were reported, according to the coast guard."
+)
+
+
+def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> ArticleBody:
+    return ArticleBody(
+        article_id=article_id,
+        url=url,
+        canonical_url=url,
+        source_id="herald",
+        source_name="The Herald",
+        title="Channel closed after ship loses power",
+        text=text,
+        published_at=when,
+        fetched_at=when + timedelta(minutes=5),
+        content_hash="h-" + article_id,
+        raw_object_key="raw/x",
+    )
+
+
+def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
+    assert current_revision(warehouse.engine) == "0001"
+    warehouse.upgrade()
+    assert current_revision(warehouse.engine) == "0001"
+
+
+def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:
+    src = Source("herald", "The Herald", ("http://h.example/feed.xml",))
+    warehouse.upsert_sources([src])
+    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    before = warehouse.table_digest()
+    warehouse.upsert_sources([src])
+    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    assert warehouse.table_digest() == before
+    assert warehouse.known_urls(["http://h.example/a1", "http://h.example/zz"]) == {"http://h.example/a1"}
+
+
+def test_datetimes_come_back_aware_utc(warehouse: SqlWarehouse) -> None:
+    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    warehouse.save_cluster_step(StoredStory("st_1", T0, T0, {"terms": {}, "article_count": 1}), "a1", 0.0, True)
+    (story,) = warehouse.active_stories(T0 - timedelta(days=1))
+    assert story.first_seen == T0 and story.first_seen.tzinfo is not None
+
+
+def test_dedup_candidates_by_band_and_hash(warehouse: SqlWarehouse) -> None:
+    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    fp = fingerprint("h-a1", TEXT)
+    warehouse.record_dedup("a1", fp.bands, None, None)
+    copy = "PORT ELLIS (Civic Wire) — " + TEXT + " Additional reporting by A. Writer."
+    fp2 = fingerprint("h-a2", copy)
+    found = warehouse.dedup_candidates("h-a2", "http://other.example/a2", fp2.bands)
+    assert [c.article_id for c in found] == ["a1"]
+    assert warehouse.dedup_candidates("nope", "http://other.example/a3", []) == []
+
+
+def test_fetch_log_and_validators(warehouse: SqlWarehouse) -> None:
+    warehouse.record_fetches(
+        [
+            FetchDecision(
+                "http://h/feed",
+                "herald",
+                "feed",
+                FetchOutcome.FETCHED,
+                "3 items",
+                T0,
+                200,
+                10,
+                None,
+                '"etag1"',
+                "Sun, 01 Mar 2026 12:00:00 GMT",
+            ),
+            FetchDecision("http://h/p", "herald", "page", FetchOutcome.DISALLOWED, "disallowed by robots.txt", T0),
+        ]
+    )
+    assert warehouse.validators("http://h/feed") == ('"etag1"', "Sun, 01 Mar 2026 12:00:00 GMT")
+    assert warehouse.validators("http://h/other") == (None, None)
+
+
+def test_document_frequencies_accumulate(warehouse: SqlWarehouse) -> None:
+    warehouse.add_document_frequencies(2, {"harbour": 2, "e:port ellis": 1})
+    warehouse.add_document_frequencies(1, {"harbour": 1})
+    dfs = warehouse.load_document_frequencies()
+    assert dfs.n_docs == 3 and dfs.df == {"harbour": 3, "e:port ellis": 1}
+
+
+def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
+    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    warehouse.save_cluster_step(
+        StoredStory("st_1", T0, T0, {"terms": {"harbour": 1.0}, "article_count": 1}), "a1", 0, True
+    )
+    arts = warehouse.story_articles("st_1")
+    assert [a.article_id for a in arts] == ["a1"] and isinstance(arts[0], StoryArticle)
+    sections = build_sections(arts, DocumentFrequencies())
+    assert warehouse.save_sections("st_1", sections, []) is True
+    assert warehouse.save_sections("st_1", sections, []) is False
+    snap = warehouse.story_snapshot("st_1")
+    assert snap["headline"] == "Channel closed after ship loses power"
+    assert snap["article_ids"] == ["a1"] and snap["outlet_count"] == 1
