@@ -1,0 +1,100 @@
+"""Benchmark: the whole embedded pipeline vs bare trafilatura on the same pages, in one run, as a ratio.
+
+usage: python bench/pipeline_vs_trafilatura.py [--corpus ../shared/data/replay-dev] [--port 8799]
+
+Serves the corpus with its own replay server, crawls it end to end into a fresh SQLite warehouse, then
+extracts the very same archived pages with bare trafilatura (fast mode, metadata on) in the same process.
+Prints articles/s of each and the ratio; also prints the evaluation scores of the run. No assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from trafilatura import bare_extraction
+
+from storyline.adapters.http import read_text
+from storyline.bootstrap import build
+from storyline.services.evaluation import parse_gold, run_eval
+from storyline.settings import Settings
+from storyline.sources.registry import parse_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(url: str, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"replay server did not answer at {url}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "replay-dev")
+    parser.add_argument("--port", type=int, default=8799)
+    args = parser.parse_args()
+    if not (args.corpus / "sources.json").exists():
+        raise SystemExit(f"corpus not found at {args.corpus} (see ../shared/data/README.md)")
+    server_script = args.corpus.parent.parent / "tools" / "serve_replay.py"
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [sys.executable, str(server_script), str(args.corpus), "--port", str(args.port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"{base}/sources.json")
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings(data_dir=Path(tmp), allow_private_addresses=True, min_host_delay_s=0.0)
+            app = build(settings)
+            sources = parse_sources(read_text(f"{base}/sources.json"), "sources.json")
+            t0 = time.perf_counter()
+            summary = app.pipeline.run(sources)
+            pipeline_s = time.perf_counter() - t0
+            n_articles = summary.articles_new + summary.articles_duplicate + summary.articles_revision
+            pages = [gzip.decompress(p.read_bytes()) for p in sorted(settings.resolved_archive_dir().rglob("*.gz"))]
+            t1 = time.perf_counter()
+            extracted = sum(
+                1 for raw in pages if bare_extraction(raw.decode("utf-8", "replace"), fast=True, with_metadata=True)
+            )
+            bare_s = time.perf_counter() - t1
+            gold = parse_gold((args.corpus / "gold" / "articles.jsonl").read_text("utf-8"), base, "gold")
+            reports, _ = run_eval(gold, app.warehouse.assignments(), app.warehouse.article_texts())
+            app.close()
+    finally:
+        server.terminate()
+        server.wait()
+    pipe_rate = n_articles / pipeline_s
+    bare_rate = extracted / bare_s
+    print(f"pages archived: {len(pages)}; articles stored: {n_articles}; stories: {summary.stories_new}")
+    print(f"whole pipeline (crawl+extract+dedup+cluster+enrich, 1 process): {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s)")
+    print(f"bare trafilatura (fast, metadata) on the same pages:          {bare_rate:7.1f} pages/s ({bare_s:.1f} s)")
+    print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
+    print(json.dumps(
+        {
+            r.part: {
+                "bcubed_p": round(r.stories.precision, 3), "bcubed_r": round(r.stories.recall, 3),
+                "bcubed_f1": round(r.stories.f1, 3), "dup_p": round(r.duplicates.precision, 3),
+                "dup_r": round(r.duplicates.recall, 3), "text_f1": round(r.extraction_f1, 3),
+            }
+            for r in reports
+        },
+        indent=1,
+    ))
+
+
+if __name__ == "__main__":
+    main()
