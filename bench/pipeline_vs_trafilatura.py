@@ -80,20 +80,25 @@ def main() -> None:
     pipe_rate = n_articles / pipeline_s
     bare_rate = extracted / bare_s
     print(f"pages archived: {len(pages)}; articles stored: {n_articles}; stories: {summary.stories_new}")
-    print(f"whole pipeline (crawl+extract+dedup+cluster+enrich, 1 process): {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s)")
-    print(f"bare trafilatura (fast, metadata) on the same pages:          {bare_rate:7.1f} pages/s ({bare_s:.1f} s)")
+    print(f"whole pipeline, 1 process:  {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s: crawl to enrichment)")
+    print(f"bare trafilatura, 1 process: {bare_rate:6.1f} pages/s ({bare_s:.1f} s: fast mode, same pages)")
     print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
-    print(json.dumps(
-        {
-            r.part: {
-                "bcubed_p": round(r.stories.precision, 3), "bcubed_r": round(r.stories.recall, 3),
-                "bcubed_f1": round(r.stories.f1, 3), "dup_p": round(r.duplicates.precision, 3),
-                "dup_r": round(r.duplicates.recall, 3), "text_f1": round(r.extraction_f1, 3),
-            }
-            for r in reports
-        },
-        indent=1,
-    ))
+    print(
+        json.dumps(
+            {
+                r.part: {
+                    "bcubed_p": round(r.stories.precision, 3),
+                    "bcubed_r": round(r.stories.recall, 3),
+                    "bcubed_f1": round(r.stories.f1, 3),
+                    "dup_p": round(r.duplicates.precision, 3),
+                    "dup_r": round(r.duplicates.recall, 3),
+                    "text_f1": round(r.extraction_f1, 3),
+                }
+                for r in reports
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

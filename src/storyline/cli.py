@@ -119,7 +119,7 @@ def run(
         _fail(exc)
         return
     _print_summary(summary, time.perf_counter() - started)
-    out.print(f"warehouse: {settings.safe_database_url()}")
+    out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
 
 
 @app.command()
@@ -148,8 +148,8 @@ def demo(
         summary = _run_pipeline(settings, registry)
     _print_summary(summary, time.perf_counter() - started)
     _print_stories(settings, 20)
-    out.print(f"warehouse: {settings.safe_database_url()}")
-    out.print(f"raw archive: {settings.resolved_archive_dir().resolve()}")
+    out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
+    out.print(f"raw archive: {settings.resolved_archive_dir().resolve()}", soft_wrap=True)
 
 
 @db_app.command("upgrade")
@@ -164,7 +164,7 @@ def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     except StorylineError as exc:
         _fail(exc)
         return
-    out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}")
+    out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}", soft_wrap=True)
 
 
 @export_app.command("assignments")

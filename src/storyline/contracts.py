@@ -17,7 +17,8 @@ def rendered() -> dict[str, str]:
     files: dict[str, str] = {}
     for topic, schema in json_schemas().items():
         files[f"events/{topic}.v1.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
-    for name, dialect in (("postgresql", postgresql.dialect()), ("sqlite", sqlite.dialect())):
+    dialects = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}  # type: ignore[no-untyped-call]
+    for name, dialect in dialects.items():
         statements: list[str] = []
         for table in Base.metadata.sorted_tables:
             statements.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";")

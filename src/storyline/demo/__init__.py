@@ -1,0 +1,1 @@
+"""The project's own fictional news site, used by `storyline demo` and the end-to-end tests."""
