@@ -37,9 +37,13 @@ class StoryState:
     article_count: int = 0
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    _centroid: tuple[SparseVector, SparseVector, SparseVector] | None = field(default=None, repr=False, compare=False)
 
     def centroid(self) -> tuple[SparseVector, SparseVector, SparseVector]:
-        return normalise(self.terms), normalise(self.entities), normalise(self.title)
+        """Normalised sums, cached until the next absorb (scoring reads them far more often than they change)."""
+        if self._centroid is None:
+            self._centroid = (normalise(self.terms), normalise(self.entities), normalise(self.title))
+        return self._centroid
 
     def absorb(
         self, vectors: tuple[SparseVector, SparseVector, SparseVector], published_at: datetime, keep: int
@@ -52,6 +56,7 @@ class StoryState:
         self.entities = top_k(self.entities, keep)
         self.title = top_k(self.title, keep)
         self.article_count += 1
+        self._centroid = None
         self.first_seen = published_at if self.first_seen is None else min(self.first_seen, published_at)
         self.last_seen = published_at if self.last_seen is None else max(self.last_seen, published_at)
 

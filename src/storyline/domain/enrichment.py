@@ -108,9 +108,11 @@ def _story_centroid(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) 
     return normalise(total)
 
 
-def choose_headline(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> StoryArticle:
+def choose_headline(
+    articles: Sequence[StoryArticle], dfs: DocumentFrequencies, centroid: SparseVector | None = None
+) -> StoryArticle:
     """The title closest to the story's centroid: the most representative, not the longest."""
-    centroid = _story_centroid(articles, dfs)
+    centroid = centroid if centroid is not None else _story_centroid(articles, dfs)
 
     def key(a: StoryArticle) -> tuple[float, datetime, str]:
         return (-cosine(tfidf(Counter(terms(a.title)), dfs), centroid), a.published_at, a.article_id)
@@ -165,7 +167,7 @@ def build_sections(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -
         raise ValueError("a story has at least one article")
     base = originals(articles)
     centroid = _story_centroid(base, dfs)
-    head = choose_headline(base, dfs)
+    head = choose_headline(base, dfs, centroid)
     summary = _select(_candidates(base, dfs, centroid, True), SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
     context_pool = [s for s in _candidates(base, dfs, centroid, False) if _CONTEXT_CUES.search(s.cited.text)]
     behind = _select(context_pool, 3, 110, summary)
@@ -263,3 +265,26 @@ def related_links(
         )
         for s, o in scored[:limit]
     ]
+
+
+class ProfileIndex:
+    """Inverted index over story profiles' heaviest keys: link candidates without comparing every pair."""
+
+    def __init__(self, profiles: Sequence[StoryProfile], keys_per_story: int = 20) -> None:
+        self.profiles = {p.story_id: p for p in profiles}
+        self.keys_per_story = keys_per_story
+        self.postings: dict[str, list[str]] = defaultdict(list)
+        for p in profiles:
+            for key in self._keys(p):
+                self.postings[key].append(p.story_id)
+
+    def _keys(self, profile: StoryProfile) -> list[str]:
+        ranked = sorted(profile.vector.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [k for k, _ in ranked[: self.keys_per_story]]
+
+    def links(self, story_id: str, limit: int = 5, floor: float = 0.12) -> list[Link]:
+        story = self.profiles.get(story_id)
+        if story is None:
+            return []
+        ids = {sid for key in self._keys(story) for sid in self.postings.get(key, [])}
+        return related_links(story, [self.profiles[i] for i in sorted(ids)], limit, floor)

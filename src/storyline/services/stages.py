@@ -6,7 +6,7 @@ from datetime import datetime
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
-from storyline.domain.enrichment import StoryProfile, build_sections, related_links
+from storyline.domain.enrichment import ProfileIndex, build_sections
 from storyline.domain.errors import PermanentError
 from storyline.domain.features import DocumentFrequencies, extract_features, weighted
 from storyline.domain.ids import article_id as make_article_id
@@ -189,7 +189,7 @@ class EnrichStage:
         if not self.dirty:
             return []
         dfs = self.stories.load_document_frequencies()
-        profiles = self.stories.story_profiles(exclude="")
+        profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
         out: list[StoryUpdated] = []
         for sid in sorted(self.dirty):
             updated = self.enrich(sid, dfs, profiles)
@@ -198,13 +198,12 @@ class EnrichStage:
         self.dirty.clear()
         return out
 
-    def enrich(self, sid: str, dfs: DocumentFrequencies, profiles: list[StoryProfile]) -> StoryUpdated | None:
+    def enrich(self, sid: str, dfs: DocumentFrequencies, profiles: ProfileIndex) -> StoryUpdated | None:
         articles = self.stories.story_articles(sid)
         if not articles:
             return None
         sections = build_sections(articles, dfs)
-        mine = next((p for p in profiles if p.story_id == sid), None)
-        links = related_links(mine, profiles) if isinstance(mine, StoryProfile) else []
+        links = profiles.links(sid)
         if not self.stories.save_sections(sid, sections, links):
             return None
         snap = self.stories.story_snapshot(sid)
