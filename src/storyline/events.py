@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storyline.domain.ids import event_id
 
@@ -40,6 +41,12 @@ class Event(BaseModel):
         body = self.model_dump(mode="json", exclude={"event_id"})
         data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    @field_validator("event_time")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        # One spelling per instant, so an event rebuilt from the (UTC) warehouse keeps its id.
+        return value.astimezone(UTC)
 
     @model_validator(mode="after")
     def _fill_id(self) -> Self:

@@ -52,6 +52,17 @@ def decode_html(raw: bytes, content_type: str | None = None) -> str:
     """
     if b"\x00" in raw[:2048] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise PermanentError("page is binary, not HTML (NUL bytes in the first 2 KiB)", kind="not_html")
+    # A byte-order mark is the strongest declaration there is (WHATWG encoding sniffing, step 1).
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                break
     meta = _META_CHARSET.search(raw[:4096])
     declared = _known(_charset_from_content_type(content_type)) or _known(meta.group(1).decode() if meta else None)
     for codec in [c for c in (declared, "utf-8") if c]:

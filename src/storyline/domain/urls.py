@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode, urlsplit, urlunsplit
 
 from storyline.domain.errors import PermanentError
 
@@ -21,20 +22,37 @@ def _is_tracking(key: str) -> bool:
     return lowered in _TRACKING_KEYS or lowered.startswith(_TRACKING_PREFIXES)
 
 
+# Printable ASCII stays as typed; anything else is percent-encoded as UTF-8 before byte-level normalisation.
+_ASCII_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def _encode_non_ascii(text: str) -> str:
+    return quote(text, safe=_ASCII_PRINTABLE)
+
+
 def _normalise_path(path: str) -> str:
-    # Decode then re-encode so '%7E' and '~' (and any case of escapes) collapse to one spelling.
-    segments = [quote(unquote(seg), safe=_PATH_SAFE.replace("/", "").replace("%", "")) for seg in path.split("/")]
+    # Decode to bytes, then re-encode, so '%7E' and '~' (and any case of escapes) collapse to one spelling,
+    # without ever decoding bytes as text: non-UTF-8 escapes stay distinct.
+    segments = path.split("/")
     out: list[str] = []
-    for seg in segments:
-        if seg == ".":
-            continue
-        if seg == "..":
-            if len(out) > 1:
+    for i, raw in enumerate(segments):
+        seg = quote(unquote_to_bytes(raw), safe=_PATH_SAFE.replace("/", "").replace("%", ""))
+        if seg in (".", ".."):
+            if seg == ".." and len(out) > 1:
                 out.pop()
+            if i == len(segments) - 1:
+                out.append("")  # "/a/b/.." is "/a/" (RFC 3986 §5.2.4)
             continue
         out.append(seg)
     normalised = "/".join(out)
     return normalised if normalised.startswith("/") else "/" + normalised
+
+
+def _valid_host(host: str) -> bool:
+    if host.startswith("[") and host.endswith("]"):
+        return True  # urlsplit already validated the IPv6 literal
+    return all(_HOST_LABEL.match(label) for label in host.split("."))
 
 
 def canonicalize(url: str) -> str:
@@ -43,18 +61,27 @@ def canonicalize(url: str) -> str:
     try:
         parts = urlsplit(text)
         port = parts.port
-    except ValueError as exc:
+        host = (parts.hostname or "").rstrip(".")
+        if host and ":" not in host:
+            host = host.encode("idna").decode("ascii")  # internationalised names to their ASCII form
+    except (ValueError, UnicodeError) as exc:
         raise PermanentError(f"invalid URL {url!r}: {exc}", kind="invalid_url") from exc
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if scheme not in _DEFAULT_PORTS or not host:
         raise PermanentError(f"invalid URL {url!r}: need an absolute http(s) URL", kind="invalid_url")
-    host = parts.hostname.lower().rstrip(".")
+    host = host.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    if not _valid_host(host):
+        raise PermanentError(f"invalid URL {url!r}: {host!r} is not a valid host name", kind="invalid_url")
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
-    query_pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    query = urlencode(sorted(query_pairs), doseq=True)
-    return urlunsplit((scheme, netloc, _normalise_path(parts.path), query, ""))
+    # latin-1 maps bytes one-to-one to characters, so parsing and re-encoding the query keeps every byte.
+    raw_query = _encode_non_ascii(parts.query)
+    query_pairs = [
+        (k, v) for k, v in parse_qsl(raw_query, keep_blank_values=True, encoding="latin-1") if not _is_tracking(k)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True, encoding="latin-1")
+    return urlunsplit((scheme, netloc, _normalise_path(_encode_non_ascii(parts.path)), query, ""))
 
 
 def host_of(url: str) -> str:

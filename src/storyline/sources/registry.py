@@ -9,10 +9,19 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from storyline.domain.errors import ConfigError
+from storyline.domain.errors import ConfigError, PermanentError
 from storyline.domain.records import Source
+from storyline.domain.urls import canonicalize
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+def _check_url(url: str) -> None:
+    """The same canonicalisation the crawler applies: a feed that cannot be crawled fails at load time."""
+    try:
+        canonicalize(url)
+    except PermanentError as exc:
+        raise ValueError(str(exc).removeprefix("invalid URL ")) from None
 
 
 class SourceSpec(BaseModel):
@@ -40,15 +49,19 @@ class SourceSpec(BaseModel):
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"{url!r} is not an http(s) URL")
+            _check_url(url)
+        return value
+
+    @field_validator("feed")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_url(value)
         return value
 
     @model_validator(mode="after")
     def _one_feed_at_least(self) -> SourceSpec:
         if self.feed:
-            if not self.feed.startswith(("http://", "https://")):
-                raise ValueError(f"feed {self.feed!r} is not an http(s) URL")
             self.feeds = [self.feed, *[f for f in self.feeds if f != self.feed]]
             self.feed = None
         if not self.feeds:
@@ -57,12 +70,14 @@ class SourceSpec(BaseModel):
 
 
 def _parse_document(text: str, origin: str) -> Any:
-    stripped = text.lstrip()
-    try:
-        if stripped.startswith(("[", "{")):
+    if text.lstrip().startswith(("[", "{")):
+        try:
             return json.loads(text)
+        except ValueError:
+            pass  # YAML flow style looks like JSON but is not; let the YAML parser decide
+    try:
         return yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         raise ConfigError(f"{origin}: not valid YAML or JSON: {exc}") from exc
 
 
