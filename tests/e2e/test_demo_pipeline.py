@@ -121,3 +121,20 @@ def test_cli_reports_a_bad_registry_clearly(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["run", "--sources", str(bad), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 2
     assert "sources.yaml" in result.output and "Bad Id" in result.output and "field 'id'" in result.output
+
+
+def test_cli_extract_prints_one_page(tmp_path: Path) -> None:
+    base = "http://127.0.0.1:9"
+    site = build_site(tmp_path / "site", base)
+    first = gold_rows(base)[0]
+    page = site.root / str(first["url"]).removeprefix(base + "/")
+    result = CliRunner().invoke(cli_app, ["extract", str(page), "--url", str(first["url"])])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] and data["language"] == "en" and data["published_at"].startswith("2026-")
+    assert data["text"].split()[:5] == str(first["text"]).split()[:5]
+
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><div id='player'></div></body></html>")
+    failed = CliRunner().invoke(cli_app, ["extract", str(empty)])
+    assert failed.exit_code == 1 and json.loads(failed.stdout)["error"] == "no_text"
