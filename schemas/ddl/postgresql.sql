@@ -23,6 +23,7 @@ CREATE TABLE articles (
 	verdict VARCHAR(16), 
 	duplicate_of VARCHAR(64), 
 	revision_of VARCHAR(64), 
+	dedup_similarity FLOAT, 
 	PRIMARY KEY (article_id)
 );
 

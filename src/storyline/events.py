@@ -7,8 +7,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from storyline.domain.errors import PermanentError
 from storyline.domain.ids import event_id
 
 SCHEMA_VERSION = 1
@@ -204,6 +205,39 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {topic: model.model_json_schema() for topic, (_, model) in EVENT_TYPES.items()}
 
 
-def parse(topic: str, data: bytes) -> Event:
+# stage -> (input topic, output topic); consumer group = "storyline-<stage>".
+STAGE_TOPICS: dict[str, tuple[str, str]] = {
+    "extract": (TOPIC_FETCHED, TOPIC_EXTRACTED),
+    "dedup": (TOPIC_EXTRACTED, TOPIC_DEDUPLICATED),
+    "cluster": (TOPIC_DEDUPLICATED, TOPIC_ASSIGNED),
+    "enrich": (TOPIC_ASSIGNED, TOPIC_UPDATED),
+}
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def decode(topic: str, data: bytes) -> Event:
+    """Parse a record of `topic`; anything that is not a valid event of that topic is a permanent error."""
+    if topic not in EVENT_TYPES:
+        raise PermanentError(f"no event type for topic {topic!r}", kind="unknown_topic")
     _, model = EVENT_TYPES[topic]
-    return model.model_validate_json(data)
+    try:
+        return model.model_validate_json(data)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
+        where = ".".join(str(p) for p in first["loc"]) or "(record)"
+        raise PermanentError(
+            f"not a valid {model.__name__} ({exc.error_count()} errors; first at {where}: {first['msg']})",
+            kind="bad_payload",
+        ) from exc
+
+
+def headers(event: Event) -> list[tuple[str, bytes]]:
+    """Kafka record headers: consumers can route on type and version without parsing the payload."""
+    return [
+        ("event_type", event.event_type.encode()),
+        ("schema_version", str(event.schema_version).encode()),
+        ("event_id", event.event_id.encode()),
+    ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from storyline.domain.dedup import Candidate
+from storyline.domain.dedup import Candidate, Decision
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, Source
@@ -41,9 +41,49 @@ class FetchLog(Protocol):
     def validators(self, url: str) -> tuple[str | None, str | None]: ...
 
 
-class DeadLetterStore(Protocol):
+class DeadLetterSink(Protocol):
+    """Where the error router puts items a stage cannot process (warehouse table, Kafka DLQ, or both)."""
+
     def record_dead_letter(self, letter: DeadLetter) -> None: ...
+
+
+class DeadLetterStore(DeadLetterSink, Protocol):
     def dead_lettered(self, stage: str, subjects: Iterable[str]) -> set[str]: ...
+
+
+class Publisher(Protocol):
+    """Sends records; `flush` waits for every send and raises TransientError if any was not delivered."""
+
+    def send(self, topic: str, key: str | None, value: bytes, headers: list[tuple[str, bytes]]) -> None: ...
+    def flush(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class InRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    timestamp_ms: int
+
+
+class StreamConsumer(Protocol):
+    """A consumer-group member with manual commits."""
+
+    def poll(self, max_records: int, timeout_s: float) -> list[InRecord]: ...
+    def commit(self, next_offsets: dict[tuple[str, int], int]) -> None: ...
+    def rewind(self, offsets: dict[tuple[str, int], int]) -> None: ...
+    def lag(self) -> int: ...
+    def caught_up(self, targets: dict[tuple[str, int], int]) -> bool: ...
+    def end_offsets(self) -> dict[tuple[str, int], int]: ...
+    def close(self) -> None: ...
+
+
+class Metrics(Protocol):
+    def record(self, stage: str, outcome: str, seconds: float) -> None: ...
+    def retry(self, stage: str) -> None: ...
+    def lag(self, stage: str, value: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -60,10 +100,14 @@ class ArticleStore(Protocol):
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]: ...
     def upsert_article(self, article: ArticleBody) -> None: ...
     def article_hash(self, article_id: str) -> str | None: ...
-    def dedup_candidates(self, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]: ...
-    def record_dedup(
-        self, article_id: str, bands: Sequence[str], duplicate_of: str | None, revision_of: str | None
-    ) -> None: ...
+    def dedup_atomically(
+        self,
+        article_id: str,
+        content_hash: str,
+        canonical_url: str,
+        bands: Sequence[str],
+        decide: Callable[[list[Candidate]], Decision],
+    ) -> Decision: ...
 
 
 class StoryStore(Protocol):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from storyline.adapters.migrate import current_revision
 from storyline.adapters.sql import SqlWarehouse
-from storyline.domain.dedup import fingerprint
+from storyline.domain.dedup import Decision, Verdict, fingerprint
 from storyline.domain.enrichment import StoryArticle, build_sections
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.records import FetchDecision, FetchOutcome, Source
@@ -38,9 +38,9 @@ def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> Ar
 
 
 def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
-    assert current_revision(warehouse.engine) == "0001"
+    assert current_revision(warehouse.engine) == "0002"
     warehouse.upgrade()
-    assert current_revision(warehouse.engine) == "0001"
+    assert current_revision(warehouse.engine) == "0002"
 
 
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:
@@ -64,7 +64,7 @@ def test_datetimes_come_back_aware_utc(warehouse: SqlWarehouse) -> None:
 def test_dedup_candidates_by_band_and_hash(warehouse: SqlWarehouse) -> None:
     warehouse.upsert_article(body("a1", "http://h.example/a1"))
     fp = fingerprint("h-a1", TEXT)
-    warehouse.record_dedup("a1", fp.bands, None, None)
+    warehouse.record_dedup("a1", fp.bands, Decision(Verdict.NEW))
     copy = "PORT ELLIS (Civic Wire) — " + TEXT + " Additional reporting by A. Writer."
     fp2 = fingerprint("h-a2", copy)
     found = warehouse.dedup_candidates("h-a2", "http://other.example/a2", fp2.bands)

@@ -15,7 +15,7 @@ from storyline.events import (
     ArticleExtracted,
     ArticleFetched,
     StoryAssigned,
-    parse,
+    decode,
 )
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -154,8 +154,8 @@ def test_story_assigned_id_depends_on_story_and_article_only() -> None:
 
 def test_event_id_survives_a_roundtrip_through_bytes() -> None:
     ev = _fetched()
-    back = parse(TOPIC_FETCHED, ev.to_bytes())
+    back = decode(TOPIC_FETCHED, ev.to_bytes())
     assert back == ev
     assert back.event_id == ev.event_id
     dedup = ArticleDeduplicated(event_time=T0, article=_body(), verdict="duplicate", duplicate_of="x", similarity=0.9)
-    assert parse(TOPIC_DEDUPLICATED, dedup.to_bytes()).event_id == dedup.event_id
+    assert decode(TOPIC_DEDUPLICATED, dedup.to_bytes()).event_id == dedup.event_id

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import OperationalError
@@ -30,7 +30,7 @@ from storyline.adapters.tables import (
     StoryRow,
     TermFrequencyRow,
 )
-from storyline.domain.dedup import Candidate
+from storyline.domain.dedup import Candidate, Decision, Verdict, shingles
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.errors import TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
@@ -263,67 +263,105 @@ class SqlWarehouse:
         cols = [c for c in row if c != "article_id"]
         self._run(lambda s: self._upsert(s, ArticleRow, [row], ["article_id"], cols))
 
-    def dedup_candidates(self, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]:
-        from storyline.domain.dedup import shingles
+    def _serialise(self, s: Session, name: str) -> None:
+        """Take a database-wide lock for this transaction, so concurrent workers decide one at a time."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        elif self.engine.dialect.name == "sqlite":
+            # Any write statement makes SQLite take its single writer lock for the rest of the transaction.
+            s.execute(update(TermFrequencyRow).where(TermFrequencyRow.term == "\x00lock").values(df=0))
 
-        def q(s: Session) -> list[Candidate]:
-            ids: set[str] = set(
-                s.scalars(
-                    select(ArticleRow.article_id).where(
-                        (ArticleRow.content_hash == content_hash) | (ArticleRow.canonical_url == canonical_url)
-                    )
+    def _candidates(self, s: Session, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]:
+        ids: set[str] = set(
+            s.scalars(
+                select(ArticleRow.article_id).where(
+                    (ArticleRow.content_hash == content_hash) | (ArticleRow.canonical_url == canonical_url)
                 )
             )
-            if bands:
-                ids.update(s.scalars(select(ArticleBandRow.article_id).where(ArticleBandRow.band_key.in_(list(bands)))))
-            if not ids:
-                return []
-            rows = s.execute(
-                select(
-                    ArticleRow.article_id,
-                    ArticleRow.canonical_url,
-                    ArticleRow.text,
-                    ArticleRow.published_at,
-                    ArticleRow.duplicate_of,
-                    ArticleRow.verdict,
-                ).where(ArticleRow.article_id.in_(sorted(ids)))
-            ).all()
-            # Only articles that already have a verdict are earlier copies; the rest are in flight.
-            return [
-                Candidate(
-                    article_id=r.article_id,
-                    canonical_url=r.canonical_url,
-                    shingles=shingles(r.text),
-                    published_at_iso=r.published_at.isoformat(),
-                    root_id=r.duplicate_of or r.article_id,
-                )
-                for r in rows
-                if r.verdict is not None
-            ]
+        )
+        if bands:
+            ids.update(s.scalars(select(ArticleBandRow.article_id).where(ArticleBandRow.band_key.in_(list(bands)))))
+        if not ids:
+            return []
+        rows = s.execute(
+            select(
+                ArticleRow.article_id,
+                ArticleRow.canonical_url,
+                ArticleRow.text,
+                ArticleRow.published_at,
+                ArticleRow.duplicate_of,
+                ArticleRow.verdict,
+            ).where(ArticleRow.article_id.in_(sorted(ids)))
+        ).all()
+        # Only articles that already have a verdict are earlier copies; the rest are in flight.
+        return [
+            Candidate(
+                article_id=r.article_id,
+                canonical_url=r.canonical_url,
+                shingles=shingles(r.text),
+                published_at_iso=r.published_at.isoformat(),
+                root_id=r.duplicate_of or r.article_id,
+            )
+            for r in rows
+            if r.verdict is not None
+        ]
 
-        result: list[Candidate] = self._run(q)
+    def dedup_candidates(self, content_hash: str, canonical_url: str, bands: Sequence[str]) -> list[Candidate]:
+        result: list[Candidate] = self._run(lambda s: self._candidates(s, content_hash, canonical_url, bands))
         return result
 
-    def record_dedup(
-        self, article_id: str, bands: Sequence[str], duplicate_of: str | None, revision_of: str | None
-    ) -> None:
-        verdict = "duplicate" if duplicate_of else ("revision" if revision_of else "new")
+    def dedup_atomically(
+        self,
+        article_id: str,
+        content_hash: str,
+        canonical_url: str,
+        bands: Sequence[str],
+        decide: Callable[[list[Candidate]], Decision],
+    ) -> Decision:
+        """Look up candidates, decide and record in one serialised transaction.
 
-        def q(s: Session) -> None:
-            s.execute(
-                update(ArticleRow)
-                .where(ArticleRow.article_id == article_id)
-                .values(verdict=verdict, duplicate_of=duplicate_of, revision_of=revision_of)
-            )
-            self._upsert(
-                s,
-                ArticleBandRow,
-                [{"band_key": b, "article_id": article_id} for b in bands],
-                ["band_key", "article_id"],
-                [],
-            )
+        A redelivered article (same id, same text) gets its stored verdict back unchanged.
+        """
 
-        self._run(q)
+        def q(s: Session) -> Decision:
+            self._serialise(s, "dedup")
+            done = s.execute(
+                select(
+                    ArticleRow.verdict,
+                    ArticleRow.duplicate_of,
+                    ArticleRow.revision_of,
+                    ArticleRow.dedup_similarity,
+                    ArticleRow.content_hash,
+                ).where(ArticleRow.article_id == article_id)
+            ).first()
+            if done is not None and done.verdict is not None and done.content_hash == content_hash:
+                return Decision(
+                    Verdict(done.verdict), done.duplicate_of, done.revision_of, done.dedup_similarity or 0.0
+                )
+            decision = decide(self._candidates(s, content_hash, canonical_url, bands))
+            self._write_verdict(s, article_id, bands, decision)
+            return decision
+
+        result: Decision = self._run(q)
+        return result
+
+    def _write_verdict(self, s: Session, article_id: str, bands: Sequence[str], decision: Decision) -> None:
+        s.execute(
+            update(ArticleRow)
+            .where(ArticleRow.article_id == article_id)
+            .values(
+                verdict=decision.verdict.value,
+                duplicate_of=decision.duplicate_of,
+                revision_of=decision.revision_of,
+                dedup_similarity=round(decision.similarity, 4),
+            )
+        )
+        rows = [{"band_key": b, "article_id": article_id} for b in bands]
+        self._upsert(s, ArticleBandRow, rows, ["band_key", "article_id"], [])
+
+    def record_dedup(self, article_id: str, bands: Sequence[str], decision: Decision) -> None:
+        self._run(lambda s: self._write_verdict(s, article_id, bands, decision))
 
     # -- stories: clustering state ------------------------------------------------------------------
     def assignment_of(self, article_id: str) -> tuple[str, float, bool] | None:

@@ -83,6 +83,7 @@ class ArticleRow(Base):
     verdict: Mapped[str | None] = mapped_column(String(16))
     duplicate_of: Mapped[str | None] = mapped_column(ID, index=True)
     revision_of: Mapped[str | None] = mapped_column(ID)
+    dedup_similarity: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (Index("ix_articles_canonical_url", "canonical_url"),)
 
 

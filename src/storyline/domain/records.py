@@ -82,6 +82,17 @@ class Extracted:
 
 
 @dataclass(frozen=True)
+class RecordOrigin:
+    """Where a streamed record came from, and its original bytes (a DLQ keeps them untouched)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True)
 class DeadLetter:
     """An item a stage could not process: kept with its payload so it can be replayed after a fix."""
 
@@ -92,3 +103,4 @@ class DeadLetter:
     payload: str
     at: datetime
     attempts: int = 1
+    origin: RecordOrigin | None = None

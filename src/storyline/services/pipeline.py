@@ -94,7 +94,7 @@ class Pipeline:
         for i, art in enumerate(extracted, start=1):
             self._dedup_and_cluster(art, summary)
             progress.advance("cluster", i)
-        self.cluster.checkpoint()
+        self.cluster.flush()
         progress.start("enrich", len(self.enrich.dirty))
         updates = self.enrich.flush()
         progress.advance("enrich", len(updates))

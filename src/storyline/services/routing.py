@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from storyline.domain.errors import PermanentError, TransientError
-from storyline.domain.records import DeadLetter
-from storyline.ports import Clock, DeadLetterStore, Sleeper
+from storyline.domain.records import DeadLetter, RecordOrigin
+from storyline.ports import Clock, DeadLetterSink, Metrics, Sleeper
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,19 +29,23 @@ class RetryPolicy:
 class Router:
     def __init__(
         self,
-        dead_letters: DeadLetterStore,
+        dead_letters: DeadLetterSink,
         clock: Clock,
         sleep: Sleeper,
         retry: RetryPolicy | None = None,
         breaker_limit: int = 25,
+        metrics: Metrics | None = None,
     ) -> None:
         self.dead_letters, self.clock, self.sleep = dead_letters, clock, sleep
+        self.metrics = metrics
         self.retry = retry or RetryPolicy()
         self.breaker_limit = breaker_limit
         self._unexpected_streak = 0
         self.dead_lettered = 0
 
-    def run(self, stage: str, subject: str, payload: str, fn: Callable[[], T]) -> T | None:
+    def run(
+        self, stage: str, subject: str, payload: str, fn: Callable[[], T], origin: RecordOrigin | None = None
+    ) -> T | None:
         """Run one item through a stage. Returns None when the item was dead-lettered.
 
         Transient errors are retried with exponential backoff and then re-raised: an outage stops the run
@@ -57,15 +61,18 @@ class Router:
                 if attempt == self.retry.attempts:
                     raise
                 log.warning("%s %s: transient error (attempt %d): %s", stage, subject, attempt, exc)
+                if self.metrics is not None:
+                    self.metrics.retry(stage)
                 self.sleep(backoff)
                 backoff = min(backoff * 2, self.retry.max_backoff_s)
             except PermanentError as exc:
-                self._dead_letter(stage, subject, payload, exc.kind, str(exc), attempt)
+                self._dead_letter(stage, subject, payload, exc.kind, str(exc), attempt, origin)
                 self._unexpected_streak = 0
                 return None
             except Exception as exc:
                 log.exception("%s %s: unexpected error", stage, subject)
-                self._dead_letter(stage, subject, payload, f"unexpected:{exc.__class__.__name__}", str(exc), attempt)
+                kind = f"unexpected:{exc.__class__.__name__}"
+                self._dead_letter(stage, subject, payload, kind, str(exc), attempt, origin)
                 self._unexpected_streak += 1
                 if self._unexpected_streak >= self.breaker_limit:
                     raise BreakerOpen(
@@ -74,9 +81,19 @@ class Router:
                 return None
         raise AssertionError("unreachable")
 
-    def _dead_letter(self, stage: str, subject: str, payload: str, kind: str, message: str, attempts: int) -> None:
-        log.warning("%s %s: dead-lettered (%s): %s", stage, subject, kind, message)
+    def _dead_letter(
+        self,
+        stage: str,
+        subject: str,
+        payload: str,
+        kind: str,
+        message: str,
+        attempts: int,
+        origin: RecordOrigin | None,
+    ) -> None:
+        where = f" {origin.topic}[{origin.partition}]@{origin.offset}" if origin else ""
+        log.warning("%s%s %s: dead-lettered (%s): %s", stage, where, subject, kind, message)
         self.dead_letters.record_dead_letter(
-            DeadLetter(stage, subject, kind, message[:4000], payload, self.clock.now(), attempts)
+            DeadLetter(stage, subject, kind, message[:4000], payload, self.clock.now(), attempts, origin)
         )
         self.dead_lettered += 1

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.enrichment import ProfileIndex, build_sections
-from storyline.domain.errors import PermanentError
+from storyline.domain.errors import PermanentError, TransientError
 from storyline.domain.features import DocumentFrequencies, extract_features, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
@@ -18,6 +20,7 @@ from storyline.events import (
     ArticleExtracted,
     ArticleFetched,
     CitedSentence,
+    Event,
     PerspectiveOut,
     StoryAssigned,
     StoryLinkOut,
@@ -27,7 +30,33 @@ from storyline.extraction import extract
 from storyline.ports import ArticleStore, BlobStore, StoredStory, StoryStore
 
 
-class ExtractStage:
+class Stage(Protocol):
+    """What every runner (embedded chain, Kafka worker) needs of a stage."""
+
+    name: str
+
+    def handle(self, event: Any) -> Sequence[Event]: ...
+
+    def flush(self) -> Sequence[Event]:
+        """Write anything batched and emit what was deferred; called before offsets are committed."""
+        ...
+
+    def reset(self) -> None:
+        """Drop in-memory state (after an outage or a partition reassignment); it reloads from the warehouse."""
+        ...
+
+
+class StatelessStage:
+    """Default flush/reset for stages whose state lives only in the warehouse."""
+
+    def flush(self) -> Sequence[Event]:
+        return []
+
+    def reset(self) -> None:
+        return None
+
+
+class ExtractStage(StatelessStage):
     """Raw HTML (from the archive, by claim check) to an article row and an extracted event."""
 
     name = "extract"
@@ -68,7 +97,7 @@ class ExtractStage:
         return [ArticleExtracted(event_time=body.published_at, article=body)]
 
 
-class DedupStage:
+class DedupStage(StatelessStage):
     """Exact hash, same URL and MinHash-LSH candidates from the warehouse; the verdict names the earliest copy."""
 
     name = "dedup"
@@ -79,10 +108,15 @@ class DedupStage:
     def handle(self, event: ArticleExtracted) -> list[ArticleDeduplicated]:
         art = event.article
         fp = dd.fingerprint(art.content_hash, art.text)
-        bands = fp.bands
-        candidates = self.articles.dedup_candidates(art.content_hash, art.canonical_url, bands)
-        decision = dd.decide(art.article_id, art.canonical_url, fp.shingles, candidates)
-        self.articles.record_dedup(art.article_id, bands, decision.duplicate_of, decision.revision_of)
+
+        def verdict(candidates: list[dd.Candidate]) -> dd.Decision:
+            return dd.decide(art.article_id, art.canonical_url, fp.shingles, candidates)
+
+        # Look-up, decision and write in one serialised transaction: two dedup workers never both call
+        # two copies of one text "new" (ADR 0004).
+        decision = self.articles.dedup_atomically(
+            art.article_id, art.content_hash, art.canonical_url, fp.bands, verdict
+        )
         return [
             ArticleDeduplicated(
                 event_time=art.published_at,
@@ -119,7 +153,21 @@ class ClusterStage:
                 self.index.add(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
         self._loaded_since = since if self._loaded_since is None else min(since, self._loaded_since)
 
+    def reset(self) -> None:
+        self.index = StoryIndex(self.params)
+        self.dfs = None
+        self._loaded_since = None
+        self._pending_docs, self._pending_df = 0, {}
+
     def handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
+        try:
+            return self._handle(event)
+        except TransientError:
+            # The in-memory index may hold an article whose write failed: rebuild it from the warehouse.
+            self.reset()
+            raise
+
+    def _handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
         art = event.article
         done = self.stories.assignment_of(art.article_id)
         if done is not None:  # replay: same story, same event
@@ -147,12 +195,13 @@ class ClusterStage:
             self._pending_df[k] = self._pending_df.get(k, 0) + 1
         return [self._assigned(event, story.story_id, decision.score, is_new)]
 
-    def checkpoint(self) -> None:
+    def flush(self) -> list[StoryAssigned]:
         """Persist pending document frequencies. A crash before this loses only IDF statistics, which are
         approximate by nature; assignments themselves are written per article."""
         if self._pending_docs:
             self.stories.add_document_frequencies(self._pending_docs, self._pending_df)
             self._pending_docs, self._pending_df = 0, {}
+        return []
 
     @staticmethod
     def _stored(story: StoryState) -> StoredStory:
@@ -184,6 +233,9 @@ class EnrichStage:
     def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
         self.dirty.add(event.story_id)
         return []
+
+    def reset(self) -> None:
+        return None  # dirty marks survive: their assignments are already in the warehouse
 
     def flush(self) -> list[StoryUpdated]:
         if not self.dirty:
