@@ -14,7 +14,8 @@
 #      STORYLINE_KAFKA_HOME (~/.cache/storyline/kafka-<version>: jars in lib/, Maven repo in m2/),
 #      STORYLINE_KAFKA_M2 (Maven local repo, default $STORYLINE_KAFKA_HOME/m2), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m),
 #      KAFKA_CLUSTER_ID (fixed default), KAFKA_START_TIMEOUT (120 s), KAFKA_STOP_TIMEOUT (30 s),
-#      JAVA (java from JAVA_HOME or PATH; 17+), MVN (mvn), PYTHON (repo .venv python, else python3).
+#      KAFKA_TOOL_JOBS (2: topic-creating JVMs at a time), JAVA (java from JAVA_HOME or PATH; 17+), MVN (mvn),
+#      PYTHON (repo .venv python, else python3).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -35,6 +36,7 @@ HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+unset EXISTING_TOPICS # set by wait_ready
 
 PID_FILE="$KAFKA_DATA/broker.pid"
 LOG_FILE="$KAFKA_DATA/broker.log"
@@ -117,6 +119,10 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# After a crash (SIGKILL) the restarted node waits out its previous incarnation's session before it may
+# register again: 4 s instead of the default 9 s (heartbeats every 1 s instead of 2 s).
+broker.session.timeout.ms=4000
+broker.heartbeat.interval.ms=1000
 # Tests produce little: small segments keep restarts (log recovery) quick.
 log.segment.bytes=67108864
 EOF
@@ -190,30 +196,39 @@ wait_ready() {
     kill -0 "$pid" 2>/dev/null || { tail -n 40 "$LOG_FILE" >&2; die "broker exited during start-up (log: $LOG_FILE)"; }
     # KRaft brokers open the PLAINTEXT acceptor only once they have caught up with the metadata log
     # and registered; a metadata round-trip (list topics) then confirms it answers.
-    if port_open "$KAFKA_PORT" && list_topics >/dev/null 2>&1; then return 0; fi
+    if port_open "$KAFKA_PORT" && EXISTING_TOPICS="$(list_topics 2>/dev/null)"; then return 0; fi
     [ "$SECONDS" -lt "$deadline" ] || { tail -n 40 "$LOG_FILE" >&2; die "broker not ready after ${START_TIMEOUT}s (log: $LOG_FILE)"; }
     sleep 0.5
   done
 }
 
 create_topics() {
-  local existing line name partitions rf created=0
+  local existing specs line name partitions rf kv running=0 failed=0 created=0
   local -a fields cfg
-  existing="$(list_topics)" || die "cannot list topics on $BOOTSTRAP"
-  local specs; specs="$("$(python_bin)" "$HERE/topics.py" "$HERE/topics.yaml")" || die "cannot read topics.yaml"
+  # start() has just listed them while waiting for the broker: one JVM start-up saved.
+  existing="${EXISTING_TOPICS-$(list_topics)}" || die "cannot list topics on $BOOTSTRAP"
+  specs="$("$(python_bin)" "$HERE/topics.py" "$HERE/topics.yaml")" || die "cannot read topics.yaml"
+  # One TopicCommand JVM per missing topic (it creates one topic per call); JVM start-up is the cost, so run
+  # KAFKA_TOOL_JOBS (default 2) of them at a time.
   while IFS= read -r line; do
     [ -n "$line" ] || continue
     read -r -a fields <<<"$line"
     name="${fields[0]}"; partitions="${fields[1]}"; rf="${fields[2]}"
     if grep -qxF -- "$name" <<<"$existing"; then continue; fi # existing topics are left alone
     cfg=()
-    local kv; for kv in "${fields[@]:3}"; do cfg+=(--config "$kv"); done
+    for kv in "${fields[@]:3}"; do cfg+=(--config "$kv"); done
     # --if-not-exists: a concurrent creator is not an error.
     run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
       --topic "$name" --partitions "$partitions" --replication-factor "$rf" "${cfg[@]}" >/dev/null \
-      || die "creating topic $name failed"
-    created=$((created + 1))
+      || { log "creating topic $name failed"; exit 1; } &
+    running=$((running + 1)); created=$((created + 1))
+    if [ "$running" -ge "${KAFKA_TOOL_JOBS:-2}" ]; then
+      wait -n || failed=1
+      running=$((running - 1))
+    fi
   done <<<"$specs"
+  while [ "$running" -gt 0 ]; do wait -n || failed=1; running=$((running - 1)); done
+  [ "$failed" = 0 ] || die "topic creation failed"
   log "topics: $created created, $(grep -c . <<<"$specs") defined in topics.yaml"
 }
 

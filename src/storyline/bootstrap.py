@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.clock import SystemClock
+from storyline.adapters.deadletters import FanoutDeadLetters
 from storyline.adapters.http import HttpxFetcher
+from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStreamConsumer, wait_for_broker
+from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.clustering import ClusterParams
+from storyline.events import STAGE_TOPICS, dlq_topic
 from storyline.ports import Fetcher
 from storyline.services.crawl import CrawlPolicy, CrawlService
 from storyline.services.pipeline import Pipeline
 from storyline.services.routing import Router
-from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
+from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage, Stage
+from storyline.services.streaming import StreamPolicy, StreamRunner
 from storyline.settings import Settings
 
 
@@ -64,14 +70,94 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         sleep=time.sleep,
         policy=CrawlPolicy(user_agent=settings.user_agent, min_host_delay_s=settings.min_host_delay_s),
     )
-    params = replace(ClusterParams(), threshold=settings.cluster_threshold)
     pipeline = Pipeline(
         sources_store=warehouse,
         crawler=crawler,
         extract=ExtractStage(blobs, warehouse),
         dedup=DedupStage(warehouse),
-        cluster=ClusterStage(warehouse, params),
+        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
         enrich=EnrichStage(warehouse),
         router=Router(warehouse, clock, time.sleep),
     )
     return App(settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline)
+
+
+@dataclass
+class Worker:
+    """A wired streaming stage; `close()` releases the broker and database connections."""
+
+    stage: str
+    runner: StreamRunner
+    consumer: KafkaStreamConsumer
+    publisher: KafkaPublisher
+    warehouse: SqlWarehouse
+    metrics: PrometheusMetrics
+    replay_targets: dict[tuple[str, int], int] | None = None
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.publisher.close()
+        self.warehouse.engine.dispose()
+
+
+def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: LocalBlobStore) -> Stage:
+    """The one place a stage name becomes a stage object (embedded pipeline and workers alike)."""
+    if stage == "extract":
+        return ExtractStage(blobs, warehouse)
+    if stage == "dedup":
+        return DedupStage(warehouse)
+    if stage == "cluster":
+        return ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold))
+    if stage == "enrich":
+        return EnrichStage(warehouse)
+    raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
+
+
+def build_worker(stage: str, settings: Settings | None = None, from_dlq: bool = False) -> Worker:
+    """A Kafka worker for one stage; with `from_dlq`, a bounded replay of that stage's DLQ."""
+    settings = settings or Settings()
+    if stage not in STAGE_TOPICS:
+        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
+    input_topic, output_topic = STAGE_TOPICS[stage]
+    wait_for_broker(settings.kafka_bootstrap)
+    warehouse = build_warehouse(settings)
+    blobs = LocalBlobStore(settings.resolved_archive_dir())
+    clock = SystemClock()
+    metrics = PrometheusMetrics()
+    handler = build_stage(stage, settings, warehouse, blobs)
+    client_id = f"storyline-{stage}-{os.getpid()}"
+    publisher = KafkaPublisher(settings.kafka_bootstrap, client_id)
+    dead_letters = FanoutDeadLetters([warehouse, KafkaDeadLetters(publisher)])
+    router = Router(dead_letters, clock, time.sleep, metrics=metrics)
+    holder: dict[str, StreamRunner] = {}
+    topic = dlq_topic(input_topic) if from_dlq else input_topic
+    group = f"storyline-{stage}-dlq-replay" if from_dlq else f"storyline-{stage}"
+    consumer = KafkaStreamConsumer(
+        settings.kafka_bootstrap,
+        topic,
+        group,
+        client_id,
+        on_revoke=lambda: holder["runner"].on_revoke(),  # noqa: PLW0108 - the runner is created below
+        on_assign=handler.reset,
+    )
+    runner = StreamRunner(
+        handler,
+        output_topic,
+        consumer,
+        publisher,
+        router,
+        clock,
+        time.sleep,
+        metrics=metrics,
+        decode_as=input_topic if from_dlq else None,
+        # Dedup restores event-time order; its output topic has one partition, so clustering keeps it (ADR 0004).
+        policy=StreamPolicy(reorder_window_s=settings.reorder_window_s if stage == "dedup" else 0.0),
+    )
+    holder["runner"] = runner
+    targets = consumer.end_offsets() if from_dlq else None
+    return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets)
+
+
+def build_publisher(settings: Settings) -> KafkaPublisher:
+    wait_for_broker(settings.kafka_bootstrap)
+    return KafkaPublisher(settings.kafka_bootstrap, f"storyline-crawl-{os.getpid()}")

@@ -79,6 +79,48 @@ def _run_pipeline(settings: Settings, sources: list[Any]) -> Any:
     return summary
 
 
+def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
+    """Start one worker process per stage, publish the crawl to Kafka, wait until every group has caught up."""
+    import os
+    import subprocess
+
+    from storyline.adapters.kafka import wait_until_drained
+    from storyline.bootstrap import build, build_publisher
+    from storyline.events import STAGE_TOPICS
+
+    env = {
+        **os.environ,
+        "STORYLINE_DATA_DIR": str(settings.data_dir.resolve()),
+        "STORYLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "STORYLINE_LOG_LEVEL": settings.log_level,
+    }
+    if settings.database_url is not None:
+        env["STORYLINE_DATABASE_URL"] = settings.database_url.get_secret_value()
+    try:
+        publisher = build_publisher(settings)
+    except StorylineError as exc:
+        _fail(exc)
+    application = build(settings)  # migrates the warehouse before the workers start
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "storyline.cli", "worker", stage], env=env)  # noqa: S603
+        for stage in STAGE_TOPICS
+    ]
+    try:
+        summary = application.pipeline.run(sources, publisher=publisher)
+        console.print(f"published {summary.pages_fetched} fetched articles; waiting for the workers...")
+        groups = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
+        if not wait_until_drained(settings.kafka_bootstrap, groups, timeout_s=600):
+            console.print("[yellow]workers did not catch up within 10 minutes; showing what is done[/]")
+    finally:
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            proc.wait(timeout=60)
+        publisher.close()
+        application.close()
+    return summary
+
+
 def _print_summary(summary: Any, seconds: float) -> None:
     table = Table(title=f"Run summary ({seconds:.1f} s)", show_header=False)
     for label, value in summary.lines():
@@ -128,6 +170,9 @@ def demo(
         ".storyline/demo"
     ),
     port: Annotated[int, typer.Option(help="Port for the demo site (0: any free port).")] = 0,
+    bus: Annotated[str, typer.Option(help="embedded (one process) or kafka (crawl publishes; workers process).")] = (
+        "embedded"
+    ),
 ) -> None:
     """Serve the project's own fictional news site on loopback and run the pipeline over it (offline)."""
     from storyline.adapters.static_site import StaticSite
@@ -145,7 +190,13 @@ def demo(
         out.print(f"demo site: {server.base_url}/sources.json ({len(site.sources)} outlets)")
         registry = parse_sources(json.dumps(site.sources), "demo sources.json")
         started = time.perf_counter()
-        summary = _run_pipeline(settings, registry)
+        if bus == "kafka":
+            summary = _run_through_kafka(settings, registry)
+        elif bus == "embedded":
+            summary = _run_pipeline(settings, registry)
+        else:
+            _fail(ValueError(f"--bus must be 'embedded' or 'kafka', not {bus!r}"))
+            return
     _print_summary(summary, time.perf_counter() - started)
     _print_stories(settings, 20)
     out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
@@ -301,6 +352,27 @@ def replay(
         application.close()
     failed = summary.extract_failed
     out.print(f"replayed {len(events)}: {len(events) - failed} recovered, {failed} failed again")
+
+
+@app.command()
+def worker(
+    stage: Annotated[str, typer.Argument(help="extract | dedup | cluster | enrich")],
+    from_dlq: Annotated[
+        bool, typer.Option("--from-dlq", help="Replay this stage's DLQ (after a fix), then exit.")
+    ] = False,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Run one stage as a Kafka worker (streaming mode) until SIGTERM."""
+    from workers.loop import run_worker
+
+    settings = _settings(data_dir)
+    try:
+        code = run_worker(stage, from_dlq=from_dlq, settings=settings, metrics_port=metrics_port)
+    except (StorylineError, ValueError) as exc:
+        _fail(exc)
+        return
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     max_redirects: int = Field(default=5, ge=0)
     cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
     log_level: str = "WARNING"
+    kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
+    metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")
+    reorder_window_s: float = Field(
+        default=10.0, ge=0, description="Dedup worker: hold records this long to process them in event-time order."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url is not None:

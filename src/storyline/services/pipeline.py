@@ -9,8 +9,16 @@ from functools import partial
 from typing import Protocol
 
 from storyline.domain.records import FetchOutcome, Source
-from storyline.events import ArticleDeduplicated, ArticleExtracted, ArticleFetched, StoryAssigned, StoryUpdated
-from storyline.ports import SourceStore
+from storyline.events import (
+    TOPIC_FETCHED,
+    ArticleDeduplicated,
+    ArticleExtracted,
+    ArticleFetched,
+    StoryAssigned,
+    StoryUpdated,
+    headers,
+)
+from storyline.ports import Publisher, SourceStore
 from storyline.services.crawl import CrawlService
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
@@ -126,7 +134,10 @@ class Pipeline:
         if a.is_new_story:
             summary.stories_new += 1
 
-    def run(self, sources: Sequence[Source], progress: Progress | None = None) -> RunSummary:
+    def run(
+        self, sources: Sequence[Source], progress: Progress | None = None, publisher: Publisher | None = None
+    ) -> RunSummary:
+        """Crawl, then process here (embedded) or, given a publisher, hand the fetched events to the workers."""
         progress = progress or NoProgress()
         summary = RunSummary()
         self.sources_store.upsert_sources(sources)
@@ -143,5 +154,10 @@ class Pipeline:
         summary.pages_fetched = report.count("page", FetchOutcome.FETCHED)
         summary.pages_failed = report.count("page", FetchOutcome.FAILED)
         summary.pages_disallowed = report.count("page", FetchOutcome.DISALLOWED)
+        if publisher is not None:
+            for ev in report.events:
+                publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))
+            publisher.flush()  # delivery checked before the run reports success
+            return summary
         self.process_fetched(report.events, summary, progress)
         return summary

@@ -1,0 +1,256 @@
+"""Kafka adapters on kafka-python: an idempotent producer, a manual-commit consumer, and a DLQ sink."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.errors import KafkaError, KafkaTimeoutError
+
+from storyline.domain.errors import TransientError
+from storyline.domain.records import DeadLetter
+from storyline.events import dlq_topic
+from storyline.ports import InRecord
+
+log = logging.getLogger(__name__)
+_MAX_HEADER_MESSAGE = 1000
+
+
+class KafkaPublisher:
+    """acks=all + idempotence: a retried send never duplicates a record within a producer session."""
+
+    def __init__(self, bootstrap: str, client_id: str, compression: str = "zstd") -> None:
+        try:
+            self.producer = KafkaProducer(
+                bootstrap_servers=bootstrap,
+                client_id=client_id,
+                acks="all",
+                enable_idempotence=True,
+                compression_type=compression,
+                linger_ms=20,
+                batch_size=256 * 1024,
+                max_request_size=8 * 1024 * 1024,
+                delivery_timeout_ms=120_000,
+                request_timeout_ms=30_000,
+            )
+        except KafkaError as exc:
+            raise TransientError(f"cannot connect a producer to {bootstrap}: {exc}") from exc
+        self._pending: list[Any] = []
+
+    def send(self, topic: str, key: str | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+        try:
+            future = self.producer.send(
+                topic, value=value, key=key.encode() if key is not None else None, headers=headers
+            )
+        except KafkaTimeoutError as exc:
+            raise TransientError(f"producer buffer full or metadata unavailable for {topic}: {exc}") from exc
+        self._pending.append(future)
+
+    def flush(self, timeout_s: float = 120.0) -> None:
+        """Wait for every send since the last flush; any failure means the batch must be replayed."""
+        try:
+            self.producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            self._pending.clear()
+            raise TransientError(f"flush failed: {exc}") from exc
+        failed = [f for f in self._pending if f.failed()]
+        self._pending.clear()
+        if failed:
+            raise TransientError(f"{len(failed)} records were not delivered: {failed[0].exception}")
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, on_revoke: Callable[[], None], on_assign: Callable[[], None]) -> None:
+        self.on_revoke, self.on_assign = on_revoke, on_assign
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        if revoked:
+            self.on_revoke()
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self.on_assign()
+
+
+class KafkaStreamConsumer:
+    """Consumer-group member with auto-commit off; the runner commits after outputs are delivered."""
+
+    def __init__(
+        self,
+        bootstrap: str,
+        topic: str,
+        group_id: str,
+        client_id: str,
+        on_revoke: Callable[[], None] = lambda: None,
+        on_assign: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.topic = topic
+        try:
+            self.consumer = KafkaConsumer(
+                bootstrap_servers=bootstrap,
+                group_id=group_id,
+                client_id=client_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_interval_ms=600_000,
+                session_timeout_ms=30_000,
+                heartbeat_interval_ms=3_000,
+                fetch_max_bytes=16 * 1024 * 1024,
+            )
+        except KafkaError as exc:
+            raise TransientError(f"cannot connect a consumer to {bootstrap}: {exc}") from exc
+        self.consumer.subscribe([topic], listener=_Listener(on_revoke, on_assign))
+
+    def poll(self, max_records: int, timeout_s: float) -> list[InRecord]:
+        try:
+            batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        except KafkaError as exc:
+            raise TransientError(f"poll failed: {exc}") from exc
+        out: list[InRecord] = []
+        for tp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
+            out.extend(
+                InRecord(tp.topic, tp.partition, r.offset, r.key, r.value if r.value is not None else b"", r.timestamp)
+                for r in records
+            )
+        return out
+
+    def commit(self, next_offsets: dict[tuple[str, int], int]) -> None:
+        if not next_offsets:
+            return
+        offsets = {TopicPartition(t, p): OffsetAndMetadata(o, "", -1) for (t, p), o in next_offsets.items()}
+        try:
+            self.consumer.commit(offsets=offsets)
+        except KafkaError as exc:
+            raise TransientError(f"offset commit failed: {exc}") from exc
+
+    def rewind(self, offsets: dict[tuple[str, int], int]) -> None:
+        assigned = self.consumer.assignment()
+        for (t, p), offset in offsets.items():
+            tp = TopicPartition(t, p)
+            if tp in assigned:
+                self.consumer.seek(tp, offset)
+
+    def end_offsets(self) -> dict[tuple[str, int], int]:
+        parts = self.consumer.partitions_for_topic(self.topic) or set()
+        tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
+        try:
+            ends = self.consumer.end_offsets(tps)
+        except KafkaError as exc:
+            raise TransientError(f"cannot read end offsets: {exc}") from exc
+        return {(tp.topic, tp.partition): int(o) for tp, o in ends.items()}
+
+    def lag(self) -> int:
+        """Records behind the log end on the partitions this member owns (for the lag gauge)."""
+        assigned = list(self.consumer.assignment())
+        if not assigned:
+            return 0
+        try:
+            ends = self.consumer.end_offsets(assigned)
+            return sum(max(0, int(ends[tp]) - int(self.consumer.position(tp))) for tp in assigned)
+        except KafkaError:
+            return -1
+
+    def caught_up(self, targets: dict[tuple[str, int], int]) -> bool:
+        """True when the group's committed offsets reach `targets` on every partition."""
+        for (t, p), target in targets.items():
+            committed = self.consumer.committed(TopicPartition(t, p))
+            if target > 0 and (committed is None or committed < target):
+                return False
+        return True
+
+    def close(self) -> None:
+        self.consumer.close(autocommit=False)
+
+
+class KafkaDeadLetters:
+    """DLQ sink: the original bytes, untouched, with headers saying what failed where (stage, error, origin)."""
+
+    def __init__(self, publisher: KafkaPublisher) -> None:
+        self.publisher = publisher
+
+    def record_dead_letter(self, letter: DeadLetter) -> None:
+        origin = letter.origin
+        if origin is None:
+            return  # not from a stream (embedded mode): the warehouse table records it
+        headers = [
+            ("dlq.stage", letter.stage.encode()),
+            ("dlq.error_class", letter.error_kind.encode()),
+            ("dlq.error_message", letter.message[:_MAX_HEADER_MESSAGE].encode()),
+            ("dlq.original_topic", origin.topic.encode()),
+            ("dlq.original_partition", str(origin.partition).encode()),
+            ("dlq.original_offset", str(origin.offset).encode()),
+            ("dlq.time", letter.at.astimezone(UTC).isoformat().encode()),
+            ("dlq.attempts", str(letter.attempts).encode()),
+        ]
+        key = origin.key.decode("utf-8", "replace") if origin.key is not None else None
+        self.publisher.send(dlq_topic(origin.topic), key, origin.value, headers)
+
+
+def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
+    """Block until the broker answers metadata requests, or raise TransientError naming it."""
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            probe = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000, bootstrap_timeout_ms=5000)
+            probe.topics()
+            probe.close()
+            return
+        except KafkaError as exc:  # NoBrokersAvailable and friends
+            last = exc
+            time.sleep(0.5)
+    raise TransientError(
+        f"no Kafka broker at {bootstrap} ({last}); start one with `infra/kafka/broker.sh start` "
+        "or set STORYLINE_KAFKA_BOOTSTRAP"
+    )
+
+
+def group_lag(bootstrap: str, group: str, topic: str) -> int:
+    """Records in `topic` not yet committed by consumer group `group` (all partitions)."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-lag")
+    probe = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        parts = probe.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        ends = probe.end_offsets(tps)
+        committed = admin.list_group_offsets({group: None}).get(group, {})
+        total = 0
+        for tp in tps:
+            done = committed.get(tp)
+            total += int(ends[tp]) - (int(done.offset) if done is not None and done.offset >= 0 else 0)
+        return total
+    except KafkaError as exc:
+        raise TransientError(f"cannot read lag of {group} on {topic}: {exc}") from exc
+    finally:
+        probe.close()
+        admin.close()
+
+
+def wait_until_drained(
+    bootstrap: str, groups: dict[str, str], quiet_checks: int = 3, interval_s: float = 1.0, timeout_s: float = 600.0
+) -> bool:
+    """Wait until every consumer group (group -> topic) has committed everything, `quiet_checks` times in a row.
+
+    Several consecutive quiet checks, because a stage that has just caught up may still be producing into
+    the next stage's topic.
+    """
+    quiet = 0
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(interval_s)
+        try:
+            lag = sum(group_lag(bootstrap, group, topic) for group, topic in groups.items())
+        except TransientError:
+            lag = -1  # a group coordinator is still being elected: not quiet yet
+        quiet = quiet + 1 if lag == 0 else 0
+        if quiet >= quiet_checks:
+            return True
+    return False

@@ -1,0 +1,210 @@
+"""Streaming runner: consume → handle → produce → flush and check delivery → commit, with typed error routing.
+
+The same stage objects as embedded mode; only the wiring differs. At-least-once: offsets are committed only
+after the stage's writes are done and every output (and dead letter) is acknowledged by the broker, so a
+crash anywhere before the commit means a replay, and stages are idempotent under replay.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from storyline.domain.errors import PermanentError, TransientError
+from storyline.domain.records import RecordOrigin
+from storyline.events import Event, decode, headers
+from storyline.ports import Clock, InRecord, Metrics, Publisher, Sleeper, StreamConsumer
+from storyline.services.routing import Router
+from storyline.services.stages import Stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StreamPolicy:
+    max_batch: int = 200  # records per poll
+    commit_every_records: int = 500
+    commit_every_s: float = 2.0
+    poll_timeout_s: float = 0.5
+    outage_backoff_s: float = 1.0
+    outage_backoff_max_s: float = 15.0
+    # Event-time reordering: hold records up to this long (or until the input goes quiet) and process them in
+    # (event time, key) order, the order embedded mode uses. 0 processes in arrival order.
+    reorder_window_s: float = 0.0
+
+
+class NullMetrics:
+    def record(self, stage: str, outcome: str, seconds: float) -> None:
+        pass
+
+    def retry(self, stage: str) -> None:
+        pass
+
+    def lag(self, stage: str, value: int) -> None:
+        pass
+
+
+class StreamRunner:
+    def __init__(
+        self,
+        stage: Stage,
+        output_topic: str | None,
+        consumer: StreamConsumer,
+        publisher: Publisher,
+        router: Router,
+        clock: Clock,
+        sleep: Sleeper,
+        policy: StreamPolicy | None = None,
+        metrics: Metrics | None = None,
+        decode_as: str | None = None,
+    ) -> None:
+        # decode_as: replaying a DLQ, records are read from "<topic>.dlq" but are events of <topic>.
+        self.decode_as = decode_as
+        self.stage, self.output_topic = stage, output_topic
+        self.consumer, self.publisher, self.router = consumer, publisher, router
+        self.clock, self.sleep = clock, sleep
+        self.policy = policy or StreamPolicy()
+        self.metrics: Metrics = metrics or NullMetrics()
+        self._uncommitted: dict[tuple[str, int], int] = {}  # next offset to commit per partition
+        self._replay_from: dict[tuple[str, int], int] = {}  # first uncommitted offset per partition
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
+        self.processed = 0
+        self._held: list[InRecord] = []
+        self._held_since: float | None = None
+
+    # -- one record -----------------------------------------------------------------------------------
+    def _handle(self, record: InRecord) -> Sequence[Event]:
+        return self.stage.handle(decode(self.decode_as or record.topic, record.value))
+
+    def process(self, record: InRecord) -> None:
+        started = time.perf_counter()
+        subject = record.key.decode("utf-8", "replace") if record.key else f"{record.topic}@{record.offset}"
+        # A record that fails again during a DLQ replay goes back to the same DLQ, never to "<dlq>.dlq".
+        origin = RecordOrigin(self.decode_as or record.topic, record.partition, record.offset, record.key, record.value)
+        payload = record.value.decode("utf-8", "replace")
+        outputs = self.router.run(self.stage.name, subject, payload, partial(self._handle, record), origin)
+        self._publish(outputs or [])
+        outcome = "ok" if outputs is not None else "dead_lettered"
+        self.metrics.record(self.stage.name, outcome, time.perf_counter() - started)
+        tp = (record.topic, record.partition)
+        self._replay_from.setdefault(tp, record.offset)
+        self._uncommitted[tp] = record.offset + 1
+        self._since_commit += 1
+        self.processed += 1
+
+    def _publish(self, events: Sequence[Event]) -> None:
+        if self.output_topic is None:
+            return
+        for ev in events:
+            self.publisher.send(self.output_topic, ev.key(), ev.to_bytes(), headers(ev))
+
+    # -- event-time reordering ------------------------------------------------------------------------
+    def _order_key(self, record: InRecord) -> tuple[str, str, int]:
+        try:
+            event = decode(self.decode_as or record.topic, record.value)
+        except PermanentError:
+            return ("", "", record.offset)  # undecodable: first, straight to the DLQ
+        return (event.event_time.isoformat(), event.key(), record.offset)
+
+    def hold(self, batch: Sequence[InRecord]) -> None:
+        for record in batch:
+            self._replay_from.setdefault((record.topic, record.partition), record.offset)
+            self._held.append(record)
+        if self._held and self._held_since is None:
+            self._held_since = time.monotonic()
+
+    def release_due(self, input_quiet: bool) -> bool:
+        if not self._held or self._held_since is None:
+            return False
+        return input_quiet or time.monotonic() - self._held_since >= self.policy.reorder_window_s
+
+    def release(self) -> None:
+        """Process everything held, in event-time order (ties by key, as in embedded mode)."""
+        held, self._held, self._held_since = self._held, [], None
+        for record in sorted(held, key=self._order_key):
+            self.process(record)
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def due(self) -> bool:
+        return self._since_commit >= self.policy.commit_every_records or (
+            self._since_commit > 0 and time.monotonic() - self._last_commit >= self.policy.commit_every_s
+        )
+
+    def checkpoint(self) -> None:
+        """Flush the stage, wait for delivery of everything sent, then commit the offsets behind it."""
+        self._publish(self.stage.flush())
+        self.publisher.flush()
+        self.consumer.commit(dict(self._uncommitted))
+        self._uncommitted.clear()
+        self._replay_from = {}
+        for record in self._held:  # still held: replay from them after an outage
+            self._replay_from.setdefault((record.topic, record.partition), record.offset)
+        self._since_commit = 0
+        self._last_commit = time.monotonic()
+
+    def on_revoke(self) -> None:
+        """Partitions are moving to another member: commit what is done so it is not redone there."""
+        try:
+            self.checkpoint()
+        except TransientError as exc:
+            log.warning("%s: could not commit on revoke (%s); the new owner will replay", self.stage.name, exc)
+        self.stage.reset()
+
+    def _recover(self, exc: TransientError, backoff: float) -> float:
+        """An outage: replay the uncommitted records after a pause. Nothing is dead-lettered, nothing skipped."""
+        log.warning(
+            "%s: outage (%s); rewinding %d partitions, retrying in %.1f s",
+            self.stage.name,
+            exc,
+            len(self._replay_from),
+            backoff,
+        )
+        self.metrics.retry(self.stage.name)
+        self.stage.reset()
+        try:
+            self.consumer.rewind(dict(self._replay_from))
+        except Exception as rewind_exc:  # noqa: BLE001 - the broker may be down too; poll will reconnect
+            log.warning("%s: rewind failed (%s)", self.stage.name, rewind_exc)
+        self._uncommitted.clear()
+        self._replay_from.clear()
+        self._held, self._held_since = [], None
+        self._since_commit = 0
+        self.sleep(backoff)
+        return min(backoff * 2, self.policy.outage_backoff_max_s)
+
+    # -- the loop -------------------------------------------------------------------------------------
+    def run(self, should_stop: Callable[[], bool], stop_when_idle: Callable[[], bool] | None = None) -> None:
+        """Poll until `should_stop()`; with `stop_when_idle`, also stop once a poll is empty and it says so."""
+        backoff = self.policy.outage_backoff_s
+        last_lag = 0.0
+        while not should_stop():
+            try:
+                batch = self.consumer.poll(self.policy.max_batch, self.policy.poll_timeout_s)
+                if self.policy.reorder_window_s > 0:
+                    self.hold(batch)
+                    if self.release_due(input_quiet=not batch):
+                        self.release()
+                else:
+                    for record in batch:
+                        self.process(record)
+                if self.due() or (not batch and self._since_commit):
+                    self.checkpoint()
+                backoff = self.policy.outage_backoff_s
+                if time.monotonic() - last_lag > 5:
+                    self.metrics.lag(self.stage.name, self.consumer.lag())
+                    last_lag = time.monotonic()
+                if not batch and not self._held and stop_when_idle is not None and stop_when_idle():
+                    break
+            except TransientError as exc:
+                backoff = self._recover(exc, backoff)
+        try:
+            if self._held:
+                self.release()
+            if self._since_commit:
+                self.checkpoint()
+        except TransientError as exc:
+            log.warning("%s: final commit failed (%s); uncommitted records will be replayed", self.stage.name, exc)

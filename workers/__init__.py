@@ -1,0 +1,1 @@
+"""Kafka workers: one small entry module per stage, sharing `loop.run_worker`."""

@@ -1,0 +1,15 @@
+"""Entry point of the dedup worker: `python -m workers.dedup` (or `storyline worker dedup`)."""
+
+from __future__ import annotations
+
+import sys
+
+from workers.loop import run_worker
+
+
+def main() -> None:
+    sys.exit(run_worker("dedup"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Entry point of the enrich worker: `python -m workers.enrich` (or `storyline worker enrich`)."""
+
+from __future__ import annotations
+
+import sys
+
+from workers.loop import run_worker
+
+
+def main() -> None:
+    sys.exit(run_worker("enrich"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Entry point of the extract worker: `python -m workers.extract` (or `storyline worker extract`)."""
+
+from __future__ import annotations
+
+import sys
+
+from workers.loop import run_worker
+
+
+def main() -> None:
+    sys.exit(run_worker("extract"))
+
+
+if __name__ == "__main__":
+    main()
