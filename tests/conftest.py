@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from storyline.adapters.sql import SqlWarehouse
@@ -70,3 +75,91 @@ def app_factory(tmp_path: Path) -> Iterator[object]:
     yield factory
     for app in built:
         app.close()
+
+
+# -- Kafka: a real broker (KRaft) started by the repo's script, once per test run ---------------------------
+ROOT = Path(__file__).resolve().parents[1]
+BROKER_SCRIPT = ROOT / "infra" / "kafka" / "broker.sh"
+TOPICS_FILE = ROOT / "infra" / "kafka" / "topics.yaml"
+
+
+class Broker:
+    """The test run's broker. When the run started it, tests may also stop and restart it."""
+
+    def __init__(self, bootstrap: str, env: dict[str, str] | None) -> None:
+        self.bootstrap = bootstrap
+        self.env = env  # None: provided from outside (STORYLINE_TEST_KAFKA_BOOTSTRAP), not ours to restart
+
+    def _script(self, command: str) -> str:
+        assert self.env is not None, "this broker was started outside the test run"
+        done = subprocess.run(
+            [str(BROKER_SCRIPT), command], env=self.env, check=True, capture_output=True, text=True, timeout=600
+        )
+        return done.stdout.strip()
+
+    def stop(self) -> None:
+        self._script("stop")
+
+    def start(self) -> None:
+        self._script("start")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    given = os.environ.get("STORYLINE_TEST_KAFKA_BOOTSTRAP")
+    if given:
+        yield Broker(given, None)
+        return
+    if os.environ.get("STORYLINE_TEST_NO_KAFKA"):
+        pytest.skip("STORYLINE_TEST_NO_KAFKA is set")
+    env = {
+        **os.environ,
+        "KAFKA_PORT": os.environ.get("STORYLINE_TEST_KAFKA_PORT", "19192"),
+        "KAFKA_CONTROLLER_PORT": os.environ.get("STORYLINE_TEST_KAFKA_CONTROLLER_PORT", "19193"),
+        "KAFKA_DATA": str(tmp_path_factory.mktemp("kafka")),
+    }
+    broker = Broker("", env)
+    broker.bootstrap = broker._script("start").splitlines()[-1]
+    yield broker
+    broker._script("stop")
+
+
+def _topic_specs() -> list[dict[str, Any]]:
+    specs: list[dict[str, Any]] = yaml.safe_load(TOPICS_FILE.read_text())
+    return specs
+
+
+@pytest.fixture
+def kafka_topics(kafka_broker: Broker) -> str:
+    """Every Storyline topic deleted and recreated empty from topics.yaml, so tests do not see each other."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    from kafka.errors import UnknownTopicOrPartitionError
+
+    admin = KafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap, client_id="storyline-tests")
+    try:
+        specs = _topic_specs()
+        names = [t["name"] for t in specs]
+        existing = [n for n in admin.list_topics() if n in names]
+        if existing:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
+                admin.delete_topics(existing, timeout_ms=30000)
+        groups = [g["group_id"] for g in admin.list_groups() if str(g["group_id"]).startswith("storyline-")]
+        if groups:
+            admin.delete_groups(groups)
+        deadline = time.monotonic() + 60
+        while set(admin.list_topics()) & set(names) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        new = [
+            NewTopic(t["name"], int(t["partitions"]), int(t["replication_factor"]), topic_configs=t.get("config") or {})
+            for t in specs
+        ]
+        for _ in range(50):  # deletion is asynchronous; creation succeeds once it has finished
+            try:
+                admin.create_topics(new, timeout_ms=30000, wait_for_metadata=True)
+                break
+            except Exception:  # noqa: BLE001 - TopicAlreadyExists while the deletion completes
+                time.sleep(0.3)
+    finally:
+        admin.close()
+    return kafka_broker.bootstrap

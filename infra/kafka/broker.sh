@@ -80,8 +80,8 @@ resolve_jars() {
     log "resolving Kafka $KAFKA_VERSION jars from Maven Central into $LIB (once)..."
     rm -rf "$LIB.tmp"
     "${MVN:-mvn}" -q -B -Dstyle.color=never -f "$HERE/pom.xml" -Dmaven.repo.local="$M2" -Dkafka.version="$KAFKA_VERSION" \
-      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >&2 \
-      || die "mvn dependency:copy-dependencies failed"
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB.tmp" >"$CACHE/mvn.log" 2>&1 \
+      || { tail -n 30 "$CACHE/mvn.log" >&2; die "mvn dependency:copy-dependencies failed (log: $CACHE/mvn.log)"; }
     [ -f "$LIB.tmp/kafka_2.13-$KAFKA_VERSION.jar" ] || die "kafka_2.13-$KAFKA_VERSION.jar missing after resolution"
     rm -rf "$LIB" && mv "$LIB.tmp" "$LIB"
     date -u +%FT%TZ >"$LIB/.complete"
@@ -148,6 +148,7 @@ logger.request.level = warn
 EOF
   cat >"$KAFKA_DATA/log4j2-tools.properties" <<'EOF'
 status = warn
+shutdownHook = disable
 appender.err.type = Console
 appender.err.name = ERR
 appender.err.target = SYSTEM_ERR
@@ -234,6 +235,11 @@ create_topics() {
 
 start() {
   if running_pid >/dev/null; then echo "$BOOTSTRAP"; return 0; fi
+  # Two concurrent starts (parallel CI steps): the second waits here, then finds the broker running.
+  mkdir -p "$KAFKA_DATA"
+  exec 8>"$KAFKA_DATA/.start.lock"
+  if command -v flock >/dev/null; then flock 8; fi
+  if running_pid >/dev/null; then echo "$BOOTSTRAP"; return 0; fi
   check_java
   resolve_jars
   if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; then
@@ -243,6 +249,7 @@ start() {
   format_storage
   log "starting Kafka $KAFKA_VERSION (log: $LOG_FILE)"
   echo "==== $(date -u +%FT%TZ) start" >>"$LOG_FILE"
+  rm -f "$PID_FILE" # a crashed run's pid file must not be mistaken for the new one
   # setsid: the broker gets its own session, so it outlives this shell and its job control; the inner
   # shell writes its own pid and then becomes java (exec), so the pid file names the JVM itself.
   # shellcheck disable=SC2086,SC2016 # HEAP_OPTS is a list of JVM flags; $$ and $0 belong to the inner shell
@@ -250,7 +257,7 @@ start() {
     "$JAVA_BIN" $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$KAFKA_DATA/log4j2-broker.properties" -Dkafka.logs.dir="$KAFKA_DATA" \
-    -cp "$LIB/*" kafka.Kafka "$PROPS" </dev/null >>"$LOG_FILE" 2>&1 &
+    -cp "$LIB/*" kafka.Kafka "$PROPS" </dev/null >>"$LOG_FILE" 2>&1 8>&- &
   local pid="" _
   for _ in $(seq 50); do
     pid="$(cat "$PID_FILE" 2>/dev/null || true)"; [ -n "$pid" ] && break; sleep 0.1

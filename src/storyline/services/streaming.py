@@ -92,7 +92,9 @@ class StreamRunner:
         self.metrics.record(self.stage.name, outcome, time.perf_counter() - started)
         tp = (record.topic, record.partition)
         self._replay_from.setdefault(tp, record.offset)
-        self._uncommitted[tp] = record.offset + 1
+        # max: with event-time reordering, records of one partition are processed out of offset order; the
+        # whole held set is processed before any checkpoint, so everything below the max is done.
+        self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), record.offset + 1)
         self._since_commit += 1
         self.processed += 1
 
