@@ -17,7 +17,9 @@ from storyline.settings import Settings
 log = logging.getLogger("storyline.worker")
 
 
-def run_worker(stage: str, from_dlq: bool = False, settings: Settings | None = None, metrics_port: int | None = None) -> int:
+def run_worker(
+    stage: str, from_dlq: bool = False, settings: Settings | None = None, metrics_port: int | None = None
+) -> int:
     """Run one stage until SIGTERM/SIGINT (or, replaying a DLQ, until it is drained). Returns an exit code."""
     settings = settings or Settings()
     logging.basicConfig(
@@ -36,13 +38,8 @@ def run_worker(stage: str, from_dlq: bool = False, settings: Settings | None = N
     if port:
         worker.metrics.serve(port)
         log.info("metrics on http://127.0.0.1:%d/metrics", port)
-    targets = worker.replay_targets
-
-    def drained() -> bool:
-        return targets is not None and worker.consumer.caught_up(targets)
-
     try:
-        worker.runner.run(stop.is_set, drained if from_dlq else None)
+        worker.runner.run(stop.is_set, worker.replay_targets)
     finally:
         worker.close()
     log.info("%s stopped after %d records", stage, worker.runner.processed)

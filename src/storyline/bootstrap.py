@@ -154,7 +154,11 @@ def build_worker(stage: str, settings: Settings | None = None, from_dlq: bool = 
         policy=StreamPolicy(reorder_window_s=settings.reorder_window_s if stage == "dedup" else 0.0),
     )
     holder["runner"] = runner
-    targets = consumer.end_offsets() if from_dlq else None
+    targets = None
+    if from_dlq:
+        # Replay what is in the DLQ now, from where the last replay stopped; nothing appended meanwhile.
+        done = consumer.committed_offsets()
+        targets = {tp: end for tp, end in consumer.end_offsets().items() if end > done.get(tp, 0)}
     return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets)
 
 

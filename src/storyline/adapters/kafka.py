@@ -137,6 +137,7 @@ class KafkaStreamConsumer:
                 self.consumer.seek(tp, offset)
 
     def end_offsets(self) -> dict[tuple[str, int], int]:
+        self.consumer.topics()  # load metadata first: partitions_for_topic is empty until it is known
         parts = self.consumer.partitions_for_topic(self.topic) or set()
         tps = [TopicPartition(self.topic, p) for p in sorted(parts)]
         try:
@@ -144,6 +145,15 @@ class KafkaStreamConsumer:
         except KafkaError as exc:
             raise TransientError(f"cannot read end offsets: {exc}") from exc
         return {(tp.topic, tp.partition): int(o) for tp, o in ends.items()}
+
+    def committed_offsets(self) -> dict[tuple[str, int], int]:
+        """This group's committed offsets on the topic (partitions never committed are absent)."""
+        out: dict[tuple[str, int], int] = {}
+        for (t, p) in self.end_offsets():
+            committed = self.consumer.committed(TopicPartition(t, p))
+            if committed is not None and committed >= 0:
+                out[(t, p)] = int(committed)
+        return out
 
     def lag(self) -> int:
         """Records behind the log end on the partitions this member owns (for the lag gauge)."""
@@ -155,14 +165,6 @@ class KafkaStreamConsumer:
             return sum(max(0, int(ends[tp]) - int(self.consumer.position(tp))) for tp in assigned)
         except KafkaError:
             return -1
-
-    def caught_up(self, targets: dict[tuple[str, int], int]) -> bool:
-        """True when the group's committed offsets reach `targets` on every partition."""
-        for (t, p), target in targets.items():
-            committed = self.consumer.committed(TopicPartition(t, p))
-            if target > 0 and (committed is None or committed < target):
-                return False
-        return True
 
     def close(self) -> None:
         self.consumer.close(autocommit=False)

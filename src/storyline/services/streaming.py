@@ -179,13 +179,26 @@ class StreamRunner:
         return min(backoff * 2, self.policy.outage_backoff_max_s)
 
     # -- the loop -------------------------------------------------------------------------------------
-    def run(self, should_stop: Callable[[], bool], stop_when_idle: Callable[[], bool] | None = None) -> None:
-        """Poll until `should_stop()`; with `stop_when_idle`, also stop once a poll is empty and it says so."""
+    def run(self, should_stop: Callable[[], bool], until: dict[tuple[str, int], int] | None = None) -> None:
+        """Poll until `should_stop()`. With `until` (end offsets taken at start: a bounded replay), records at or
+        past those offsets are left alone, and the loop ends once everything before them is processed and
+        committed — a DLQ replay that fails again appends to the same DLQ and must not chase its own tail."""
         backoff = self.policy.outage_backoff_s
         last_lag = 0.0
+        reached: dict[tuple[str, int], int] = {}
         while not should_stop():
+            if (
+                until is not None
+                and all(reached.get(tp, 0) >= end for tp, end in until.items())
+                and not self._since_commit
+            ):
+                break
             try:
                 batch = self.consumer.poll(self.policy.max_batch, self.policy.poll_timeout_s)
+                if until is not None:
+                    batch = [r for r in batch if r.offset < until.get((r.topic, r.partition), 0)]
+                    for r in batch:
+                        reached[(r.topic, r.partition)] = max(reached.get((r.topic, r.partition), 0), r.offset + 1)
                 if self.policy.reorder_window_s > 0:
                     self.hold(batch)
                     if self.release_due(input_quiet=not batch):
@@ -199,8 +212,6 @@ class StreamRunner:
                 if time.monotonic() - last_lag > 5:
                     self.metrics.lag(self.stage.name, self.consumer.lag())
                     last_lag = time.monotonic()
-                if not batch and not self._held and stop_when_idle is not None and stop_when_idle():
-                    break
             except TransientError as exc:
                 backoff = self._recover(exc, backoff)
         try:
