@@ -226,3 +226,17 @@ def test_verdict_independent_of_candidate_order() -> None:
     (only,) = results
     assert only.verdict is Verdict.DUPLICATE
     assert only.duplicate_of == "orig"
+
+
+def test_a_late_arriving_earlier_copy_becomes_the_original() -> None:
+    """Streaming delivers out of order: the earliest copy adopts the root it would have been."""
+    from storyline.domain.dedup import Candidate, Verdict, decide, shingles
+
+    text = " ".join(f"word{i}" for i in range(60))
+    sh = shingles(text)
+    later = Candidate("copy", "http://b/1", sh, "2026-03-01T12:00:00+00:00", "copy")
+    got = decide("orig", "http://a/1", sh, [later], "2026-03-01T09:00:00+00:00")
+    assert got.verdict is Verdict.NEW and got.adopts == ("copy",)
+    # Published after the copy it matches: an ordinary duplicate, nothing adopted.
+    dup = decide("orig", "http://a/1", sh, [later], "2026-03-01T13:00:00+00:00")
+    assert dup.verdict is Verdict.DUPLICATE and dup.duplicate_of == "copy" and dup.adopts == ()

@@ -149,7 +149,7 @@ class KafkaStreamConsumer:
     def committed_offsets(self) -> dict[tuple[str, int], int]:
         """This group's committed offsets on the topic (partitions never committed are absent)."""
         out: dict[tuple[str, int], int] = {}
-        for (t, p) in self.end_offsets():
+        for t, p in self.end_offsets():
             committed = self.consumer.committed(TopicPartition(t, p))
             if committed is not None and committed >= 0:
                 out[(t, p)] = int(committed)

@@ -359,6 +359,14 @@ class SqlWarehouse:
         )
         rows = [{"band_key": b, "article_id": article_id} for b in bands]
         self._upsert(s, ArticleBandRow, rows, ["band_key", "article_id"], [])
+        if decision.adopts:
+            # A late-arriving earlier copy: the former originals and their copies now point at it.
+            roots = list(decision.adopts)
+            s.execute(
+                update(ArticleRow)
+                .where((ArticleRow.article_id.in_(roots)) | (ArticleRow.duplicate_of.in_(roots)))
+                .values(verdict="duplicate", duplicate_of=article_id)
+            )
 
     def record_dedup(self, article_id: str, bands: Sequence[str], decision: Decision) -> None:
         self._run(lambda s: self._write_verdict(s, article_id, bands, decision))

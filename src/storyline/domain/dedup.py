@@ -68,6 +68,8 @@ class Decision:
     duplicate_of: str | None = None
     revision_of: str | None = None
     similarity: float = 0.0
+    # Earlier-published copy arriving late: the roots it takes over (their copies now point at this article).
+    adopts: tuple[str, ...] = ()
 
 
 def strip_wire_boilerplate(text: str) -> str:
@@ -128,12 +130,14 @@ def decide(
     canonical_url: str,
     shingle_set: frozenset[int],
     candidates: Sequence[Candidate],
+    published_at_iso: str | None = None,
 ) -> Decision:
     """The verdict for one article given earlier candidates (exact-hash, same-URL and LSH hits).
 
     Never a duplicate of itself (replay-safe); the same URL with changed text is a revision; otherwise the
     closest copy above the containment threshold names the earliest original. Ties break on publication time
-    then id, so the verdict does not depend on candidate order.
+    then id, so the verdict does not depend on candidate order. Given its own publication time, an article
+    that is older than every copy already seen (a late arrival) becomes the original and adopts their roots.
     """
     others = [c for c in candidates if c.article_id != article_id]
     same_url = [c for c in others if c.canonical_url == canonical_url]
@@ -142,13 +146,20 @@ def decide(
         return Decision(Verdict.REVISION, revision_of=earliest.article_id, similarity=1.0)
     best: tuple[float, str, str] | None = None
     root = ""
+    matches: list[Candidate] = []
     for cand in others:
         score = containment(shingle_set, cand.shingles)
         if score < DUPLICATE_CONTAINMENT:
             continue
+        matches.append(cand)
         key = (-score, cand.published_at_iso, cand.article_id)
         if best is None or key < best:
             best, root = key, cand.root_id
     if best is None or root == article_id:
         return Decision(Verdict.NEW)
+    if published_at_iso is not None and all(
+        (published_at_iso, article_id) < (m.published_at_iso, m.article_id) for m in matches
+    ):
+        roots = tuple(sorted({m.root_id for m in matches} - {article_id}))
+        return Decision(Verdict.NEW, adopts=roots)
     return Decision(Verdict.DUPLICATE, duplicate_of=root, similarity=-best[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from storyline.domain import dedup as dd
@@ -110,7 +110,9 @@ class DedupStage(StatelessStage):
         fp = dd.fingerprint(art.content_hash, art.text)
 
         def verdict(candidates: list[dd.Candidate]) -> dd.Decision:
-            return dd.decide(art.article_id, art.canonical_url, fp.shingles, candidates)
+            return dd.decide(
+                art.article_id, art.canonical_url, fp.shingles, candidates, art.published_at.astimezone(UTC).isoformat()
+            )
 
         # Look-up, decision and write in one serialised transaction: two dedup workers never both call
         # two copies of one text "new" (ADR 0004).
