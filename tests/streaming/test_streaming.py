@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +19,7 @@ from typing import Any
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from sqlalchemy.engine import make_url
 
 from storyline.adapters.kafka import group_lag, wait_until_drained
 from storyline.adapters.sql import SqlWarehouse
@@ -26,6 +31,7 @@ from storyline.settings import Settings
 from storyline.sources.registry import parse_sources
 
 pytestmark = pytest.mark.streaming
+POSTGRES_URL = os.environ.get("STORYLINE_TEST_POSTGRES_URL")
 GROUPS = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
 
 
@@ -260,3 +266,187 @@ def _gold_partition(base: str) -> set[frozenset[str]]:
     for g in gold_rows(base):
         groups[str(g["story"])].add(str(g["url"]))
     return {frozenset(v) for v in groups.values()}
+
+
+class TcpProxy:
+    """A loopback TCP relay that a test can cut, to make a real server unreachable and bring it back."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self._conns: list[Any] = []
+        self._server: Any = None
+        self._lock = threading.Lock()
+        self.open()
+
+    def open(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(64)
+        self.port = server.getsockname()[1]
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def _accept(self, server: Any) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: Any, dst: Any) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Refuse new connections and reset every open one: the database is unreachable."""
+        self._server.close()
+        with self._lock:
+            for conn in self._conns:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
+            self._conns.clear()
+
+
+def _count_articles(settings: Settings) -> int:
+    wh = SqlWarehouse(settings.resolved_database_url())
+    try:
+        return len(wh.assignments())
+    except Exception:  # noqa: BLE001 - schema not there yet
+        return 0
+    finally:
+        wh.engine.dispose()
+
+
+def _dlq_total(bootstrap: str) -> int:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    tps = [TopicPartition(dlq_topic(t), 0) for t, _ in STAGE_TOPICS.values()]
+    ends = consumer.end_offsets(tps)
+    consumer.close()
+    return sum(int(v) for v in ends.values())
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set STORYLINE_TEST_POSTGRES_URL (.ci/run does)")
+def test_warehouse_outage_of_20_seconds_dead_letters_nothing(
+    demo: tuple[str, list[dict[str, str]]],
+    kafka_topics: str,
+    workers: Callable[[dict[str, str]], Workers],
+    tmp_path: Path,
+    database_url: str,
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the outage is simulated on PostgreSQL's connection")
+    base, sources_json = demo
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    settings, env = _settings(tmp_path, kafka_topics, proxied, reorder_window_s=1.0)
+    published = _crawl_to_kafka(settings, sources_json)
+    pool = workers(env)
+    pool.start_all()
+    deadline = time.monotonic() + 60
+    while _count_articles(settings) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proxy.cut()
+    time.sleep(20)
+    proxy.open()
+    assert wait_until_drained(kafka_topics, GROUPS, timeout_s=240)
+
+    assert _count_articles(settings) == published - 1
+    # Only the page with no text was dead-lettered: the outage itself sent nothing to any DLQ.
+    assert _dlq_total(kafka_topics) == 1
+    wh = SqlWarehouse(database_url)
+    assert [d.error_kind for d in wh.dead_letters()] == ["no_text"]
+    assert _membership(wh)[0] == _gold_partition(base)
+    wh.engine.dispose()
+    logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("*.log"))
+    assert "outage" in logs  # the workers saw it and rewound
+
+
+def test_broker_restart_mid_stream_loses_nothing(
+    demo: tuple[str, list[dict[str, str]]],
+    kafka_topics: str,
+    kafka_broker: Any,
+    workers: Callable[[dict[str, str]], Workers],
+    tmp_path: Path,
+) -> None:
+    if kafka_broker.env is None:
+        pytest.skip("the broker was started outside this test run; it is not ours to restart")
+    base, sources_json = demo
+    settings, env = _settings(tmp_path, kafka_topics, reorder_window_s=1.0)
+    published = _crawl_to_kafka(settings, sources_json)
+    pool = workers(env)
+    pool.start_all()
+    deadline = time.monotonic() + 60
+    while _count_articles(settings) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    kafka_broker.stop()
+    time.sleep(5)
+    kafka_broker.start()
+    assert wait_until_drained(kafka_topics, GROUPS, timeout_s=300)
+    assert _count_articles(settings) == published - 1
+    wh = SqlWarehouse(settings.resolved_database_url())
+    assert _membership(wh)[0] == _gold_partition(base)
+    wh.engine.dispose()
+
+
+def test_two_instances_of_every_stage_stay_correct(
+    demo: tuple[str, list[dict[str, str]]],
+    kafka_topics: str,
+    workers: Callable[[dict[str, str]], Workers],
+    tmp_path: Path,
+    app_factory: Callable[..., App],
+) -> None:
+    base, sources_json = demo
+    settings, env = _settings(tmp_path, kafka_topics)
+    pool, twin = workers(env), workers(env)
+    pool.start_all()
+    twin.start_all()
+    _crawl_to_kafka(settings, sources_json)
+    assert wait_until_drained(kafka_topics, GROUPS, timeout_s=240)
+    wh = SqlWarehouse(settings.resolved_database_url())
+    stories, dups = _membership(wh)
+    assert stories == _gold_partition(base)
+    assert dups == {str(g["url"]): g["duplicate_of"] for g in gold_rows(base)}
+    wh.engine.dispose()
+
+
+def test_worker_exposes_prometheus_metrics(kafka_topics: str, tmp_path: Path) -> None:
+    _, env = _settings(tmp_path, kafka_topics)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    producer = KafkaProducer(bootstrap_servers=kafka_topics)
+    producer.send(TOPIC_FETCHED, key=b"bad", value=b"{}")
+    producer.flush()
+    producer.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storyline.cli", "worker", "extract", "--metrics-port", str(port)], env=env
+    )
+    try:
+        text = ""
+        deadline = time.monotonic() + 60
+        while 'outcome="dead_lettered"' not in text and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with contextlib.suppress(OSError):
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+        assert 'storyline_records_total{outcome="dead_lettered",stage="extract"} 1.0' in text
+        assert 'storyline_dead_letters_total{stage="extract"} 1.0' in text
+        assert "storyline_processing_seconds_bucket" in text and "storyline_consumer_lag" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0

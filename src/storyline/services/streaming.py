@@ -91,7 +91,6 @@ class StreamRunner:
         outcome = "ok" if outputs is not None else "dead_lettered"
         self.metrics.record(self.stage.name, outcome, time.perf_counter() - started)
         tp = (record.topic, record.partition)
-        self._replay_from.setdefault(tp, record.offset)
         # max: with event-time reordering, records of one partition are processed out of offset order; the
         # whole held set is processed before any checkpoint, so everything below the max is done.
         self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), record.offset + 1)
@@ -112,10 +111,14 @@ class StreamRunner:
             return ("", "", record.offset)  # undecodable: first, straight to the DLQ
         return (event.event_time.isoformat(), event.key(), record.offset)
 
-    def hold(self, batch: Sequence[InRecord]) -> None:
+    def _note(self, batch: Sequence[InRecord]) -> None:
+        """Remember where each partition's uncommitted records start, before touching any of them: if an
+        outage interrupts the batch, everything from there is replayed (records arrive in offset order)."""
         for record in batch:
             self._replay_from.setdefault((record.topic, record.partition), record.offset)
-            self._held.append(record)
+
+    def hold(self, batch: Sequence[InRecord]) -> None:
+        self._held.extend(batch)
         if self._held and self._held_since is None:
             self._held_since = time.monotonic()
 
@@ -199,6 +202,7 @@ class StreamRunner:
                     batch = [r for r in batch if r.offset < until.get((r.topic, r.partition), 0)]
                     for r in batch:
                         reached[(r.topic, r.partition)] = max(reached.get((r.topic, r.partition), 0), r.offset + 1)
+                self._note(batch)
                 if self.policy.reorder_window_s > 0:
                     self.hold(batch)
                     if self.release_due(input_quiet=not batch):
