@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,34 +130,7 @@ def _topic_specs() -> list[dict[str, Any]]:
 @pytest.fixture
 def kafka_topics(kafka_broker: Broker) -> str:
     """Every Storyline topic deleted and recreated empty from topics.yaml, so tests do not see each other."""
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
-    from kafka.errors import UnknownTopicOrPartitionError
+    from storyline.adapters.kafka import recreate_topics
 
-    admin = KafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap, client_id="storyline-tests")
-    try:
-        specs = _topic_specs()
-        names = [t["name"] for t in specs]
-        existing = [n for n in admin.list_topics() if n in names]
-        if existing:
-            with contextlib.suppress(UnknownTopicOrPartitionError):
-                admin.delete_topics(existing, timeout_ms=30000)
-        groups = [g["group_id"] for g in admin.list_groups() if str(g["group_id"]).startswith("storyline-")]
-        if groups:
-            admin.delete_groups(groups)
-        deadline = time.monotonic() + 60
-        while set(admin.list_topics()) & set(names) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        new = [
-            NewTopic(t["name"], int(t["partitions"]), int(t["replication_factor"]), topic_configs=t.get("config") or {})
-            for t in specs
-        ]
-        for _ in range(50):  # deletion is asynchronous; creation succeeds once it has finished
-            try:
-                admin.create_topics(new, timeout_ms=30000, wait_for_metadata=True)
-                break
-            except Exception:  # noqa: BLE001 - TopicAlreadyExists while the deletion completes
-                time.sleep(0.3)
-    finally:
-        admin.close()
+    recreate_topics(kafka_broker.bootstrap, _topic_specs())
     return kafka_broker.bootstrap

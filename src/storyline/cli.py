@@ -79,6 +79,20 @@ def _run_pipeline(settings: Settings, sources: list[Any]) -> Any:
     return summary
 
 
+def _publish_crawl(settings: Settings, sources: list[Any]) -> Any:
+    """Crawl and hand the fetched events to the Kafka workers (streaming mode)."""
+    from storyline.bootstrap import build, build_publisher
+
+    publisher = build_publisher(settings)
+    application = build(settings)
+    try:
+        with _progress() as bar:
+            return application.pipeline.run(sources, RichProgress(bar), publisher=publisher)
+    finally:
+        publisher.close()
+        application.close()
+
+
 def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
     """Start one worker process per stage, publish the crawl to Kafka, wait until every group has caught up."""
     import os
@@ -147,16 +161,21 @@ def _print_stories(settings: Settings, limit: int) -> None:
 def run(
     sources: Annotated[str, typer.Option(help="Source registry: YAML, or JSON list of {id,name,feed}; path or URL.")],
     data_dir: Annotated[Path | None, typer.Option(help="Embedded data folder (default: $STORYLINE_DATA_DIR).")] = None,
+    bus: Annotated[str, typer.Option(help="embedded: every stage here; kafka: crawl and publish for the workers.")] = (
+        "embedded"
+    ),
 ) -> None:
-    """Crawl the sources and run every stage in this process (embedded mode)."""
+    """Crawl the sources and run every stage in this process (embedded mode), or publish to Kafka."""
     from storyline.adapters.http import read_text
     from storyline.sources.registry import parse_sources
 
     settings = _settings(data_dir)
+    if bus not in ("embedded", "kafka"):
+        _fail(ValueError(f"--bus must be 'embedded' or 'kafka', not {bus!r}"))
     try:
         registry = parse_sources(read_text(sources), sources)
         started = time.perf_counter()
-        summary = _run_pipeline(settings, registry)
+        summary = _run_pipeline(settings, registry) if bus == "embedded" else _publish_crawl(settings, registry)
     except StorylineError as exc:
         _fail(exc)
         return
@@ -373,6 +392,27 @@ def worker(
         _fail(exc)
         return
     raise typer.Exit(code)
+
+
+@app.command()
+def topics(
+    file: Annotated[Path, typer.Option(help="Topic list (the one source for scripts, tests and compose).")] = Path(
+        "infra/kafka/topics.yaml"
+    ),
+) -> None:
+    """Create the Kafka topics of topics.yaml that do not exist yet (docker-compose's one-shot init)."""
+    import yaml
+
+    from storyline.adapters.kafka import ensure_topics, wait_for_broker
+
+    settings = _settings(None)
+    try:
+        wait_for_broker(settings.kafka_bootstrap, timeout_s=120)
+        created = ensure_topics(settings.kafka_bootstrap, yaml.safe_load(file.read_text(encoding="utf-8")))
+    except (StorylineError, OSError) as exc:
+        _fail(exc)
+        return
+    out.print(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else " (all existed)"))
 
 
 @app.command()

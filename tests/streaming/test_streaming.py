@@ -450,3 +450,47 @@ def test_worker_exposes_prometheus_metrics(kafka_topics: str, tmp_path: Path) ->
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
+
+
+REPLAY = Path(__file__).resolve().parents[3] / "shared" / "data" / "replay-dev"
+REPLAY_SERVER = REPLAY.parent.parent / "tools" / "serve_replay.py"
+
+
+@pytest.mark.replay
+@pytest.mark.skipif(not (REPLAY / "sources.json").exists(), reason=f"replay corpus not available at {REPLAY}")
+def test_replay_corpus_through_kafka_matches_embedded(
+    kafka_topics: str, workers: Callable[[dict[str, str]], Workers], tmp_path: Path, app_factory: Callable[..., App]
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, str(REPLAY_SERVER), str(REPLAY), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"{base}/sources.json", timeout=1).close()
+                break
+            time.sleep(0.05)
+        sources_json = json.loads(urllib.request.urlopen(f"{base}/sources.json", timeout=5).read())
+        embedded = app_factory()
+        embedded.pipeline.run(parse_sources(json.dumps(sources_json), "sources.json"))
+
+        settings, env = _settings(tmp_path, kafka_topics, reorder_window_s=300.0)
+        pool = workers(env)
+        pool.start_all()
+        assert _crawl_to_kafka(settings, sources_json) == 802
+        assert wait_until_drained(kafka_topics, GROUPS, quiet_checks=5, timeout_s=900)
+    finally:
+        server.terminate()
+        server.wait()
+    streamed = SqlWarehouse(settings.resolved_database_url())
+    stories, dups = _membership(streamed)
+    want_stories, want_dups = _membership(embedded.warehouse)
+    assert dups == want_dups
+    assert stories == want_stories
+    streamed.engine.dispose()

@@ -256,3 +256,70 @@ def wait_until_drained(
         if quiet >= quiet_checks:
             return True
     return False
+
+
+def ensure_topics(bootstrap: str, specs: list[dict[str, Any]]) -> list[str]:
+    """Create the topics of topics.yaml that do not exist yet (existing ones are left alone); returns created."""
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-topics")
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(
+                str(t["name"]),
+                int(t["partitions"]),
+                int(t.get("replication_factor", 1)),
+                topic_configs={str(k): str(v) for k, v in (t.get("config") or {}).items()},
+            )
+            for t in specs
+            if t["name"] not in existing
+        ]
+        if new:
+            admin.create_topics(new, timeout_ms=30000)
+        return [t.name for t in new]
+    except KafkaError as exc:
+        raise TransientError(f"cannot create topics on {bootstrap}: {exc}") from exc
+    finally:
+        admin.close()
+
+
+def recreate_topics(bootstrap: str, specs: list[dict[str, Any]], group_prefix: str = "storyline-") -> None:
+    """Delete the given topics and the groups with `group_prefix`, then create the topics empty.
+
+    Destructive: for tests and benchmarks that need a clean broker, never for production.
+    """
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-reset")
+    try:
+        names = {str(t["name"]) for t in specs}
+        existing = [n for n in admin.list_topics() if n in names]
+        if existing:
+            admin.delete_topics(existing, timeout_ms=30000)
+        groups = [g["group_id"] for g in admin.list_groups() if str(g["group_id"]).startswith(group_prefix)]
+        if groups:
+            admin.delete_groups(groups)
+        deadline = time.monotonic() + 60
+        while set(admin.list_topics()) & names and time.monotonic() < deadline:
+            time.sleep(0.2)
+        new = [
+            NewTopic(
+                str(t["name"]),
+                int(t["partitions"]),
+                int(t.get("replication_factor", 1)),
+                topic_configs={str(k): str(v) for k, v in (t.get("config") or {}).items()},
+            )
+            for t in specs
+        ]
+        for _ in range(100):  # deletion completes asynchronously; creation succeeds once it has
+            try:
+                admin.create_topics(new, timeout_ms=30000)
+                return
+            except KafkaError:
+                time.sleep(0.3)
+        raise TransientError(f"could not recreate topics on {bootstrap}")
+    finally:
+        admin.close()

@@ -1,0 +1,194 @@
+"""Benchmark: streaming (Kafka workers) vs embedded throughput on the same corpus, and publication → story-visible
+latency p50/p95 in streaming mode with the replay server's virtual clock (--speedup). Prints numbers; no asserts.
+
+usage: python bench/streaming_vs_embedded.py [--bootstrap 127.0.0.1:19092] [--speedup 20000]
+Needs a broker (infra/kafka/broker.sh start) and ../shared/data/replay-dev. Recreates Storyline's topics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import text
+
+from storyline.adapters.kafka import recreate_topics, wait_until_drained
+from storyline.adapters.sql import SqlWarehouse
+from storyline.bootstrap import build, build_publisher
+from storyline.events import STAGE_TOPICS
+from storyline.settings import Settings
+from storyline.sources.registry import parse_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
+
+
+def serve(corpus: Path, port: int, *extra: str) -> subprocess.Popen[bytes]:
+    script = corpus.parent.parent / "tools" / "serve_replay.py"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(corpus), "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/sources.json", timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("replay server did not start")
+
+
+def settings_for(data: Path, bootstrap: str, **extra: object) -> tuple[Settings, dict[str, str]]:
+    values: dict[str, object] = {
+        "data_dir": data,
+        "allow_private_addresses": True,
+        "min_host_delay_s": 0.0,
+        "kafka_bootstrap": bootstrap,
+        "log_level": "ERROR",
+        **extra,
+    }
+    env = {**os.environ, **{f"STORYLINE_{k.upper()}": str(v) for k, v in values.items()}}
+    return Settings.model_validate(values), env
+
+
+def start_workers(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "storyline.cli", "worker", stage],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for stage in STAGE_TOPICS
+    ]
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        p.wait(timeout=60)
+
+
+def crawl(settings: Settings, base: str, publish: bool) -> int:
+    app = build(settings)
+    sources = parse_sources(urllib.request.urlopen(f"{base}/sources.json").read().decode(), "sources.json")
+    publisher = build_publisher(settings) if publish else None
+    try:
+        summary = app.pipeline.run(sources, publisher=publisher)
+    finally:
+        if publisher is not None:
+            publisher.close()
+        app.close()
+    return summary.pages_fetched
+
+
+def throughput(corpus: Path, bootstrap: str, specs: list[dict[str, object]]) -> None:
+    server = serve(corpus, 8791)
+    base = "http://127.0.0.1:8791"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings, _ = settings_for(Path(tmp) / "embedded", bootstrap)
+            t0 = time.perf_counter()
+            n = crawl(settings, base, publish=False)
+            embedded_s = time.perf_counter() - t0
+        recreate_topics(bootstrap, specs)
+        with tempfile.TemporaryDirectory() as tmp:
+            settings, env = settings_for(Path(tmp) / "streaming", bootstrap)
+            build(settings).close()  # migrate before the workers start
+            workers = start_workers(env)
+            time.sleep(3)  # let the groups form, as a running deployment's would have
+            t0 = time.perf_counter()
+            crawl(settings, base, publish=True)
+            wait_until_drained(bootstrap, GROUPS, quiet_checks=2, interval_s=0.5, timeout_s=900)
+            streaming_s = time.perf_counter() - t0 - 1.0  # minus the final quiet checks
+            stop(workers)
+    finally:
+        server.terminate()
+    print(f"embedded : {n / embedded_s:6.1f} articles/s ({embedded_s:.1f} s for {n} pages, 1 process)")
+    print(f"streaming: {n / streaming_s:6.1f} articles/s ({streaming_s:.1f} s, crawl + 4 workers, 1 each)")
+    print(f"ratio streaming / embedded: {embedded_s / streaming_s:.2f}")
+
+
+def latency(corpus: Path, bootstrap: str, specs: list[dict[str, object]], speedup: float) -> None:
+    # Replay one dense month of the ECB+ part, so the run takes minutes, not years of virtual time.
+    start = datetime(2024, 8, 1, tzinfo=UTC)
+    end = datetime(2024, 9, 1, tzinfo=UTC)
+    server = serve(corpus, 8792, "--speedup", str(speedup), "--start", start.isoformat())
+    t_start = time.time()
+    base = "http://127.0.0.1:8792"
+    recreate_topics(bootstrap, specs)
+    seen: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, env = settings_for(Path(tmp) / "latency", bootstrap, reorder_window_s=2.0)
+        build(settings).close()
+        workers = start_workers(env)
+        wh = SqlWarehouse(settings.resolved_database_url())
+        deadline = t_start + (end - start).total_seconds() / speedup + 60
+        next_crawl = 0.0
+        try:
+            while time.time() < deadline:
+                if time.time() >= next_crawl:
+                    crawl(settings, base, publish=True)
+                    next_crawl = time.time() + 2.0  # the crawl interval (a DAG would run every few minutes)
+                with wh.engine.connect() as conn:
+                    visible = conn.execute(text("select article_id from story_articles")).scalars().all()
+                now = time.time()
+                for aid in visible:
+                    seen.setdefault(aid, now)  # the first moment a reader could see the article in a story
+                time.sleep(0.25)
+            with wh.engine.connect() as conn:
+                pubs = dict(conn.execute(text("select article_id, published_at from articles")).all())
+        finally:
+            stop(workers)
+            server.terminate()
+            wh.engine.dispose()
+    lat = []
+    for aid, when in seen.items():
+        if aid not in pubs:
+            continue
+        pub = pubs[aid]
+        pub = datetime.fromisoformat(str(pub)).replace(tzinfo=UTC) if not isinstance(pub, datetime) else pub
+        if pub.tzinfo is None:
+            pub = pub.replace(tzinfo=UTC)
+        if not start < pub < end:
+            continue  # published before the replay began (backlog) or after it ended
+        wall_pub = t_start + (pub - start).total_seconds() / speedup
+        lat.append(max(0.0, when - wall_pub))
+    if len(lat) < 2:
+        print("latency: too few articles published during the replay window")
+        return
+    lat.sort()
+    p95 = lat[int(0.95 * (len(lat) - 1))]
+    print(
+        f"latency publication → story visible (speedup {speedup:g}, crawl every 2 s, {len(lat)} articles): "
+        f"p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s, max {lat[-1]:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "replay-dev")
+    parser.add_argument("--bootstrap", default=os.environ.get("STORYLINE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
+    parser.add_argument("--speedup", type=float, default=20000.0)
+    parser.add_argument("--skip-latency", action="store_true")
+    args = parser.parse_args()
+    specs = yaml.safe_load((ROOT / "infra" / "kafka" / "topics.yaml").read_text())
+    throughput(args.corpus, args.bootstrap, specs)
+    if not args.skip_latency:
+        latency(args.corpus, args.bootstrap, specs, args.speedup)
+
+
+if __name__ == "__main__":
+    main()
