@@ -89,7 +89,19 @@ class StreamRunner:
         outputs = self.router.run(self.stage.name, subject, payload, partial(self._handle, record), origin)
         self._publish(outputs or [])
         outcome = "ok" if outputs is not None else "dead_lettered"
-        self.metrics.record(self.stage.name, outcome, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.metrics.record(self.stage.name, outcome, elapsed)
+        log.debug(
+            "%s %s[%d]@%d %s: %s, %d outputs, %.1f ms",
+            self.stage.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            subject,
+            outcome,
+            len(outputs or []),
+            elapsed * 1000,
+        )
         tp = (record.topic, record.partition)
         # max: with event-time reordering, records of one partition are processed out of offset order; the
         # whole held set is processed before any checkpoint, so everything below the max is done.
