@@ -6,7 +6,6 @@ Talks to the broker with the standard library only: a few non-flexible Kafka pro
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 from collections.abc import Callable, Iterator
@@ -18,11 +17,9 @@ import pytest
 import yaml
 
 TOPICS_FILE = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "topics.yaml"
-BOOTSTRAP = os.environ.get("STORYLINE_TEST_KAFKA_BOOTSTRAP", "")
-needs_broker = pytest.mark.skipif(
-    not BOOTSTRAP,
-    reason="Kafka not started: set STORYLINE_TEST_KAFKA_BOOTSTRAP (infra/kafka/broker.sh start prints it)",
-)
+# The broker is the test run's (tests/conftest.py: started by infra/kafka/broker.sh, or given by
+# STORYLINE_TEST_KAFKA_BOOTSTRAP); these tests read what the script created, before any test recreates topics.
+needs_broker = pytest.mark.usefixtures("kafka_broker")
 
 API_METADATA = 3
 API_API_VERSIONS = 18
@@ -204,8 +201,8 @@ def declared_topics() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def wire() -> Iterator[KafkaWire]:
-    conn = KafkaWire(BOOTSTRAP)
+def wire(kafka_broker: Any) -> Iterator[KafkaWire]:
+    conn = KafkaWire(kafka_broker.bootstrap)
     yield conn
     conn.close()
 
@@ -236,7 +233,7 @@ def test_every_declared_topic_exists_with_its_partitions(wire: KafkaWire) -> Non
     found = wire.metadata([t["name"] for t in declared])
     for t in declared:
         meta = found.get(t["name"])
-        assert meta is not None and meta.error_code == 0, f"{t['name']} missing on {BOOTSTRAP}: {meta}"
+        assert meta is not None and meta.error_code == 0, f"{t['name']} missing: {meta}"
         assert meta.partitions == t["partitions"], t["name"]
         assert meta.replication_factors == {t["replication_factor"]}, t["name"]
 
