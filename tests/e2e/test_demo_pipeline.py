@@ -85,6 +85,7 @@ def test_demo_gives_the_exact_stories_and_duplicates(
     before = app.warehouse.table_digest()
     again = app.pipeline.run(sources)
     assert again.pages_fetched == 0 and again.articles_new == 0 and again.stories_new == 0
+    assert again.feeds_not_modified == summary.feeds_ok and again.feeds_ok == 0  # conditional GET: 304s
     assert app.warehouse.table_digest() == before
 
 

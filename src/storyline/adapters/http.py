@@ -5,14 +5,17 @@ from __future__ import annotations
 import ipaddress
 import socket
 import zlib
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from storyline.domain.errors import PermanentError, TransientError
+from storyline.domain.politeness import parse_retry_after
 from storyline.domain.records import HttpResult
 
 _RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+_REDIRECTS = {301, 302, 303, 307, 308}  # not 304: a not-modified answer is a result, not a hop
 
 
 def _is_private(host: str) -> bool:
@@ -67,7 +70,7 @@ class HttpxFetcher:
             self._check_target(current)
             try:
                 with self.client.stream("GET", current, headers=headers or {}) as resp:
-                    if resp.is_redirect:
+                    if resp.status_code in _REDIRECTS:
                         location = resp.headers.get("location")
                         if not location:
                             raise PermanentError(f"redirect without Location from {current}", kind="bad_redirect")
@@ -86,7 +89,11 @@ class HttpxFetcher:
             except httpx.TransportError as exc:
                 raise TransientError(f"network error fetching {current}: {exc}") from exc
             if result.status in _RETRYABLE:
-                raise TransientError(f"HTTP {result.status} from {current}")
+                wait = parse_retry_after(result.header("retry-after"), datetime.now(UTC))
+                hint = f" (Retry-After {wait:.0f} s)" if wait is not None else ""
+                raise TransientError(
+                    f"HTTP {result.status} from {current}{hint}", kind=f"http_{result.status}", retry_after_s=wait
+                )
             if result.status >= 400:
                 raise PermanentError(f"HTTP {result.status} from {current}", kind=f"http_{result.status}")
             return result

@@ -29,6 +29,10 @@ class TransientError(StorylineError):
 
     kind = "transient"
 
+    def __init__(self, message: str, *, kind: str | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(message, kind=kind)
+        self.retry_after_s = retry_after_s  # what the server asked for (Retry-After), if anything
+
 
 class ConfigError(PermanentError):
     """A malformed source registry or setting; the message names the file, the source and the field."""

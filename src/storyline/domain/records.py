@@ -18,12 +18,14 @@ class Source:
     language: str | None = None
     country: str | None = None
     enabled: bool = True
+    min_delay_s: float | None = None  # per-source politeness override (seconds between requests to its hosts)
 
 
 class FetchOutcome(StrEnum):
     FETCHED = "fetched"
     NOT_MODIFIED = "not-modified"
     DISALLOWED = "disallowed"
+    RATE_LIMITED = "rate-limited"
     FAILED = "failed"
     SKIPPED = "skipped"  # already in the warehouse: not requested again
 

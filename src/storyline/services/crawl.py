@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib import robotparser
 from urllib.parse import urlsplit
 
 import feedparser
+from protego import Protego
 
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.ids import article_id, object_key
+from storyline.domain.politeness import ai_training_optouts, parse_robots
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of
 from storyline.events import ArticleFetched
@@ -28,6 +29,9 @@ class CrawlPolicy:
     user_agent: str
     min_host_delay_s: float = 1.0
     max_items_per_feed: int = 500
+    max_attempts: int = 3  # per request, for 429/5xx and network errors
+    backoff_s: float = 2.0  # first backoff when the server gives no Retry-After
+    max_retry_after_s: float = 120.0  # a longer Retry-After is not waited out in this run
 
 
 @dataclass
@@ -77,21 +81,32 @@ def parse_feed(body: bytes, url: str) -> list[FeedItem]:
 
 
 class HostPacer:
-    """Spaces requests to one host by at least its delay (event loop free: the crawl is sequential per host)."""
+    """Spaces requests to one host by at least its delay (the crawl is sequential per host)."""
 
     def __init__(self, clock: Clock, sleep: Sleeper, default_delay_s: float) -> None:
         self.clock, self.sleep, self.default = clock, sleep, default_delay_s
         self.last: dict[str, datetime] = {}
-        self.delays: dict[str, float] = {}
+        self.delays: dict[str, float] = {}  # crawl-delay from robots.txt, or a source's override
+        self.not_before: dict[str, datetime] = {}  # Retry-After: the host asked us to stay away until then
+
+    def delay_for(self, host: str) -> float:
+        return max(self.default, self.delays.get(host, 0.0))
 
     def wait(self, host: str) -> None:
-        delay = max(self.default, self.delays.get(host, 0.0))
+        now = self.clock.now()
+        pause = 0.0
         last = self.last.get(host)
-        if last is not None and delay > 0:
-            remaining = delay - (self.clock.now() - last).total_seconds()
-            if remaining > 0:
-                self.sleep(remaining)
+        if last is not None:
+            pause = self.delay_for(host) - (now - last).total_seconds()
+        until = self.not_before.get(host)
+        if until is not None:
+            pause = max(pause, (until - now).total_seconds())
+        if pause > 0:
+            self.sleep(pause)
         self.last[host] = self.clock.now()
+
+    def back_off(self, host: str, seconds: float) -> None:
+        self.not_before[host] = self.clock.now() + timedelta(seconds=seconds)
 
 
 class CrawlService:
@@ -110,24 +125,48 @@ class CrawlService:
         self.articles, self.dead_letters, self.clock = articles, dead_letters, clock
         self.policy = policy
         self.pacer = HostPacer(clock, sleep, policy.min_host_delay_s)
-        self._robots: dict[str, robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, Protego | None] = {}
+
+    # -- polite GET ---------------------------------------------------------------------------------
+    def _get(self, url: str, headers: dict[str, str] | None = None) -> HttpResult:
+        """GET paced per host; 429/503 with Retry-After wait as asked (within a cap) and try again."""
+        host = host_of(url)
+        for attempt in range(1, self.policy.max_attempts + 1):
+            self.pacer.wait(host)
+            try:
+                return self.fetcher.get(url, headers)
+            except TransientError as exc:
+                asked = exc.retry_after_s
+                if attempt == self.policy.max_attempts or (asked is not None and asked > self.policy.max_retry_after_s):
+                    if asked is not None:
+                        self.pacer.back_off(host, min(asked, self.policy.max_retry_after_s))
+                        raise RateLimited(str(exc), asked) from exc
+                    raise
+                wait = asked if asked is not None else self.policy.backoff_s * 2 ** (attempt - 1)
+                self.pacer.back_off(host, wait)
+        raise AssertionError("unreachable")
 
     # -- robots.txt ---------------------------------------------------------------------------------
-    def _robots_for(self, url: str, source_id: str, report: CrawlReport) -> robotparser.RobotFileParser | None:
+    def _robots_for(self, url: str, source_id: str, report: CrawlReport) -> Protego | None:
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         if root in self._robots:
             return self._robots[root]
         robots_url = root + "/robots.txt"
-        parser: robotparser.RobotFileParser | None = robotparser.RobotFileParser(robots_url)
+        parser: Protego | None
+        now = self.clock.now()
         try:
-            self.pacer.wait(host_of(robots_url))
-            resp = self.fetcher.get(robots_url)
-            assert parser is not None
-            parser.parse(resp.body.decode("utf-8", errors="replace").splitlines())
+            resp = self._get(robots_url)
+            parser = parse_robots(resp.body.decode("utf-8", errors="replace"))
             delay = parser.crawl_delay(self.policy.user_agent)
             if delay is not None:
-                self.pacer.delays[host_of(robots_url)] = float(delay)
+                host = host_of(robots_url)
+                self.pacer.delays[host] = max(self.pacer.delays.get(host, 0.0), float(delay))
+            optouts = ai_training_optouts(parser, root + "/")
+            reason = "ok" + (f"; AI-training opt-out: {', '.join(optouts)}" if optouts else "")
+            report.decisions.append(
+                FetchDecision(robots_url, source_id, "robots", FetchOutcome.FETCHED, reason, now, resp.status)
+            )
         except PermanentError as exc:
             # 4xx on robots.txt means no restrictions (RFC 9309 §2.3.1.3).
             log.info("no robots.txt at %s (%s): allowing all", robots_url, exc)
@@ -135,16 +174,15 @@ class CrawlService:
         except TransientError as exc:
             # Unreachable robots.txt: assume complete disallow for this run (RFC 9309 §2.3.1.4).
             report.decisions.append(
-                FetchDecision(robots_url, source_id, "robots", FetchOutcome.FAILED, str(exc), self.clock.now())
+                FetchDecision(robots_url, source_id, "robots", FetchOutcome.FAILED, f"{exc}; disallowing all", now)
             )
-            parser = robotparser.RobotFileParser(robots_url)
-            parser.parse(["User-agent: *", "Disallow: /"])
+            parser = parse_robots("User-agent: *\nDisallow: /\n")
         self._robots[root] = parser
         return parser
 
     def _allowed(self, url: str, source_id: str, report: CrawlReport) -> bool:
         parser = self._robots_for(url, source_id, report)
-        return parser is None or parser.can_fetch(self.policy.user_agent, url)
+        return parser is None or bool(parser.can_fetch(url, self.policy.user_agent))
 
     # -- feeds ------------------------------------------------------------------------------------
     def discover(self, source: Source, report: CrawlReport) -> list[FeedItem]:
@@ -159,8 +197,7 @@ class CrawlService:
             etag, modified = self.fetch_log.validators(feed_url)
             headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
             try:
-                self.pacer.wait(host_of(feed_url))
-                resp = self.fetcher.get(feed_url, headers)
+                resp = self._get(feed_url, headers)
                 if resp.status == 304:
                     report.decisions.append(
                         FetchDecision(
@@ -171,7 +208,7 @@ class CrawlService:
                 found = parse_feed(resp.body, feed_url)[: self.policy.max_items_per_feed]
             except StorylineError as exc:
                 report.decisions.append(
-                    FetchDecision(feed_url, source.id, "feed", FetchOutcome.FAILED, f"{exc.kind}: {exc}", now)
+                    FetchDecision(feed_url, source.id, "feed", _outcome(exc), f"{exc.kind}: {exc}", now)
                 )
                 log.warning("feed %s of %s failed: %s", feed_url, source.id, exc)
                 continue
@@ -222,14 +259,13 @@ class CrawlService:
             )
             return None
         try:
-            self.pacer.wait(host_of(item.url))
-            resp = self.fetcher.get(item.url)
+            resp = self._get(item.url)
             _check_html(resp)
             key = object_key(resp.body)
             self.blobs.put(key, resp.body)
         except StorylineError as exc:
             report.decisions.append(
-                FetchDecision(item.url, source.id, "page", FetchOutcome.FAILED, f"{exc.kind}: {exc}", now)
+                FetchDecision(item.url, source.id, "page", _outcome(exc), f"{exc.kind}: {exc}", now)
             )
             log.warning("page %s failed: %s", item.url, exc)
             return None
@@ -270,6 +306,9 @@ class CrawlService:
         for source in sources:
             if not source.enabled:
                 continue
+            if source.min_delay_s is not None:
+                for url in source.feeds:
+                    self.pacer.delays[host_of(url)] = max(self.pacer.delays.get(host_of(url), 0.0), source.min_delay_s)
             items = self.discover(source, report)
             plan.extend((source, item, canonical) for item, canonical in self.new_items(items, source, report))
         for done, (source, item, canonical) in enumerate(plan, start=1):
@@ -280,6 +319,19 @@ class CrawlService:
                 on_page(done, len(plan))
         self.fetch_log.record_fetches(report.decisions)
         return report
+
+
+class RateLimited(TransientError):
+    """The host keeps answering 429/503: recorded as rate-limited; the next run tries again."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: float | None) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+
+
+def _outcome(exc: StorylineError) -> FetchOutcome:
+    return FetchOutcome.RATE_LIMITED if isinstance(exc, RateLimited) else FetchOutcome.FAILED
 
 
 def _check_html(resp: HttpResult) -> None:

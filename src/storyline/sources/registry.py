@@ -37,6 +37,7 @@ class SourceSpec(BaseModel):
     language: str | None = None
     country: str | None = None
     enabled: bool = True
+    min_delay_s: float | None = Field(default=None, ge=0, description="Politeness override for this source")
 
     @field_validator("id")
     @classmethod
@@ -117,6 +118,7 @@ def parse_sources(text: str, origin: str) -> list[Source]:
                 language=spec.language,
                 country=spec.country,
                 enabled=spec.enabled,
+                min_delay_s=spec.min_delay_s,
             )
         )
     return out

@@ -1,0 +1,48 @@
+"""Politeness rules as pure functions: robots.txt decisions, AI-training opt-outs, Retry-After."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from protego import Protego
+
+# Crawlers that collect text for training AI models. A site that disallows them has opted out; we record
+# it per host (we do not train on anything, but downstream users of the archive must know).
+AI_TRAINING_AGENTS = (
+    "GPTBot",
+    "CCBot",
+    "Google-Extended",
+    "ClaudeBot",
+    "anthropic-ai",
+    "PerplexityBot",
+    "Bytespider",
+    "Applebot-Extended",
+    "meta-externalagent",
+    "cohere-ai",
+)
+
+
+def parse_robots(text: str) -> Protego:
+    return Protego.parse(text)
+
+
+def ai_training_optouts(robots: Protego, probe_url: str) -> list[str]:
+    """The AI-training agents this robots.txt shuts out of the site's root."""
+    return [agent for agent in AI_TRAINING_AGENTS if not robots.can_fetch(probe_url, agent)]
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None when absent or invalid."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
