@@ -83,6 +83,15 @@ class CountingSite(BaseHTTPRequestHandler):
                 "application/rss+xml",
                 Last_Modified=LAST_MODIFIED,
             )
+        elif self.path == "/news-sitemap.xml":
+            self._send(
+                200,
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url>'
+                f"<loc>{self.base}/a1</loc><lastmod>2026-03-01T08:00:00Z</lastmod></url></urlset>",
+                "application/xml",
+            )
+        elif self.path == "/bad-sitemap.xml":
+            self._send(200, "<urlset><url><loc>oops", "application/xml")
         elif self.path == "/busy" and self.path not in self.limited_once:
             self.limited_once.add(self.path)
             self._send(429, "slow down", Retry_After="7")
@@ -185,3 +194,16 @@ def test_no_delay_when_configured_off(tmp_path: Path) -> None:
     for _ in range(50):
         pacer.wait("127.0.0.1:8765")
     assert clock.slept == []
+
+
+def test_news_sitemaps_are_crawled_and_a_malformed_one_is_recorded(site: str, tmp_path: Path) -> None:
+    clock = FakeClock()
+    service, _, wh = _crawler(tmp_path, clock)
+    source = Source("t", "Test", (), sitemaps=(f"{site}/news-sitemap.xml", f"{site}/bad-sitemap.xml"))
+    report = service.crawl([source])
+    kinds = {(d.url.removeprefix(site), d.outcome): d.reason for d in report.decisions if d.kind == "sitemap"}
+    assert ("/news-sitemap.xml", FetchOutcome.FETCHED) in kinds
+    assert kinds[("/bad-sitemap.xml", FetchOutcome.FAILED)].startswith("malformed_sitemap:")
+    assert [e.url for e in report.events] == [f"{site}/a1"]
+    assert report.events[0].feed_published_at == datetime(2026, 3, 1, 8, tzinfo=UTC)
+    wh.engine.dispose()

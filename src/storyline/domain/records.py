@@ -19,6 +19,8 @@ class Source:
     country: str | None = None
     enabled: bool = True
     min_delay_s: float | None = None  # per-source politeness override (seconds between requests to its hosts)
+    sitemaps: tuple[str, ...] = ()  # news sitemaps (or sitemap indexes), read beside the feeds
+    schedule_minutes: int | None = None  # how often the crawl DAG polls this source (None: the DAG default)
 
 
 class FetchOutcome(StrEnum):

@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+from lxml import etree
 from protego import Protego
 
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
@@ -78,6 +80,55 @@ def parse_feed(body: bytes, url: str) -> list[FeedItem]:
         # A feed that broke before its first usable item is broken, not empty.
         raise PermanentError(f"malformed feed {url}: {bozo.__class__.__name__}: {bozo}", kind="malformed_feed")
     return items
+
+
+_SITEMAP_NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+MAX_CHILD_SITEMAPS = 20
+
+
+def _xml_root(body: bytes, url: str) -> Any:
+    # No entities, no network, no huge trees: a sitemap is untrusted input (billion-laughs, XXE).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+    try:
+        return etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise PermanentError(f"malformed sitemap {url}: {exc}", kind="malformed_sitemap") from exc
+
+
+def parse_sitemap(body: bytes, url: str) -> tuple[list[FeedItem], list[str]]:
+    """A (news) sitemap's items, or, for a sitemap index, the child sitemaps to read (at most 20)."""
+    root = _xml_root(body, url)
+    tag = etree.QName(root).localname
+    if tag == "sitemapindex":
+        locs = [str(t).strip() for t in root.xpath("sm:sitemap/sm:loc/text()", namespaces=_SITEMAP_NS)]
+        return [], locs[:MAX_CHILD_SITEMAPS]
+    if tag != "urlset":
+        raise PermanentError(f"malformed sitemap {url}: root element <{tag}>, not <urlset>", kind="malformed_sitemap")
+    items: list[FeedItem] = []
+    for node in root.xpath("sm:url", namespaces=_SITEMAP_NS):
+        loc = "".join(node.xpath("sm:loc/text()", namespaces=_SITEMAP_NS)).strip()
+        if not loc:
+            continue
+        title = "".join(node.xpath("news:news/news:title/text()", namespaces=_SITEMAP_NS)).strip() or None
+        raw_date = "".join(
+            node.xpath("news:news/news:publication_date/text()", namespaces=_SITEMAP_NS)
+            or node.xpath("sm:lastmod/text()", namespaces=_SITEMAP_NS)
+        ).strip()
+        items.append(FeedItem(url=loc, title=title, published_at=_aware(raw_date)))
+    return items, []
+
+
+def _aware(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None  # never guess a zone for an event time
 
 
 class HostPacer:
@@ -186,48 +237,76 @@ class CrawlService:
 
     # -- feeds ------------------------------------------------------------------------------------
     def discover(self, source: Source, report: CrawlReport) -> list[FeedItem]:
+        """Items from the source's feeds and news sitemaps (each fetch conditional and recorded)."""
         items: list[FeedItem] = []
         for feed_url in source.feeds:
-            now = self.clock.now()
-            if not self._allowed(feed_url, source.id, report):
-                report.decisions.append(
-                    FetchDecision(feed_url, source.id, "feed", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
-                )
+            items.extend(self._listing(feed_url, "feed", source, report))
+        pending = list(source.sitemaps)
+        seen: set[str] = set()
+        while pending and len(seen) < MAX_CHILD_SITEMAPS + len(source.sitemaps):
+            sitemap_url = pending.pop(0)
+            if sitemap_url in seen:
                 continue
-            etag, modified = self.fetch_log.validators(feed_url)
-            headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
-            try:
-                resp = self._get(feed_url, headers)
-                if resp.status == 304:
-                    report.decisions.append(
-                        FetchDecision(
-                            feed_url, source.id, "feed", FetchOutcome.NOT_MODIFIED, "304 Not Modified", now, 304
-                        )
-                    )
-                    continue
-                found = parse_feed(resp.body, feed_url)[: self.policy.max_items_per_feed]
-            except StorylineError as exc:
-                report.decisions.append(
-                    FetchDecision(feed_url, source.id, "feed", _outcome(exc), f"{exc.kind}: {exc}", now)
-                )
-                log.warning("feed %s of %s failed: %s", feed_url, source.id, exc)
-                continue
-            report.decisions.append(
-                FetchDecision(
-                    feed_url,
-                    source.id,
-                    "feed",
-                    FetchOutcome.FETCHED,
-                    f"{len(found)} items",
-                    now,
-                    resp.status,
-                    len(resp.body),
-                    etag=resp.header("etag"),
-                    last_modified=resp.header("last-modified"),
-                )
-            )
+            seen.add(sitemap_url)
+            found, children = self._sitemap(sitemap_url, source, report)
             items.extend(found)
+            pending.extend(children)
         return items
+
+    def _sitemap(self, url: str, source: Source, report: CrawlReport) -> tuple[list[FeedItem], list[str]]:
+        children: list[str] = []
+
+        def parse(body: bytes, where: str) -> list[FeedItem]:
+            found, nested = parse_sitemap(body, where)
+            children.extend(nested)
+            return found
+
+        return self._listing(url, "sitemap", source, report, parse), children
+
+    def _listing(
+        self,
+        feed_url: str,
+        kind: str,
+        source: Source,
+        report: CrawlReport,
+        parse: Callable[[bytes, str], list[FeedItem]] = parse_feed,
+    ) -> list[FeedItem]:
+        """Fetch one feed or sitemap with its stored validators; record the decision; return its items."""
+        now = self.clock.now()
+        if not self._allowed(feed_url, source.id, report):
+            report.decisions.append(
+                FetchDecision(feed_url, source.id, kind, FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
+            )
+            return []
+        etag, modified = self.fetch_log.validators(feed_url)
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+        try:
+            resp = self._get(feed_url, headers)
+            if resp.status == 304:
+                report.decisions.append(
+                    FetchDecision(feed_url, source.id, kind, FetchOutcome.NOT_MODIFIED, "304 Not Modified", now, 304)
+                )
+                return []
+            found = parse(resp.body, feed_url)[: self.policy.max_items_per_feed]
+        except StorylineError as exc:
+            report.decisions.append(FetchDecision(feed_url, source.id, kind, _outcome(exc), f"{exc.kind}: {exc}", now))
+            log.warning("%s %s of %s failed: %s", kind, feed_url, source.id, exc)
+            return []
+        report.decisions.append(
+            FetchDecision(
+                feed_url,
+                source.id,
+                kind,
+                FetchOutcome.FETCHED,
+                f"{len(found)} items",
+                now,
+                resp.status,
+                len(resp.body),
+                etag=resp.header("etag"),
+                last_modified=resp.header("last-modified"),
+            )
+        )
+        return found
 
     # -- pages ------------------------------------------------------------------------------------
     def new_items(self, items: Sequence[FeedItem], source: Source, report: CrawlReport) -> list[tuple[FeedItem, str]]:
@@ -307,7 +386,7 @@ class CrawlService:
             if not source.enabled:
                 continue
             if source.min_delay_s is not None:
-                for url in source.feeds:
+                for url in (*source.feeds, *source.sitemaps):
                     self.pacer.delays[host_of(url)] = max(self.pacer.delays.get(host_of(url), 0.0), source.min_delay_s)
             items = self.discover(source, report)
             plan.extend((source, item, canonical) for item, canonical in self.new_items(items, source, report))

@@ -38,6 +38,8 @@ class SourceSpec(BaseModel):
     country: str | None = None
     enabled: bool = True
     min_delay_s: float | None = Field(default=None, ge=0, description="Politeness override for this source")
+    sitemaps: list[str] = Field(default_factory=list)
+    schedule_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
 
     @field_validator("id")
     @classmethod
@@ -49,6 +51,13 @@ class SourceSpec(BaseModel):
     @field_validator("feeds")
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            _check_url(url)
+        return value
+
+    @field_validator("sitemaps")
+    @classmethod
+    def _sitemap_urls(cls, value: list[str]) -> list[str]:
         for url in value:
             _check_url(url)
         return value
@@ -65,8 +74,8 @@ class SourceSpec(BaseModel):
         if self.feed:
             self.feeds = [self.feed, *[f for f in self.feeds if f != self.feed]]
             self.feed = None
-        if not self.feeds:
-            raise ValueError("needs at least one feed URL ('feed' or 'feeds')")
+        if not self.feeds and not self.sitemaps:
+            raise ValueError("needs at least one feed or sitemap URL ('feed', 'feeds' or 'sitemaps')")
         return self
 
 
@@ -119,6 +128,8 @@ def parse_sources(text: str, origin: str) -> list[Source]:
                 country=spec.country,
                 enabled=spec.enabled,
                 min_delay_s=spec.min_delay_s,
+                sitemaps=tuple(spec.sitemaps),
+                schedule_minutes=spec.schedule_minutes,
             )
         )
     return out
