@@ -15,7 +15,7 @@ from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.clustering import ClusterParams
 from storyline.events import STAGE_TOPICS, dlq_topic
-from storyline.ports import Fetcher
+from storyline.ports import BlobStore, Fetcher
 from storyline.services.crawl import CrawlPolicy, CrawlService
 from storyline.services.pipeline import Pipeline
 from storyline.services.routing import Router
@@ -28,13 +28,29 @@ from storyline.settings import Settings
 class App:
     settings: Settings
     warehouse: SqlWarehouse
-    blobs: LocalBlobStore
+    blobs: BlobStore
     fetcher: HttpxFetcher
     pipeline: Pipeline
 
     def close(self) -> None:
         self.fetcher.close()
         self.warehouse.engine.dispose()
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    """The raw archive: S3 when a bucket is configured, else a local directory (the embedded default)."""
+    if settings.s3_bucket:
+        from storyline.adapters.s3 import S3BlobStore
+
+        return S3BlobStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint,
+            access_key=settings.s3_access_key.get_secret_value() if settings.s3_access_key else None,
+            secret_key=settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else None,
+            region=settings.s3_region,
+            create_bucket=True,
+        )
+    return LocalBlobStore(settings.resolved_archive_dir())
 
 
 def build_fetcher(settings: Settings) -> HttpxFetcher:
@@ -57,7 +73,7 @@ def build_warehouse(settings: Settings, migrate: bool = True) -> SqlWarehouse:
 def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> App:
     settings = settings or Settings()
     warehouse = build_warehouse(settings)
-    blobs = LocalBlobStore(settings.resolved_archive_dir())
+    blobs = build_blobs(settings)
     http = build_fetcher(settings)
     clock = SystemClock()
     crawler = CrawlService(
@@ -100,7 +116,7 @@ class Worker:
         self.warehouse.engine.dispose()
 
 
-def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: LocalBlobStore) -> Stage:
+def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
     """The one place a stage name becomes a stage object (embedded pipeline and workers alike)."""
     if stage == "extract":
         return ExtractStage(blobs, warehouse)
@@ -121,7 +137,7 @@ def build_worker(stage: str, settings: Settings | None = None, from_dlq: bool = 
     input_topic, output_topic = STAGE_TOPICS[stage]
     wait_for_broker(settings.kafka_bootstrap)
     warehouse = build_warehouse(settings)
-    blobs = LocalBlobStore(settings.resolved_archive_dir())
+    blobs = build_blobs(settings)
     clock = SystemClock()
     metrics = PrometheusMetrics()
     handler = build_stage(stage, settings, warehouse, blobs)

@@ -16,6 +16,11 @@ class Settings(BaseSettings):
         default=None, description="Any SQLAlchemy URL; default sqlite:///<data_dir>/storyline.db"
     )
     archive_dir: Path | None = Field(default=None, description="Raw page archive; default <data_dir>/raw")
+    s3_bucket: str | None = Field(default=None, description="Set to archive raw pages in S3 instead of archive_dir.")
+    s3_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO etc.); None: AWS.")
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
     user_agent: str = "StorylineBot/0.1 (+https://github.com/storyline-news/storyline; news clustering research)"
     min_host_delay_s: float = Field(default=1.0, ge=0.0)
     allow_private_addresses: bool = False
