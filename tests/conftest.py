@@ -134,3 +134,25 @@ def kafka_topics(kafka_broker: Broker) -> str:
 
     recreate_topics(kafka_broker.bootstrap, _topic_specs())
     return kafka_broker.bootstrap
+
+
+# -- S3: a real S3-compatible server (MinIO built from its Go module) started by the repo's script ---------
+S3_SCRIPT = ROOT / "infra" / "s3" / "s3.sh"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Endpoint and credentials of the run's S3 server (STORYLINE_TEST_S3_ENDPOINT to use a running one)."""
+    given = os.environ.get("STORYLINE_TEST_S3_ENDPOINT")
+    creds = {"access_key": "storyline", "secret_key": "storyline-secret", "region": "us-east-1"}
+    if given:
+        yield {"endpoint": given, **creds}
+        return
+    env = {
+        **os.environ,
+        "S3_PORT": os.environ.get("STORYLINE_TEST_S3_PORT", "19100"),
+        "S3_DATA": str(tmp_path_factory.mktemp("s3")),
+    }
+    subprocess.run([str(S3_SCRIPT), "start"], env=env, check=True, capture_output=True, timeout=1800)
+    yield {"endpoint": f"http://127.0.0.1:{env['S3_PORT']}", **creds}
+    subprocess.run([str(S3_SCRIPT), "stop"], env=env, check=False, capture_output=True, timeout=120)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start/stop a real S3-compatible server (MinIO, built from its Go module; no Docker) on loopback for tests.
-# usage: infra/s3/s3.sh start|stop|status|env|build|reset      (see infra/s3/README.md)
+# usage: infra/s3/s3.sh start|stop|status|env|build|reset|clean-go   (see infra/s3/README.md)
 # env:   S3_PORT (19000), S3_DATA (/tmp/storyline-s3), STORYLINE_S3_HOME (~/.cache/storyline/s3),
 #        S3_BUCKETS ("storyline-raw"), S3_START_TIMEOUT (60 s), S3_STOP_TIMEOUT (15 s), GO (go)
 #
@@ -48,7 +48,7 @@ build() {
     # Modules and the Go build cache stay in $S3_HOME/go, so a rebuild (e.g. another pinned version) is
     # faster; 'infra/s3/s3.sh clean-go' drops them (about 2 GB) and keeps only the binary.
     if ! GOPATH="$gohome" GOMODCACHE="$gohome/pkg/mod" GOCACHE="$gohome/cache" GOBIN="$out.tmp" \
-        GOFLAGS="${GOFLAGS:-} -trimpath" CGO_ENABLED=0 \
+        GOFLAGS="-trimpath -buildvcs=false" CGO_ENABLED=0 \
         "$GO" install -ldflags "-s -w" "$MINIO_MODULE@$MINIO_VERSION" >"$S3_HOME/build.log" 2>&1; then
       tail -n 30 "$S3_HOME/build.log" >&2
       log "build failed; full log in $S3_HOME/build.log"
@@ -101,8 +101,15 @@ ensure_buckets() {
 }
 
 # --- commands --------------------------------------------------------------------------------------------
+lock_data() {  # serialise start/stop of one S3_DATA (fd 8 is closed for MinIO itself)
+  mkdir -p "$S3_DATA"
+  exec 8>"$S3_DATA/.lock"
+  flock 8
+}
+
 start() {
   local pid
+  lock_data
   if pid="$(running_pid)"; then
     ensure_buckets
     print_env
@@ -120,7 +127,7 @@ start() {
   env MINIO_ROOT_USER="$ACCESS_KEY" MINIO_ROOT_PASSWORD="$SECRET_KEY" \
       MINIO_SITE_REGION="$REGION" MINIO_BROWSER=off MINIO_UPDATE=off \
     setsid "$BIN" server --quiet --address "127.0.0.1:$S3_PORT" "$DRIVE" \
-      >>"$LOG_FILE" 2>&1 </dev/null &
+      >>"$LOG_FILE" 2>&1 </dev/null 8>&- 9>&- &
   pid=$!
   echo "$pid" >"$PID_FILE"
   local deadline=$((SECONDS + S3_START_TIMEOUT))
@@ -149,14 +156,16 @@ start() {
 
 stop() {
   local pid
+  [ -d "$S3_DATA" ] || return 0
+  lock_data
   if ! pid="$(running_pid)"; then
     rm -f "$PID_FILE"
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + S3_STOP_TIMEOUT))
+  local ticks=$((S3_STOP_TIMEOUT * 5))
   while kill -0 "$pid" 2>/dev/null; do
-    if [ "$SECONDS" -ge "$deadline" ]; then
+    if [ "$((ticks--))" -le 0 ]; then
       log "MinIO (pid $pid) ignored SIGTERM for ${S3_STOP_TIMEOUT}s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       break

@@ -374,6 +374,28 @@ def replay(
 
 
 @app.command()
+def reextract(
+    into: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse to rebuild into (a new, empty one).")],
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Rebuild articles and stories from the raw archive into another warehouse (no network; e.g. after an
+    extraction fix). Reads the current warehouse's archived pages, runs every stage over them."""
+    from pydantic import SecretStr
+
+    from storyline.bootstrap import build, build_warehouse
+
+    settings = _settings(data_dir)
+    events = build_warehouse(settings, migrate=False).archived_pages()
+    target = build(settings.model_copy(update={"database_url": SecretStr(into)}))
+    try:
+        with _progress() as bar:
+            summary = target.pipeline.reextract(events, RichProgress(bar))
+    finally:
+        target.close()
+    _print_summary(summary, 0.0)
+
+
+@app.command()
 def worker(
     stage: Annotated[str, typer.Argument(help="extract | dedup | cluster | enrich")],
     from_dlq: Annotated[

@@ -35,7 +35,7 @@ from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfi
 from storyline.domain.errors import TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
 from storyline.domain.records import DeadLetter, FetchDecision, Source
-from storyline.events import ArticleBody
+from storyline.events import ArticleBody, ArticleFetched
 from storyline.ports import StoredStory
 
 _N_DOCS_KEY = ""  # the row of term_df that counts articles
@@ -618,6 +618,51 @@ class SqlWarehouse:
             ]
 
         result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    def archived_pages(self) -> list[ArticleFetched]:
+        """Fetched events rebuilt from the warehouse, to re-extract from the raw archive without the network:
+        every stored article (its own time and title standing in for the feed's), and every page that was
+        dead-lettered at extraction (its original event)."""
+
+        def q(s: Session) -> list[ArticleFetched]:
+            sizes = {
+                r.object_key: (r.bytes, r.http_status)
+                for r in s.execute(
+                    select(FetchRow.object_key, FetchRow.bytes, FetchRow.http_status).where(
+                        FetchRow.object_key.is_not(None)
+                    )
+                )
+            }
+            events = []
+            for a in s.scalars(
+                select(ArticleRow).where(ArticleRow.revision_of.is_(None)).order_by(ArticleRow.article_id)
+            ):
+                size, status = sizes.get(a.raw_object_key, (0, 200))
+                events.append(
+                    ArticleFetched(
+                        event_time=a.published_at,
+                        article_id=a.article_id,
+                        url=a.url,
+                        canonical_url=a.canonical_url,
+                        source_id=a.source_id,
+                        source_name=a.source_name,
+                        raw_object_key=a.raw_object_key,
+                        http_status=status or 200,
+                        byte_size=size or 0,
+                        feed_title=a.title,
+                        feed_published_at=a.published_at,
+                        fetched_at=a.fetched_at,
+                    )
+                )
+            for d in s.scalars(select(DeadLetterRow).where(DeadLetterRow.stage == "extract")):
+                try:
+                    events.append(ArticleFetched.model_validate_json(d.payload))
+                except ValueError:
+                    continue  # a poison record: nothing to re-extract
+            return events
+
+        result: list[ArticleFetched] = self._run(q)
         return result
 
     def table_digest(self) -> dict[str, str]:

@@ -134,6 +134,12 @@ class Pipeline:
         if a.is_new_story:
             summary.stories_new += 1
 
+    def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:
+        """Rebuild from the raw archive (no network): the same stages over archived pages, in event-time order."""
+        summary = RunSummary()
+        self.process_fetched(fetched, summary, progress or NoProgress())
+        return summary
+
     def run(
         self, sources: Sequence[Source], progress: Progress | None = None, publisher: Publisher | None = None
     ) -> RunSummary:
