@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     max_redirects: int = Field(default=5, ge=0)
     cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
     log_level: str = "WARNING"
+    sources: str = Field(default="sources.yaml", description="Source registry (path or URL) the crawl DAG reads.")
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
     metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")
     reorder_window_s: float = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -618,6 +618,45 @@ class SqlWarehouse:
             ]
 
         result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    def source_quality(self) -> list[dict[str, Any]]:
+        """Per source: stored articles, newest fetch time, pages without text (for the data-quality DAG)."""
+
+        def q(s: Session) -> list[dict[str, Any]]:
+            counts = {
+                r.source_id: (r.n, r.newest)
+                for r in s.execute(
+                    select(
+                        ArticleRow.source_id, func.count().label("n"), func.max(ArticleRow.fetched_at).label("newest")
+                    ).group_by(ArticleRow.source_id)
+                )
+            }
+            empty: dict[str, int] = {}
+            for d in s.scalars(select(DeadLetterRow).where(DeadLetterRow.error_kind == "no_text")):
+                try:
+                    sid = str(json.loads(d.payload).get("source_id", ""))
+                except ValueError:
+                    continue
+                empty[sid] = empty.get(sid, 0) + 1
+            out = []
+            for sid in s.scalars(select(SourceRow.id).where(SourceRow.enabled.is_(True)).order_by(SourceRow.id)):
+                n, newest = counts.get(sid, (0, None))
+                newest = newest.replace(tzinfo=UTC) if newest is not None and newest.tzinfo is None else newest
+                out.append({"source_id": sid, "articles": n, "newest_fetch": newest, "empty_pages": empty.get(sid, 0)})
+            return out
+
+        result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    def delete_fetch_rows_before(self, cutoff: datetime) -> int:
+        """Retention of the fetch log; returns how many rows went."""
+
+        def q(s: Session) -> int:
+            result: Any = s.execute(delete(FetchRow).where(FetchRow.at < cutoff))
+            return int(result.rowcount or 0)
+
+        result: int = self._run(q)
         return result
 
     def archived_pages(self) -> list[ArticleFetched]:

@@ -379,7 +379,14 @@ class CrawlService:
             fetched_at=now,
         )
 
-    def crawl(self, sources: Sequence[Source], on_page: Callable[[int, int], None] | None = None) -> CrawlReport:
+    def crawl(
+        self,
+        sources: Sequence[Source],
+        on_page: Callable[[int, int], None] | None = None,
+        since: datetime | None = None,
+    ) -> CrawlReport:
+        """Crawl the sources; with `since` (a DAG run's data interval start), items dated before it are left
+        to the runs that covered them (undated items are always considered)."""
         report = CrawlReport()
         plan: list[tuple[Source, FeedItem, str]] = []
         for source in sources:
@@ -389,6 +396,8 @@ class CrawlService:
                 for url in (*source.feeds, *source.sitemaps):
                     self.pacer.delays[host_of(url)] = max(self.pacer.delays.get(host_of(url), 0.0), source.min_delay_s)
             items = self.discover(source, report)
+            if since is not None:
+                items = [i for i in items if i.published_at is None or i.published_at >= since]
             plan.extend((source, item, canonical) for item, canonical in self.new_items(items, source, report))
         for done, (source, item, canonical) in enumerate(plan, start=1):
             fetched = self.fetch_page(source, item, canonical, report)

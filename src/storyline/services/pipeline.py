@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from typing import Protocol
 
@@ -141,7 +142,11 @@ class Pipeline:
         return summary
 
     def run(
-        self, sources: Sequence[Source], progress: Progress | None = None, publisher: Publisher | None = None
+        self,
+        sources: Sequence[Source],
+        progress: Progress | None = None,
+        publisher: Publisher | None = None,
+        since: datetime | None = None,
     ) -> RunSummary:
         """Crawl, then process here (embedded) or, given a publisher, hand the fetched events to the workers."""
         progress = progress or NoProgress()
@@ -153,7 +158,7 @@ class Pipeline:
                 progress.start("fetch", total)
             progress.advance("fetch", done)
 
-        report = self.crawler.crawl(sources, on_page)
+        report = self.crawler.crawl(sources, on_page, since=since)
         summary.feeds_ok = report.count("feed", FetchOutcome.FETCHED)
         summary.feeds_failed = report.count("feed", FetchOutcome.FAILED)
         summary.feeds_not_modified = report.count("feed", FetchOutcome.NOT_MODIFIED)
