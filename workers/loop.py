@@ -18,14 +18,18 @@ log = logging.getLogger("storyline.worker")
 
 
 def run_worker(
-    stage: str, from_dlq: bool = False, settings: Settings | None = None, metrics_port: int | None = None
+    stage: str,
+    from_dlq: bool = False,
+    settings: Settings | None = None,
+    metrics_port: int | None = None,
+    backfill: bool = False,
 ) -> int:
     """Run one stage until SIGTERM/SIGINT (or, replaying a DLQ, until it is drained). Returns an exit code."""
     settings = settings or Settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format=f"%(asctime)s %(levelname)s {stage} %(name)s: %(message)s"
     )
-    worker = build_worker(stage, settings, from_dlq=from_dlq)
+    worker = build_worker(stage, settings, from_dlq=from_dlq, backfill=backfill)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

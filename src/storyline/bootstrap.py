@@ -14,7 +14,7 @@ from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStre
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.clustering import ClusterParams
-from storyline.events import STAGE_TOPICS, dlq_topic
+from storyline.events import STAGE_TOPICS, TOPIC_BACKFILL, dlq_topic
 from storyline.ports import BlobStore, Fetcher
 from storyline.services.crawl import CrawlPolicy, CrawlService
 from storyline.services.pipeline import Pipeline
@@ -129,12 +129,19 @@ def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: 
     raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
 
 
-def build_worker(stage: str, settings: Settings | None = None, from_dlq: bool = False) -> Worker:
-    """A Kafka worker for one stage; with `from_dlq`, a bounded replay of that stage's DLQ."""
+def build_worker(
+    stage: str, settings: Settings | None = None, from_dlq: bool = False, backfill: bool = False
+) -> Worker:
+    """A Kafka worker for one stage; with `from_dlq`, a bounded replay of that stage's DLQ; with `backfill`
+    (extract only), the backfill topic under its own consumer group."""
     settings = settings or Settings()
     if stage not in STAGE_TOPICS:
         raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
     input_topic, output_topic = STAGE_TOPICS[stage]
+    if backfill:
+        if stage != "extract":
+            raise ValueError("--backfill applies to the extract stage (the backfill topic carries fetched pages)")
+        input_topic = TOPIC_BACKFILL
     wait_for_broker(settings.kafka_bootstrap)
     warehouse = build_warehouse(settings)
     blobs = build_blobs(settings)
@@ -147,7 +154,7 @@ def build_worker(stage: str, settings: Settings | None = None, from_dlq: bool = 
     router = Router(dead_letters, clock, time.sleep, metrics=metrics)
     holder: dict[str, StreamRunner] = {}
     topic = dlq_topic(input_topic) if from_dlq else input_topic
-    group = f"storyline-{stage}-dlq-replay" if from_dlq else f"storyline-{stage}"
+    group = f"storyline-{stage}-dlq-replay" if from_dlq else f"storyline-{stage}" + ("-backfill" if backfill else "")
     consumer = KafkaStreamConsumer(
         settings.kafka_bootstrap,
         topic,

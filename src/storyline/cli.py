@@ -402,6 +402,7 @@ def worker(
         bool, typer.Option("--from-dlq", help="Replay this stage's DLQ (after a fix), then exit.")
     ] = False,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
+    backfill: Annotated[bool, typer.Option("--backfill", help="extract: consume the backfill topic instead.")] = False,
     data_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Run one stage as a Kafka worker (streaming mode) until SIGTERM."""
@@ -409,7 +410,7 @@ def worker(
 
     settings = _settings(data_dir)
     try:
-        code = run_worker(stage, from_dlq=from_dlq, settings=settings, metrics_port=metrics_port)
+        code = run_worker(stage, from_dlq=from_dlq, settings=settings, metrics_port=metrics_port, backfill=backfill)
     except (StorylineError, ValueError) as exc:
         _fail(exc)
         return

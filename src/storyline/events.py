@@ -15,6 +15,7 @@ from storyline.domain.ids import event_id
 SCHEMA_VERSION = 1
 
 TOPIC_FETCHED = "storyline.articles.fetched"
+TOPIC_BACKFILL = "storyline.articles.backfill"  # same events as TOPIC_FETCHED, from the raw archive
 TOPIC_EXTRACTED = "storyline.articles.extracted"
 TOPIC_DEDUPLICATED = "storyline.articles.deduplicated"
 TOPIC_ASSIGNED = "storyline.stories.assigned"
@@ -193,6 +194,7 @@ class StoryUpdated(Event):
 
 EVENT_TYPES: dict[str, tuple[str, type[Event]]] = {
     TOPIC_FETCHED: ("article.fetched", ArticleFetched),
+    TOPIC_BACKFILL: ("article.fetched", ArticleFetched),
     TOPIC_EXTRACTED: ("article.extracted", ArticleExtracted),
     TOPIC_DEDUPLICATED: ("article.deduplicated", ArticleDeduplicated),
     TOPIC_ASSIGNED: ("story.assigned", StoryAssigned),

@@ -66,7 +66,7 @@ def test_dags_import_cleanly_with_retries_and_no_heavy_imports(tmp_path: Path) -
     out = _run(INTEGRITY, _airflow_env(tmp_path))
     report = json.loads(out.strip().splitlines()[-1])
     assert report["errors"] == {}
-    assert set(report["dags"]) == {"crawl_sources", "data_quality", "maintenance"}
+    assert set(report["dags"]) == {"crawl_sources", "data_quality", "maintenance", "backfill"}
     for dag_id, dag in report["dags"].items():
         assert dag["max_active_runs"] == 1, dag_id
         for task_id, t in dag["tasks"].items():

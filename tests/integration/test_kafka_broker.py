@@ -212,6 +212,7 @@ def test_topics_file_declares_every_stage_with_a_dlq() -> None:
     stages = [n for n in topics if not n.endswith(".dlq")]
     assert set(stages) == {
         "storyline.articles.fetched",
+        "storyline.articles.backfill",
         "storyline.articles.extracted",
         "storyline.articles.deduplicated",
         "storyline.stories.assigned",

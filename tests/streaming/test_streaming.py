@@ -494,3 +494,35 @@ def test_replay_corpus_through_kafka_matches_embedded(
     assert dups == want_dups
     assert stories == want_stories
     streamed.engine.dispose()
+
+
+def test_backfill_from_the_raw_archive_rebuilds_the_stories(
+    demo: tuple[str, list[dict[str, str]]],
+    kafka_topics: str,
+    workers: Callable[[dict[str, str]], Workers],
+    tmp_path: Path,
+    app_factory: Callable[..., App],
+) -> None:
+    from storyline.events import TOPIC_BACKFILL
+    from storyline.services.tasks import publish_backfill
+
+    _, sources_json = demo
+    first = app_factory()
+    first.pipeline.run(parse_sources(json.dumps(sources_json), "demo"))
+    # A new warehouse, the same raw archive, no network: the backfill topic and its own consumer group.
+    settings, env = _settings(tmp_path, kafka_topics, archive_dir=first.settings.resolved_archive_dir())
+    build(settings).close()
+    pool = workers(env)
+    pool.start("extract", "--backfill")
+    for stage in ("dedup", "cluster", "enrich"):
+        pool.start(stage)
+    publisher = build_publisher(settings)
+    sent = publish_backfill(first.warehouse.archived_pages(), publisher)
+    publisher.close()
+    assert sent == len(first.warehouse.assignments()) + 1  # + the dead-lettered page, retried
+    groups = {**GROUPS, "storyline-extract-backfill": TOPIC_BACKFILL}
+    del groups["storyline-extract"]
+    assert wait_until_drained(kafka_topics, groups, timeout_s=180)
+    rebuilt = SqlWarehouse(settings.resolved_database_url())
+    assert _membership(rebuilt) == _membership(first.warehouse)
+    rebuilt.engine.dispose()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from storyline.domain.records import Source
+from storyline.events import TOPIC_BACKFILL, ArticleFetched, headers
 from storyline.ports import Publisher
 from storyline.services.pipeline import Pipeline
 
@@ -57,3 +59,27 @@ def check_quality(
         if attempts and m["empty_pages"] / attempts > max_empty_rate:
             problems.append(f"{sid}: {m['empty_pages']}/{attempts} pages had no article text")
     return problems
+
+
+def publish_backfill(
+    archived: Sequence[ArticleFetched],
+    publisher: Publisher,
+    source_id: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> int:
+    """Put archived pages (optionally one source, an event-time range) on the backfill topic, oldest first.
+
+    Event time travels with each event, so clustering places backfilled articles by publication time."""
+    chosen = [
+        e
+        for e in archived
+        if (source_id is None or e.source_id == source_id)
+        and (start is None or e.event_time >= start)
+        and (end is None or e.event_time < end)
+    ]
+    chosen.sort(key=lambda e: (e.event_time, e.article_id))
+    for ev in chosen:
+        publisher.send(TOPIC_BACKFILL, ev.key(), ev.to_bytes(), headers(ev))
+    publisher.flush()
+    return len(chosen)
