@@ -177,6 +177,21 @@ class SqlWarehouse:
         result: tuple[str | None, str | None] = self._run(q)
         return result
 
+    def poll_history(self, url: str, limit: int = 12) -> list[tuple[str, datetime]]:
+        """The newest fetch decisions for a feed: (outcome, time), newest first."""
+
+        def q(s: Session) -> list[tuple[str, datetime]]:
+            rows = s.execute(
+                select(FetchRow.outcome, FetchRow.at)
+                .where(FetchRow.url == url)
+                .order_by(FetchRow.id.desc())
+                .limit(limit)
+            )
+            return [(r.outcome, r.at) for r in rows]
+
+        result: list[tuple[str, datetime]] = self._run(q)
+        return result
+
     def record_dead_letter(self, letter: DeadLetter) -> None:
         def q(s: Session) -> None:
             existing = s.get(DeadLetterRow, (letter.stage, letter.subject))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from protego import Protego
@@ -46,3 +46,21 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
+
+
+def next_poll_due(history: list[tuple[str, datetime]], base: timedelta, cap: timedelta) -> datetime | None:
+    """When a feed should next be polled, given its recent decisions (newest first: outcome, time).
+
+    Feeds that keep answering "not modified" are polled less often: after k >= 2 unchanged polls in a row the
+    interval doubles per poll (base·2^(k-1), at most `cap`); one change resets it. None means "poll now"."""
+    polls = [(o, t) for o, t in history if o in ("fetched", "not-modified")]
+    unchanged = 0
+    for outcome, _ in polls:
+        if outcome != "not-modified":
+            break
+        unchanged += 1
+    if unchanged < 2:
+        return None
+    interval: timedelta = min(cap, base * (2 ** (unchanged - 1)))
+    last: datetime = polls[0][1]
+    return last + interval

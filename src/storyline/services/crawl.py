@@ -16,7 +16,7 @@ from protego import Protego
 
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.ids import article_id, object_key
-from storyline.domain.politeness import ai_training_optouts, parse_robots
+from storyline.domain.politeness import ai_training_optouts, next_poll_due, parse_robots
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of
 from storyline.events import ArticleFetched
@@ -34,6 +34,8 @@ class CrawlPolicy:
     max_attempts: int = 3  # per request, for 429/5xx and network errors
     backoff_s: float = 2.0  # first backoff when the server gives no Retry-After
     max_retry_after_s: float = 120.0  # a longer Retry-After is not waited out in this run
+    poll_minutes: float = 15.0  # a feed's base polling interval (a source's schedule_minutes overrides it)
+    max_poll_backoff: int = 16  # a quiet feed is still polled at least every poll_minutes × this
 
 
 @dataclass
@@ -273,6 +275,12 @@ class CrawlService:
     ) -> list[FeedItem]:
         """Fetch one feed or sitemap with its stored validators; record the decision; return its items."""
         now = self.clock.now()
+        base = timedelta(minutes=source.schedule_minutes or self.policy.poll_minutes)
+        due = next_poll_due(self.fetch_log.poll_history(feed_url), base, base * self.policy.max_poll_backoff)
+        if due is not None and now < due:
+            reason = f"unchanged for several polls; polled adaptively, next after {due.isoformat(timespec='minutes')}"
+            report.decisions.append(FetchDecision(feed_url, source.id, kind, FetchOutcome.SKIPPED, reason, now))
+            return []
         if not self._allowed(feed_url, source.id, report):
             report.decisions.append(
                 FetchDecision(feed_url, source.id, kind, FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
