@@ -177,6 +177,26 @@ class SqlWarehouse:
         result: tuple[str | None, str | None] = self._run(q)
         return result
 
+    def fetched_pages(self, urls: Iterable[str]) -> set[str]:
+        """Page URLs already fetched and archived (in streaming mode they may not be extracted yet)."""
+        wanted = list(urls)
+
+        def q(s: Session) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                found.update(
+                    s.scalars(
+                        select(FetchRow.url).where(
+                            FetchRow.kind == "page", FetchRow.outcome == "fetched", FetchRow.url.in_(chunk)
+                        )
+                    )
+                )
+            return found
+
+        result: set[str] = self._run(q)
+        return result
+
     def poll_history(self, url: str, limit: int = 12) -> list[tuple[str, datetime]]:
         """The newest fetch decisions for a feed: (outcome, time), newest first."""
 

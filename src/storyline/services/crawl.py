@@ -336,7 +336,9 @@ class CrawlService:
                 pairs.append((item, canonical))
         known = self.articles.known_urls(c for _, c in pairs)
         known |= self.dead_letters.dead_lettered("extract", (c for _, c in pairs))
-        return [(item, c) for item, c in pairs if c not in known]
+        # Fetched and archived but perhaps not extracted yet (streaming): the archive has it already.
+        fetched = self.fetch_log.fetched_pages(item.url for item, _ in pairs)
+        return [(item, c) for item, c in pairs if c not in known and item.url not in fetched]
 
     def fetch_page(self, source: Source, item: FeedItem, canonical: str, report: CrawlReport) -> ArticleFetched | None:
         now = self.clock.now()
