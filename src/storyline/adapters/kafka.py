@@ -258,24 +258,29 @@ def wait_until_drained(
     return False
 
 
+def _new_topics(specs: list[dict[str, Any]]) -> list[Any]:
+    """topics.yaml entries as admin-client NewTopic objects (configs as strings, as Kafka takes them)."""
+    from kafka.admin import NewTopic
+
+    return [
+        NewTopic(
+            str(t["name"]),
+            int(t["partitions"]),
+            int(t.get("replication_factor", 1)),
+            topic_configs={str(k): str(v) for k, v in (t.get("config") or {}).items()},
+        )
+        for t in specs
+    ]
+
+
 def ensure_topics(bootstrap: str, specs: list[dict[str, Any]]) -> list[str]:
     """Create the topics of topics.yaml that do not exist yet (existing ones are left alone); returns created."""
     from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-topics")
     try:
         existing = set(admin.list_topics())
-        new = [
-            NewTopic(
-                str(t["name"]),
-                int(t["partitions"]),
-                int(t.get("replication_factor", 1)),
-                topic_configs={str(k): str(v) for k, v in (t.get("config") or {}).items()},
-            )
-            for t in specs
-            if t["name"] not in existing
-        ]
+        new = [t for t in _new_topics(specs) if t.name not in existing]
         if new:
             admin.create_topics(new, timeout_ms=30000)
         return [t.name for t in new]
@@ -291,7 +296,6 @@ def recreate_topics(bootstrap: str, specs: list[dict[str, Any]], group_prefix: s
     Destructive: for tests and benchmarks that need a clean broker, never for production.
     """
     from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
 
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-reset")
     try:
@@ -305,15 +309,7 @@ def recreate_topics(bootstrap: str, specs: list[dict[str, Any]], group_prefix: s
         deadline = time.monotonic() + 60
         while set(admin.list_topics()) & names and time.monotonic() < deadline:
             time.sleep(0.2)
-        new = [
-            NewTopic(
-                str(t["name"]),
-                int(t["partitions"]),
-                int(t.get("replication_factor", 1)),
-                topic_configs={str(k): str(v) for k, v in (t.get("config") or {}).items()},
-            )
-            for t in specs
-        ]
+        new = _new_topics(specs)
         for _ in range(100):  # deletion completes asynchronously; creation succeeds once it has
             try:
                 admin.create_topics(new, timeout_ms=30000)

@@ -120,6 +120,20 @@ class SqlWarehouse:
             stmt = ins.on_conflict_do_nothing(index_elements=list(keys))
         s.execute(stmt, list(rows))
 
+    def _present(self, column: Any, values: Iterable[str], *conditions: Any) -> set[str]:
+        """Which of `values` occur in `column` (rows also matching `conditions`), in IN-lists of bounded size."""
+        wanted = list(values)
+
+        def q(s: Session) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                found.update(s.scalars(select(column).where(column.in_(chunk), *conditions)))
+            return found
+
+        result: set[str] = self._run(q)
+        return result
+
     def _run(self, fn: Any) -> Any:
         try:
             with self.session() as s, s.begin():
@@ -179,23 +193,7 @@ class SqlWarehouse:
 
     def fetched_pages(self, urls: Iterable[str]) -> set[str]:
         """Page URLs already fetched and archived (in streaming mode they may not be extracted yet)."""
-        wanted = list(urls)
-
-        def q(s: Session) -> set[str]:
-            found: set[str] = set()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                found.update(
-                    s.scalars(
-                        select(FetchRow.url).where(
-                            FetchRow.kind == "page", FetchRow.outcome == "fetched", FetchRow.url.in_(chunk)
-                        )
-                    )
-                )
-            return found
-
-        result: set[str] = self._run(q)
-        return result
+        return self._present(FetchRow.url, urls, FetchRow.kind == "page", FetchRow.outcome == "fetched")
 
     def poll_history(self, url: str, limit: int = 12) -> list[tuple[str, datetime]]:
         """The newest fetch decisions for a feed: (outcome, time), newest first."""
@@ -255,37 +253,11 @@ class SqlWarehouse:
         )
 
     def dead_lettered(self, stage: str, subjects: Iterable[str]) -> set[str]:
-        wanted = list(subjects)
-
-        def q(s: Session) -> set[str]:
-            found: set[str] = set()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                found.update(
-                    s.scalars(
-                        select(DeadLetterRow.subject).where(
-                            DeadLetterRow.stage == stage, DeadLetterRow.subject.in_(chunk)
-                        )
-                    )
-                )
-            return found
-
-        result: set[str] = self._run(q)
-        return result
+        return self._present(DeadLetterRow.subject, subjects, DeadLetterRow.stage == stage)
 
     # -- articles -----------------------------------------------------------------------------------
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]:
-        wanted = list(canonical_urls)
-
-        def q(s: Session) -> set[str]:
-            found: set[str] = set()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                found.update(s.scalars(select(ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(chunk))))
-            return found
-
-        result: set[str] = self._run(q)
-        return result
+        return self._present(ArticleRow.canonical_url, canonical_urls)
 
     def article_hash(self, article_id: str) -> str | None:
         result: str | None = self._run(

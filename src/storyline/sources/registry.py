@@ -48,16 +48,9 @@ class SourceSpec(BaseModel):
             raise ValueError("must be lower-case letters, digits, '.', '_' or '-' (at most 128)")
         return value
 
-    @field_validator("feeds")
+    @field_validator("feeds", "sitemaps")
     @classmethod
     def _urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            _check_url(url)
-        return value
-
-    @field_validator("sitemaps")
-    @classmethod
-    def _sitemap_urls(cls, value: list[str]) -> list[str]:
         for url in value:
             _check_url(url)
         return value
