@@ -189,7 +189,9 @@ def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo writes its site, database and archive.")] = Path(
         ".storyline/demo"
     ),
-    port: Annotated[int, typer.Option(help="Port for the demo site (0: any free port).")] = 0,
+    port: Annotated[
+        int, typer.Option(help="Port for the demo site; a fixed port keeps URLs (and so re-runs) identical.")
+    ] = 8766,
     bus: Annotated[str, typer.Option(help="embedded (one process) or kafka (crawl publishes; workers process).")] = (
         "embedded"
     ),
@@ -204,7 +206,13 @@ def demo(
     )
     site_dir = data_dir / "site"
     site_dir.mkdir(parents=True, exist_ok=True)
-    server = StaticSite(site_dir, port=port)
+    try:
+        server = StaticSite(site_dir, port=port)
+    except OSError as exc:
+        # Another process holds the port: any free one works, but the article URLs (and ids) will differ
+        # from an earlier demo run in the same data folder.
+        console.print(f"port {port} is busy ({exc.strerror}); using a free port", soft_wrap=True)
+        server = StaticSite(site_dir, port=0)
     with server:
         site = build_site(site_dir, server.base_url)
         out.print(f"demo site: {server.base_url}/sources.json ({len(site.sources)} outlets)")

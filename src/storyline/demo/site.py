@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 from storyline.demo.content import OUTLETS, Article, Outlet, all_articles, outlet_by_id, wire_original
 
 CORPUS = "demo"
+SITE_MTIME = 1774310400  # 2026-03-24T00:00:00Z, after the last demo article
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -714,7 +716,10 @@ def build_site(out_dir: Path, base_url: str) -> DemoSite:
     for relative, text in site_files(base_url).items():
         target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8", newline="\n")
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+        # A fixed modification time: rebuilding the same site leaves Last-Modified (and so 304s) unchanged.
+        os.utime(target, (SITE_MTIME, SITE_MTIME))
     return DemoSite(root=out_dir, sources=sources(base_url))
 
 
