@@ -86,13 +86,14 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         sleep=time.sleep,
         policy=CrawlPolicy(user_agent=settings.user_agent, min_host_delay_s=settings.min_host_delay_s),
     )
+    stages = build_stages(settings, warehouse, blobs)
     pipeline = Pipeline(
         sources_store=warehouse,
         crawler=crawler,
-        extract=ExtractStage(blobs, warehouse),
-        dedup=DedupStage(warehouse),
-        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
-        enrich=EnrichStage(warehouse),
+        extract=stages.extract,
+        dedup=stages.dedup,
+        cluster=stages.cluster,
+        enrich=stages.enrich,
         router=Router(warehouse, clock, time.sleep),
     )
     return App(settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline)
@@ -116,17 +117,29 @@ class Worker:
         self.warehouse.engine.dispose()
 
 
+@dataclass(frozen=True)
+class Stages:
+    extract: ExtractStage
+    dedup: DedupStage
+    cluster: ClusterStage
+    enrich: EnrichStage
+
+
+def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stages:
+    """The one place stages are wired (embedded pipeline and workers alike); constructing them does no I/O."""
+    return Stages(
+        extract=ExtractStage(blobs, warehouse),
+        dedup=DedupStage(warehouse),
+        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
+        enrich=EnrichStage(warehouse),
+    )
+
+
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
-    """The one place a stage name becomes a stage object (embedded pipeline and workers alike)."""
-    if stage == "extract":
-        return ExtractStage(blobs, warehouse)
-    if stage == "dedup":
-        return DedupStage(warehouse)
-    if stage == "cluster":
-        return ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold))
-    if stage == "enrich":
-        return EnrichStage(warehouse)
-    raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
+    if stage not in STAGE_TOPICS:
+        raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
+    chosen: Stage = getattr(build_stages(settings, warehouse, blobs), stage)
+    return chosen
 
 
 def build_worker(
