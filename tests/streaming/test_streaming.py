@@ -332,6 +332,13 @@ def _count_articles(settings: Settings) -> int:
         wh.engine.dispose()
 
 
+def _wait_for_progress(settings: Settings, articles: int = 3) -> None:
+    """Until the workers have stored a few articles: the fault then strikes mid-stream."""
+    deadline = time.monotonic() + 60
+    while _count_articles(settings) < articles and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 def _dlq_total(bootstrap: str) -> int:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     tps = [TopicPartition(dlq_topic(t), 0) for t, _ in STAGE_TOPICS.values()]
@@ -358,9 +365,7 @@ def test_warehouse_outage_of_20_seconds_dead_letters_nothing(
     published = _crawl_to_kafka(settings, sources_json)
     pool = workers(env)
     pool.start_all()
-    deadline = time.monotonic() + 60
-    while _count_articles(settings) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_for_progress(settings)
     proxy.cut()
     time.sleep(20)
     proxy.open()
@@ -391,9 +396,7 @@ def test_broker_restart_mid_stream_loses_nothing(
     published = _crawl_to_kafka(settings, sources_json)
     pool = workers(env)
     pool.start_all()
-    deadline = time.monotonic() + 60
-    while _count_articles(settings) < 3 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    _wait_for_progress(settings)
     # The workers' dedup holds records for event-time order (60 s window in these tests, ADR 0004), so after
     # the restart the exact gold stories are still expected, not merely "nothing lost".
     kafka_broker.stop()
