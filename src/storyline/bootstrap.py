@@ -187,7 +187,10 @@ def build_worker(
         metrics=metrics,
         decode_as=input_topic if from_dlq else None,
         # Dedup restores event-time order; its output topic has one partition, so clustering keeps it (ADR 0004).
-        policy=StreamPolicy(reorder_window_s=settings.reorder_window_s if stage == "dedup" else 0.0),
+        policy=StreamPolicy(
+            reorder_window_s=settings.reorder_window_s if stage == "dedup" else 0.0,
+            reorder_quiet_s=settings.reorder_quiet_s,
+        ),
     )
     holder["runner"] = runner
     targets = None

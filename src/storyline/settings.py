@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     reorder_window_s: float = Field(
         default=10.0, ge=0, description="Dedup worker: hold records this long to process them in event-time order."
     )
+    reorder_quiet_s: float = Field(
+        default=2.0, ge=0, description="Dedup worker: release held records early once no record came for this long."
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url is not None:

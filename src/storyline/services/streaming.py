@@ -34,6 +34,9 @@ class StreamPolicy:
     # Event-time reordering: hold records up to this long (or until the input goes quiet) and process them in
     # (event time, key) order, the order embedded mode uses. 0 processes in arrival order.
     reorder_window_s: float = 0.0
+    # "Quiet" is no record for this long, not one empty poll: an upstream stage that pauses for a checkpoint or
+    # a slow page must not split a batch (each part would be ordered, the whole would not).
+    reorder_quiet_s: float = 2.0
 
 
 class NullMetrics:
@@ -75,6 +78,7 @@ class StreamRunner:
         self.processed = 0
         self._held: list[InRecord] = []
         self._held_since: float | None = None
+        self._last_arrival = time.monotonic()
 
     # -- one record -----------------------------------------------------------------------------------
     def _handle(self, record: InRecord) -> Sequence[Event]:
@@ -130,14 +134,21 @@ class StreamRunner:
             self._replay_from.setdefault((record.topic, record.partition), record.offset)
 
     def hold(self, batch: Sequence[InRecord]) -> None:
+        now = time.monotonic()
         self._held.extend(batch)
+        if batch:
+            self._last_arrival = now
         if self._held and self._held_since is None:
-            self._held_since = time.monotonic()
+            self._held_since = now
 
-    def release_due(self, input_quiet: bool) -> bool:
+    def release_due(self) -> bool:
         if not self._held or self._held_since is None:
             return False
-        return input_quiet or time.monotonic() - self._held_since >= self.policy.reorder_window_s
+        now = time.monotonic()
+        return (
+            now - self._last_arrival >= self.policy.reorder_quiet_s
+            or now - self._held_since >= self.policy.reorder_window_s
+        )
 
     def release(self) -> None:
         """Process everything held, in event-time order (ties by key, as in embedded mode)."""
@@ -217,7 +228,7 @@ class StreamRunner:
                 self._note(batch)
                 if self.policy.reorder_window_s > 0:
                     self.hold(batch)
-                    if self.release_due(input_quiet=not batch):
+                    if self.release_due():
                         self.release()
                 else:
                     for record in batch:
