@@ -27,7 +27,7 @@ on board and that extra crossings would run through Wednesday to clear the backl
 <p>Harbour master Ines Okafor said the channel had been surveyed overnight and was safe for traffic.</p>
 </article><footer>Copyright The Test Gazette</footer></body></html>"""
 
-PAGES = ["good", "report.pdf", "huge", "bomb", "garbage", "slow", "loop", "missing"]
+PAGES = ["good", "report.pdf", "huge", "declared", "bomb", "garbage", "slow", "loop", "missing"]
 
 
 def _feed(base: str, names: list[str]) -> bytes:
@@ -69,8 +69,22 @@ class BadSite(BaseHTTPRequestHandler):
         elif path == "/site/report.pdf":
             self._send(200, b"%PDF-1.7 binary", "application/pdf")
         elif path == "/site/huge":
-            # 20 MB with no Content-Length: the cap must stop the stream, not trust a header.
-            self._send(200, b"<p>" + b"x" * (20 * 1024 * 1024) + b"</p>")
+            # 50 MB with no Content-Length, streamed: the cap must stop the stream, not trust a header.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            chunk = b"<p>" + b"x" * (1024 * 1024 - 7) + b"</p>"
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                for _ in range(50):
+                    self.wfile.write(chunk)
+        elif path == "/site/declared":
+            # 50 MB announced by Content-Length: refused from the header, before the body is read.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(50 * 1024 * 1024))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(b"<p>" + b"x" * (1024 * 1024))
         elif path == "/site/bomb":
             self._send(200, gzip.compress(b"\0" * (60 * 1024 * 1024), 9), Content_Encoding="gzip")
         elif path == "/site/garbage":
@@ -116,6 +130,7 @@ def test_each_bad_input_is_recorded_and_the_rest_goes_through(bad_site: str, app
     assert ("secret", "disallowed") in rows
     assert reasons["report.pdf"].startswith("not_html:") and "application/pdf" in reasons["report.pdf"]
     assert reasons["huge"].startswith("too_large:") and "cap" in reasons["huge"]
+    assert reasons["declared"].startswith("too_large:") and "52,428,800 bytes" in reasons["declared"]
     assert reasons["bomb"].startswith("too_large:") and "after decompression" in reasons["bomb"]
     assert reasons["slow"].startswith("transient:") and "timed out" in reasons["slow"]
     assert reasons["loop"].startswith("redirect_loop:")
