@@ -1,4 +1,4 @@
-"""Airflow DAGs `data_quality` and `maintenance`: checks that fail loudly, and retention of old fetch rows."""
+"""Airflow DAGs `data_quality` and `maintenance`: checks that fail loudly; story consolidation and retention."""
 
 from __future__ import annotations
 
@@ -52,23 +52,62 @@ def data_quality() -> None:
     max_active_runs=1,
     default_args=DEFAULTS,
     tags=["storyline", "maintenance"],
-    params={"fetch_log_days": 90},
+    # raw_days: None keeps the raw archive forever (re-extraction and backfill read it); set it to bound storage.
+    params={"consolidate_days": 14, "fetch_log_days": 90, "raw_days": None},
+    doc_md="Consolidation merges stories the online clusterer split (merge log in `story_merges`, merged ids "
+    "resolve to their survivor; survivors' updates go to `storyline.stories.updated`); retention trims the fetch "
+    "log and, when `raw_days` is set, raw objects no page referred to for that long.",
 )
 def maintenance() -> None:
     @task
-    def retention(params: dict[str, Any] | None = None) -> int:
+    def consolidate(params: dict[str, Any] | None = None) -> dict[str, int]:
         from datetime import UTC, datetime
 
-        from storyline.bootstrap import build_warehouse
-        from storyline.settings import Settings
+        from storyline.bootstrap import build_maintenance, build_publisher
+        from storyline.events import TOPIC_UPDATED
+        from storyline.services.maintenance import consolidate as run_consolidation
+        from storyline.services.tasks import publish_events
 
-        days = int((params or {}).get("fetch_log_days", 90))
-        warehouse = build_warehouse(Settings(), migrate=False)
+        days = (params or {}).get("consolidate_days", 14)
+        m = build_maintenance()
         try:
-            return warehouse.delete_fetch_rows_before(datetime.now(UTC) - timedelta(days=days))
+            report = run_consolidation(
+                m.warehouse,
+                m.enrich,
+                datetime.now(UTC),
+                lookback=timedelta(days=float(days)) if days is not None else None,
+                cluster=m.cluster,
+            )
+            publisher = build_publisher(m.settings)
+            try:
+                published = publish_events(TOPIC_UPDATED, report.updated, publisher)
+            finally:
+                publisher.close()
         finally:
-            warehouse.engine.dispose()
+            m.close()
+        return {"stories": report.stories, "merged": len(report.merges), "published": published}
 
+    @task
+    def retention(params: dict[str, Any] | None = None) -> dict[str, int]:
+        from datetime import UTC, datetime
+
+        from storyline.bootstrap import build_maintenance
+        from storyline.services.maintenance import expire_raw_objects
+
+        p = params or {}
+        now = datetime.now(UTC)
+        m = build_maintenance()
+        try:
+            fetch_rows = m.warehouse.delete_fetch_rows_before(now - timedelta(days=float(p.get("fetch_log_days", 90))))
+            raw = 0
+            if p.get("raw_days") is not None:
+                raw = expire_raw_objects(m.warehouse, m.blobs, now - timedelta(days=float(p["raw_days"])), now)
+        finally:
+            m.close()
+        return {"fetch_rows_deleted": fetch_rows, "raw_objects_expired": raw}
+
+    # Independent: retention never touches stories, and a failed consolidation must not stop retention.
+    consolidate()
     retention()
 
 

@@ -56,6 +56,12 @@ CREATE TABLE entities (
 	PRIMARY KEY (entity_id)
 );
 
+CREATE TABLE expired_objects (
+	object_key VARCHAR(128) NOT NULL, 
+	expired_at DATETIME NOT NULL, 
+	PRIMARY KEY (object_key)
+);
+
 CREATE TABLE fetches (
 	id INTEGER NOT NULL, 
 	url TEXT NOT NULL, 
@@ -77,6 +83,12 @@ CREATE INDEX ix_fetches_outcome ON fetches (outcome);
 CREATE INDEX ix_fetches_source_id ON fetches (source_id);
 
 CREATE INDEX ix_fetches_url ON fetches (url);
+
+CREATE TABLE host_slots (
+	host VARCHAR(255) NOT NULL, 
+	next_at FLOAT NOT NULL, 
+	PRIMARY KEY (host)
+);
 
 CREATE TABLE sources (
 	id VARCHAR(128) NOT NULL, 
@@ -132,6 +144,16 @@ CREATE TABLE story_links (
 	score FLOAT NOT NULL, 
 	PRIMARY KEY (story_id, other_id)
 );
+
+CREATE TABLE story_merges (
+	loser VARCHAR(64) NOT NULL, 
+	survivor VARCHAR(64) NOT NULL, 
+	score FLOAT NOT NULL, 
+	merged_at DATETIME NOT NULL, 
+	PRIMARY KEY (loser)
+);
+
+CREATE INDEX ix_story_merges_survivor ON story_merges (survivor);
 
 CREATE TABLE story_perspectives (
 	story_id VARCHAR(64) NOT NULL, 

@@ -85,6 +85,7 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         clock=clock,
         sleep=time.sleep,
         policy=CrawlPolicy(user_agent=settings.user_agent, min_host_delay_s=settings.min_host_delay_s),
+        slots=warehouse,
     )
     stages = build_stages(settings, warehouse, blobs)
     pipeline = Pipeline(
@@ -133,6 +134,28 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
         enrich=EnrichStage(warehouse),
     )
+
+
+@dataclass
+class Maintenance:
+    """What the maintenance passes need (consolidation, retention): no fetcher, no Kafka."""
+
+    settings: Settings
+    warehouse: SqlWarehouse
+    blobs: BlobStore
+    enrich: EnrichStage
+    cluster: ClusterParams
+
+    def close(self) -> None:
+        self.warehouse.engine.dispose()
+
+
+def build_maintenance(settings: Settings | None = None) -> Maintenance:
+    settings = settings or Settings()
+    warehouse = build_warehouse(settings, migrate=False)
+    blobs = build_blobs(settings)
+    stages = build_stages(settings, warehouse, blobs)
+    return Maintenance(settings, warehouse, blobs, stages.enrich, stages.cluster.params)
 
 
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:

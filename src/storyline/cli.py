@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -52,7 +52,7 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
-def _fail(exc: Exception) -> None:
+def _fail(exc: Exception) -> NoReturn:
     console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(2)
 
@@ -402,6 +402,76 @@ def reextract(
     finally:
         target.close()
     _print_summary(summary, 0.0)
+
+
+@app.command()
+def consolidate(
+    days: Annotated[
+        float | None, typer.Option(help="Look back this many days from the newest story (event time); default all.")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="Story-to-story similarity needed to merge.")] = 0.25,
+    max_gap_days: Annotated[float, typer.Option(help="Never merge stories further apart than this.")] = 3.0,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Merge stories the online pass split (records merged_into and the merge log; merged ids keep resolving)."""
+    from datetime import UTC, datetime, timedelta
+
+    from storyline.bootstrap import build_maintenance
+    from storyline.domain.consolidation import ConsolidationParams
+    from storyline.services.maintenance import consolidate as run_consolidation
+
+    settings = _settings(data_dir)
+    m = build_maintenance(settings)
+    try:
+        report = run_consolidation(
+            m.warehouse,
+            m.enrich,
+            datetime.now(UTC),
+            timedelta(days=days) if days is not None else None,
+            ConsolidationParams(threshold=threshold, max_gap=timedelta(days=max_gap_days)),
+            m.cluster,
+        )
+    except (StorylineError, ValueError) as exc:
+        _fail(exc)
+    finally:
+        m.close()
+    out.print(f"stories considered {report.stories}, merged {len(report.merges)}, re-enriched {len(report.updated)}")
+    for merge in report.merges:
+        out.print(f"  {merge.loser} -> {merge.survivor} (score {merge.score:.3f})")
+
+
+@app.command()
+def expire(
+    raw_days: Annotated[
+        float | None, typer.Option(help="Delete raw objects not referenced for this many days (default: keep).")
+    ] = None,
+    fetch_log_days: Annotated[
+        float | None, typer.Option(help="Delete fetch-log rows older than this many days (default: keep).")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Retention: raw archive objects and fetch-log rows. Expired pages can no longer be re-extracted."""
+    from datetime import UTC, datetime, timedelta
+
+    from storyline.bootstrap import build_maintenance
+    from storyline.services.maintenance import expire_raw_objects
+
+    if raw_days is None and fetch_log_days is None:
+        _fail(ValueError("nothing to do: give --raw-days and/or --fetch-log-days"))
+    settings = _settings(data_dir)
+    m = build_maintenance(settings)
+    now = datetime.now(UTC)
+    try:
+        if raw_days is not None:
+            n = expire_raw_objects(m.warehouse, m.blobs, now - timedelta(days=raw_days), now)
+            out.print(f"raw objects expired: {n}")
+        if fetch_log_days is not None:
+            n = m.warehouse.delete_fetch_rows_before(now - timedelta(days=fetch_log_days))
+            out.print(f"fetch-log rows deleted: {n}")
+    except StorylineError as exc:
+        _fail(exc)
+    finally:
+        m.close()
 
 
 @app.command()

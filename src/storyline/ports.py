@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.features import DocumentFrequencies
@@ -24,6 +25,7 @@ class BlobStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> None: ...
 
 
 class Fetcher(Protocol):
@@ -121,13 +123,47 @@ class StoryStore(Protocol):
     def story_profiles(self, exclude: str) -> list[StoryProfile]: ...
     def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool: ...
     def story_snapshot(self, story_id: str) -> dict[str, Any]: ...
+    def resolve_story(self, story_id: str) -> str: ...
+
+
+class ConsolidationStore(Protocol):
+    """What the consolidation pass reads and writes: story families (a root and what merged into it)."""
+
+    def latest_story_time(self) -> datetime | None: ...
+    def story_families(self, since: datetime) -> list[tuple[str, StoredStory]]: ...
+    def record_merges(self, merges: Sequence[Merge], at: datetime) -> list[Merge]: ...
+
+
+class RawArchiveIndex(Protocol):
+    """Which raw objects the warehouse still refers to, for retention."""
+
+    def raw_keys_last_used_before(self, cutoff: datetime) -> list[str]: ...
+    def mark_objects_expired(self, keys: Sequence[str], at: datetime) -> None: ...
+
+
+class HostSlots(Protocol):
+    """Request slots per host shared by every crawler process (epoch seconds), so politeness holds across the
+    mapped tasks of a DAG run, not only within one process."""
+
+    def reserve_host_slot(self, host: str, earliest: float, spacing: float) -> float: ...
+    def push_back_host(self, host: str, until: float) -> None: ...
 
 
 # Sleeping is a port so tests can pace requests without waiting.
 Sleeper = Callable[[float], None]
 
 
-class Warehouse(SourceStore, FetchLog, DeadLetterStore, ArticleStore, StoryStore, Protocol):
+class Warehouse(
+    SourceStore,
+    FetchLog,
+    DeadLetterStore,
+    ArticleStore,
+    StoryStore,
+    ConsolidationStore,
+    RawArchiveIndex,
+    HostSlots,
+    Protocol,
+):
     """Everything the SQL adapter provides, as one port for the composition root."""
 
     def upgrade(self) -> None: ...

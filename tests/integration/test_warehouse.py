@@ -38,9 +38,9 @@ def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> Ar
 
 
 def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
-    assert current_revision(warehouse.engine) == "0002"
+    assert current_revision(warehouse.engine) == "0003"
     warehouse.upgrade()
-    assert current_revision(warehouse.engine) == "0002"
+    assert current_revision(warehouse.engine) == "0003"
 
 
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:

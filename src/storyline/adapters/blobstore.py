@@ -48,3 +48,10 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()
+
+    def delete(self, key: str) -> None:
+        """Retention: idempotent, a missing object is already deleted."""
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise TransientError(f"cannot delete {key} from the archive: {exc}") from exc

@@ -92,3 +92,10 @@ class S3BlobStore:
         except BotoCoreError as exc:
             raise TransientError(f"object store unreachable checking {key}: {exc}") from exc
         return True
+
+    def delete(self, key: str) -> None:
+        """Retention: S3 deletes are idempotent (a missing key answers 204 too)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise TransientError(f"cannot delete {key} from s3://{self.bucket}: {exc}") from exc

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
 from sqlalchemy.exc import OperationalError
@@ -21,15 +21,19 @@ from storyline.adapters.tables import (
     Base,
     DeadLetterRow,
     EntityRow,
+    ExpiredObjectRow,
     FetchRow,
+    HostSlotRow,
     SourceRow,
     StoryArticleRow,
     StoryEntityRow,
     StoryLinkRow,
+    StoryMergeRow,
     StoryPerspectiveRow,
     StoryRow,
     TermFrequencyRow,
 )
+from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, Verdict, shingles
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.errors import TransientError
@@ -175,8 +179,40 @@ class SqlWarehouse:
             }
             for d in decisions
         ]
-        if rows:
-            self._run(lambda s: s.execute(insert(FetchRow), rows))
+        if not rows:
+            return
+        # A page fetched again after retention deleted its object has it back: it is no longer expired.
+        keys = sorted({d.object_key for d in decisions if d.object_key})
+
+        def q(s: Session) -> None:
+            s.execute(insert(FetchRow), rows)
+            for start in range(0, len(keys), _CHUNK):
+                s.execute(delete(ExpiredObjectRow).where(ExpiredObjectRow.object_key.in_(keys[start : start + _CHUNK])))
+
+        self._run(q)
+
+    # -- politeness shared across processes ---------------------------------------------------------
+    def reserve_host_slot(self, host: str, earliest: float, spacing: float) -> float:
+        """Atomically take the next request slot for `host` at or after `earliest`; returns its start. One row per
+        host holds the end of the last slot handed out, so concurrent crawlers queue instead of overlapping."""
+        dialect = self.engine.dialect.name
+        ins: Any = postgresql.insert(HostSlotRow) if dialect == "postgresql" else sqlite.insert(HostSlotRow)
+        later = func.greatest if dialect == "postgresql" else func.max
+        stmt = ins.values(host=host, next_at=earliest + spacing).on_conflict_do_update(
+            index_elements=["host"], set_={"next_at": later(HostSlotRow.next_at, earliest) + spacing}
+        )
+        end: float = self._run(lambda s: s.execute(stmt.returning(HostSlotRow.next_at)).scalar_one())
+        return end - spacing
+
+    def push_back_host(self, host: str, until: float) -> None:
+        """Retry-After: no process sends to `host` before `until`."""
+        dialect = self.engine.dialect.name
+        ins: Any = postgresql.insert(HostSlotRow) if dialect == "postgresql" else sqlite.insert(HostSlotRow)
+        later = func.greatest if dialect == "postgresql" else func.max
+        stmt = ins.values(host=host, next_at=until).on_conflict_do_update(
+            index_elements=["host"], set_={"next_at": later(HostSlotRow.next_at, until)}
+        )
+        self._run(lambda s: s.execute(stmt))
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         def q(s: Session) -> tuple[str | None, str | None]:
@@ -448,12 +484,25 @@ class SqlWarehouse:
         self._run(lambda s: s.execute(stmt, rows))
 
     # -- stories: enrichment ------------------------------------------------------------------------
+    @staticmethod
+    def _in_family(story_id: str) -> Any:
+        """Articles of a story and of every story merged into it (merged_into always names the final survivor)."""
+        merged = select(StoryRow.story_id).where(StoryRow.merged_into == story_id)
+        return or_(StoryArticleRow.story_id == story_id, StoryArticleRow.story_id.in_(merged))
+
+    def resolve_story(self, story_id: str) -> str:
+        """A merged story id resolves to its survivor; story ids never disappear for readers."""
+        merged: str | None = self._run(
+            lambda s: s.scalar(select(StoryRow.merged_into).where(StoryRow.story_id == story_id))
+        )
+        return merged or story_id
+
     def story_articles(self, story_id: str) -> list[StoryArticle]:
         def q(s: Session) -> list[StoryArticle]:
             rows = s.execute(
                 select(ArticleRow)
                 .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.article_id)
-                .where(StoryArticleRow.story_id == story_id)
+                .where(self._in_family(story_id))
                 .order_by(ArticleRow.published_at, ArticleRow.article_id)
             ).scalars()
             return [
@@ -522,8 +571,7 @@ class SqlWarehouse:
             story.sections = payload
             story.outlet_count = len(sections.outlets)
             story.article_count = (
-                s.scalar(select(func.count()).select_from(StoryArticleRow).where(StoryArticleRow.story_id == story_id))
-                or 0
+                s.scalar(select(func.count()).select_from(StoryArticleRow).where(self._in_family(story_id))) or 0
             )
             story.version = version
             s.execute(delete(StoryPerspectiveRow).where(StoryPerspectiveRow.story_id == story_id))
@@ -561,7 +609,7 @@ class SqlWarehouse:
                 s.scalars(
                     select(StoryArticleRow.article_id)
                     .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
-                    .where(StoryArticleRow.story_id == story_id)
+                    .where(self._in_family(story_id))
                     .order_by(ArticleRow.published_at, ArticleRow.article_id)
                 )
             )
@@ -584,9 +632,12 @@ class SqlWarehouse:
     def assignments(self) -> list[dict[str, Any]]:
         def q(s: Session) -> list[dict[str, Any]]:
             orig = aliased(ArticleRow, name="orig")
+            # A merged story's articles are reported under its survivor.
+            sid = func.coalesce(StoryRow.merged_into, StoryArticleRow.story_id).label("story_id")
             rows = s.execute(
-                select(ArticleRow.url, ArticleRow.article_id, StoryArticleRow.story_id, orig.url.label("dup_url"))
+                select(ArticleRow.url, ArticleRow.article_id, sid, orig.url.label("dup_url"))
                 .outerjoin(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.article_id)
+                .outerjoin(StoryRow, StoryRow.story_id == StoryArticleRow.story_id)
                 .outerjoin(orig, orig.article_id == ArticleRow.duplicate_of)
                 .order_by(ArticleRow.published_at, ArticleRow.article_id)
             )
@@ -656,6 +707,99 @@ class SqlWarehouse:
         result: list[dict[str, Any]] = self._run(q)
         return result
 
+    # -- consolidation ------------------------------------------------------------------------------
+    def latest_story_time(self) -> datetime | None:
+        latest: datetime | None = self._run(lambda s: s.scalar(select(func.max(StoryRow.last_seen))))
+        return latest
+
+    def story_families(self, since: datetime) -> list[tuple[str, StoredStory]]:
+        """(root id, member state) for every story whose family was active since `since`; a root is its own member."""
+
+        def q(s: Session) -> list[tuple[str, StoredStory]]:
+            root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
+            active = select(root).where(StoryRow.last_seen >= since)
+            rows = s.execute(select(StoryRow, root.label("root")).where(root.in_(active)).order_by(StoryRow.story_id))
+            return [
+                (
+                    r.root,
+                    StoredStory(
+                        r.StoryRow.story_id, r.StoryRow.first_seen, r.StoryRow.last_seen, dict(r.StoryRow.state)
+                    ),
+                )
+                for r in rows
+            ]
+
+        result: list[tuple[str, StoredStory]] = self._run(q)
+        return result
+
+    def record_merges(self, merges: Sequence[Merge], at: datetime) -> list[Merge]:
+        """Apply merges in one transaction: the loser (and anything merged into it) points at the survivor, and the
+        merge log gets a row. A loser merged before is left alone (re-runs are no-ops); returns what was applied."""
+
+        def q(s: Session) -> list[Merge]:
+            done: list[Merge] = []
+            for m in merges:
+                loser = s.get(StoryRow, m.loser)
+                survivor = s.get(StoryRow, m.survivor)
+                if loser is None or survivor is None or loser.merged_into is not None or survivor.merged_into:
+                    continue
+                s.execute(
+                    update(StoryRow)
+                    .where(or_(StoryRow.story_id == m.loser, StoryRow.merged_into == m.loser))
+                    .values(merged_into=m.survivor)
+                )
+                self._upsert(
+                    s,
+                    StoryMergeRow,
+                    [{"loser": m.loser, "survivor": m.survivor, "score": m.score, "merged_at": at}],
+                    ["loser"],
+                    [],
+                )
+                done.append(m)
+            return done
+
+        result: list[Merge] = self._run(q)
+        return result
+
+    def merge_log(self) -> list[dict[str, Any]]:
+        def q(s: Session) -> list[dict[str, Any]]:
+            rows = s.scalars(select(StoryMergeRow).order_by(StoryMergeRow.merged_at, StoryMergeRow.loser))
+            return [
+                {"loser": r.loser, "survivor": r.survivor, "score": r.score, "merged_at": r.merged_at} for r in rows
+            ]
+
+        result: list[dict[str, Any]] = self._run(q)
+        return result
+
+    # -- retention ----------------------------------------------------------------------------------
+    def raw_keys_last_used_before(self, cutoff: datetime) -> list[str]:
+        """Raw objects whose newest reference (a fetch or an article) is older than `cutoff` and not yet expired.
+        Content-addressed keys can be shared: one recent reference keeps the object."""
+
+        def q(s: Session) -> list[str]:
+            uses = (
+                select(FetchRow.object_key.label("key"), FetchRow.at.label("at"))
+                .where(FetchRow.object_key.is_not(None))
+                .union_all(select(ArticleRow.raw_object_key, ArticleRow.fetched_at))
+                .subquery()
+            )
+            expired = select(ExpiredObjectRow.object_key)
+            stmt = (
+                select(uses.c.key)
+                .where(uses.c.key.not_in(expired))
+                .group_by(uses.c.key)
+                .having(func.max(uses.c.at) < cutoff)
+                .order_by(uses.c.key)
+            )
+            return [str(k) for k in s.scalars(stmt)]
+
+        result: list[str] = self._run(q)
+        return result
+
+    def mark_objects_expired(self, keys: Sequence[str], at: datetime) -> None:
+        rows = [{"object_key": k, "expired_at": at} for k in keys]
+        self._run(lambda s: self._upsert(s, ExpiredObjectRow, rows, ["object_key"], []))
+
     def delete_fetch_rows_before(self, cutoff: datetime) -> int:
         """Retention of the fetch log; returns how many rows went."""
 
@@ -681,8 +825,11 @@ class SqlWarehouse:
                 )
             }
             events = []
+            expired = select(ExpiredObjectRow.object_key)
             for a in s.scalars(
-                select(ArticleRow).where(ArticleRow.revision_of.is_(None)).order_by(ArticleRow.article_id)
+                select(ArticleRow)
+                .where(ArticleRow.revision_of.is_(None), ArticleRow.raw_object_key.not_in(expired))
+                .order_by(ArticleRow.article_id)
             ):
                 size, status = sizes.get(a.raw_object_key, (0, 200))
                 events.append(
@@ -701,11 +848,14 @@ class SqlWarehouse:
                         fetched_at=a.fetched_at,
                     )
                 )
+            gone = set(s.scalars(expired))
             for d in s.scalars(select(DeadLetterRow).where(DeadLetterRow.stage == "extract")):
                 try:
-                    events.append(ArticleFetched.model_validate_json(d.payload))
+                    event = ArticleFetched.model_validate_json(d.payload)
                 except ValueError:
                     continue  # a poison record: nothing to re-extract
+                if event.raw_object_key not in gone:
+                    events.append(event)
             return events
 
         result: list[ArticleFetched] = self._run(q)

@@ -117,6 +117,32 @@ class StoryArticleRow(Base):
     is_seed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class StoryMergeRow(Base):
+    """The merge log: which story the consolidation pass folded into which, when and on what score."""
+
+    __tablename__ = "story_merges"
+    loser: Mapped[str] = mapped_column(ID, primary_key=True)  # a story merges once
+    survivor: Mapped[str] = mapped_column(ID, index=True)
+    score: Mapped[float] = mapped_column(Float)
+    merged_at: Mapped[datetime]
+
+
+class ExpiredObjectRow(Base):
+    """Raw objects deleted by retention: re-extraction and backfill skip their pages."""
+
+    __tablename__ = "expired_objects"
+    object_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expired_at: Mapped[datetime]
+
+
+class HostSlotRow(Base):
+    """Cross-process politeness: the earliest time (epoch seconds) the next request to a host may start."""
+
+    __tablename__ = "host_slots"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
+
+
 class EntityRow(Base):
     __tablename__ = "entities"
     entity_id: Mapped[str] = mapped_column(ID, primary_key=True)

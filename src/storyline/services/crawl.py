@@ -20,7 +20,7 @@ from storyline.domain.politeness import ai_training_optouts, next_poll_due, pars
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of
 from storyline.events import ArticleFetched
-from storyline.ports import ArticleStore, BlobStore, Clock, DeadLetterStore, Fetcher, FetchLog, Sleeper
+from storyline.ports import ArticleStore, BlobStore, Clock, DeadLetterStore, Fetcher, FetchLog, HostSlots, Sleeper
 
 log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -134,10 +134,11 @@ def _aware(text: str) -> datetime | None:
 
 
 class HostPacer:
-    """Spaces requests to one host by at least its delay (the crawl is sequential per host)."""
+    """Spaces requests to one host by at least its delay. Within a process the crawl is sequential per host; with
+    `slots` (the warehouse) the spacing also holds across processes, e.g. two mapped DAG tasks on one host."""
 
-    def __init__(self, clock: Clock, sleep: Sleeper, default_delay_s: float) -> None:
-        self.clock, self.sleep, self.default = clock, sleep, default_delay_s
+    def __init__(self, clock: Clock, sleep: Sleeper, default_delay_s: float, slots: HostSlots | None = None) -> None:
+        self.clock, self.sleep, self.default, self.slots = clock, sleep, default_delay_s, slots
         self.last: dict[str, datetime] = {}
         self.delays: dict[str, float] = {}  # crawl-delay from robots.txt, or a source's override
         self.not_before: dict[str, datetime] = {}  # Retry-After: the host asked us to stay away until then
@@ -147,19 +148,26 @@ class HostPacer:
 
     def wait(self, host: str) -> None:
         now = self.clock.now()
+        delay = self.delay_for(host)
         pause = 0.0
         last = self.last.get(host)
         if last is not None:
-            pause = self.delay_for(host) - (now - last).total_seconds()
+            pause = delay - (now - last).total_seconds()
         until = self.not_before.get(host)
         if until is not None:
             pause = max(pause, (until - now).total_seconds())
+        if self.slots is not None and delay > 0:
+            # No delay, no shared slot: an unpaced host (the loopback replay) costs no round trip per request.
+            start = self.slots.reserve_host_slot(host, now.timestamp() + max(pause, 0.0), delay)
+            pause = max(pause, start - now.timestamp())
         if pause > 0:
             self.sleep(pause)
         self.last[host] = self.clock.now()
 
     def back_off(self, host: str, seconds: float) -> None:
         self.not_before[host] = self.clock.now() + timedelta(seconds=seconds)
+        if self.slots is not None:
+            self.slots.push_back_host(host, self.not_before[host].timestamp())
 
 
 class CrawlService:
@@ -173,11 +181,12 @@ class CrawlService:
         clock: Clock,
         sleep: Sleeper,
         policy: CrawlPolicy,
+        slots: HostSlots | None = None,
     ) -> None:
         self.fetcher, self.blobs, self.fetch_log = fetcher, blobs, fetch_log
         self.articles, self.dead_letters, self.clock = articles, dead_letters, clock
         self.policy = policy
-        self.pacer = HostPacer(clock, sleep, policy.min_host_delay_s)
+        self.pacer = HostPacer(clock, sleep, policy.min_host_delay_s, slots)
         self._robots: dict[str, Protego | None] = {}
 
     # -- polite GET ---------------------------------------------------------------------------------

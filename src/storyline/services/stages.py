@@ -233,8 +233,11 @@ class EnrichStage:
         self.dirty: set[str] = set()
 
     def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
-        self.dirty.add(event.story_id)
+        self.mark(event.story_id)
         return []
+
+    def mark(self, story_id: str) -> None:
+        self.dirty.add(story_id)
 
     def reset(self) -> None:
         return None  # dirty marks survive: their assignments are already in the warehouse
@@ -245,7 +248,8 @@ class EnrichStage:
         dfs = self.stories.load_document_frequencies()
         profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
         out: list[StoryUpdated] = []
-        for sid in sorted(self.dirty):
+        # A story merged by consolidation is enriched as its survivor (which covers the merged articles).
+        for sid in sorted({self.stories.resolve_story(d) for d in self.dirty}):
             updated = self.enrich(sid, dfs, profiles)
             if updated is not None:
                 out.append(updated)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from storyline.domain.records import Source
-from storyline.events import TOPIC_BACKFILL, ArticleFetched, headers
+from storyline.events import TOPIC_BACKFILL, ArticleFetched, Event, headers
 from storyline.ports import Publisher
 from storyline.services.pipeline import Pipeline
 
@@ -79,7 +79,12 @@ def publish_backfill(
         and (end is None or e.event_time < end)
     ]
     chosen.sort(key=lambda e: (e.event_time, e.article_id))
-    for ev in chosen:
-        publisher.send(TOPIC_BACKFILL, ev.key(), ev.to_bytes(), headers(ev))
+    return publish_events(TOPIC_BACKFILL, chosen, publisher)
+
+
+def publish_events(topic: str, events: Sequence[Event], publisher: Publisher) -> int:
+    """Send events in order and wait until the broker has them all (a task succeeds only on delivery)."""
+    for ev in events:
+        publisher.send(topic, ev.key(), ev.to_bytes(), headers(ev))
     publisher.flush()
-    return len(chosen)
+    return len(events)

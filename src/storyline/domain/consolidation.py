@@ -1,0 +1,138 @@
+"""Story consolidation: find stories the online pass split and decide which merge into which (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from storyline.domain.clustering import ClusterParams, StoryState
+from storyline.domain.features import cosine, top_k
+
+
+@dataclass(frozen=True)
+class ConsolidationParams:
+    # Story against story, not article against story: centroids are smoother than single articles, so the bar is
+    # higher than the online threshold (0.15), and a merge must hold against the merged centroid (average link).
+    threshold: float = 0.25
+    # Stories further apart than this (event time, between their extents) are never merged: the pass repairs
+    # splits caused by arrival order and the online window, it does not build timelines (that is "How we got here").
+    max_gap: timedelta = timedelta(days=3)
+    # Candidate pairs share at least one of each story's heaviest terms or entities (inverted index, not n²).
+    query_terms: int = 25
+
+
+@dataclass(frozen=True)
+class Merge:
+    loser: str
+    survivor: str
+    score: float
+
+
+def combine(story_id: str, members: Iterable[StoryState]) -> StoryState:
+    """One state for a story and everything already merged into it: summed vectors, the union of extents."""
+    out = StoryState(story_id)
+    for m in members:
+        for target, src in ((out.terms, m.terms), (out.entities, m.entities), (out.title, m.title)):
+            for k, v in src.items():
+                target[k] = target.get(k, 0.0) + v
+        out.article_count += m.article_count
+        if m.first_seen is not None:
+            out.first_seen = m.first_seen if out.first_seen is None else min(out.first_seen, m.first_seen)
+        if m.last_seen is not None:
+            out.last_seen = m.last_seen if out.last_seen is None else max(out.last_seen, m.last_seen)
+    return out
+
+
+def gap(a: StoryState, b: StoryState) -> timedelta:
+    """Event time between two stories' extents; zero when they overlap."""
+    assert a.first_seen and a.last_seen and b.first_seen and b.last_seen
+    if a.last_seen < b.first_seen:
+        return b.first_seen - a.last_seen
+    if b.last_seen < a.first_seen:
+        return a.first_seen - b.last_seen
+    return timedelta(0)
+
+
+def story_similarity(a: StoryState, b: StoryState, cluster: ClusterParams) -> float:
+    """The online clusterer's weighting, centroid against centroid (one scale for both passes)."""
+    at, ae, ati = a.centroid()
+    bt, be, bti = b.centroid()
+    base = cluster.w_terms * cosine(at, bt) + cluster.w_title * cosine(ati, bti)
+    if ae and be:
+        return base + cluster.w_entities * cosine(ae, be)
+    return base / (cluster.w_terms + cluster.w_title)
+
+
+def _keys(story: StoryState, n: int) -> set[str]:
+    return set(top_k(story.terms, n)) | {"e:" + k for k in top_k(story.entities, n)}
+
+
+def _survivor_key(s: StoryState) -> tuple[object, str]:
+    # The oldest story survives, so the id readers saw first keeps working; ties by id (order-free).
+    return (s.first_seen, s.story_id)
+
+
+@dataclass
+class _Groups:
+    states: dict[str, StoryState]
+    root: dict[str, str] = field(default_factory=dict)
+
+    def find(self, sid: str) -> str:
+        while self.root.get(sid, sid) != sid:
+            sid = self.root[sid]
+        return sid
+
+
+def _candidate_pairs(
+    by_id: dict[str, StoryState], params: ConsolidationParams, cluster: ClusterParams
+) -> list[tuple[float, str, str]]:
+    """Pairs sharing a heavy term or entity (inverted index, not n²), within the gap, above the threshold."""
+    postings: dict[str, list[str]] = {}
+    for sid in sorted(by_id):
+        for key in _keys(by_id[sid], params.query_terms):
+            postings.setdefault(key, []).append(sid)
+    pairs: list[tuple[float, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for ids in postings.values():
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if (a, b) in seen:
+                    continue
+                seen.add((a, b))
+                sa, sb = by_id[a], by_id[b]
+                if gap(sa, sb) > params.max_gap:
+                    continue
+                score = story_similarity(sa, sb, cluster)
+                if score >= params.threshold:
+                    pairs.append((score, a, b))
+    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+    return pairs
+
+
+def plan_merges(stories: Sequence[StoryState], params: ConsolidationParams, cluster: ClusterParams) -> list[Merge]:
+    """Which stories to merge: candidate pairs above the threshold, best first; each merge is re-checked against
+    the centroids of the groups built so far (average link), so one loose pair cannot chain two unrelated stories.
+    Rounds repeat over the merged groups until nothing changes, so a second run of the pass finds nothing."""
+    groups = _Groups({s.story_id: s for s in stories if s.first_seen is not None and s.last_seen is not None})
+    merges: list[Merge] = []
+    while True:
+        roots = {sid: groups.states[sid] for sid in groups.states if groups.find(sid) == sid}
+        merged_this_round = False
+        for _, a, b in _candidate_pairs(roots, params, cluster):
+            ra, rb = groups.find(a), groups.find(b)
+            if ra == rb:
+                continue
+            ga, gb = groups.states[ra], groups.states[rb]
+            score = story_similarity(ga, gb, cluster)
+            if score < params.threshold or gap(ga, gb) > params.max_gap:
+                continue
+            survivor, loser = sorted((ga, gb), key=_survivor_key)
+            groups.root[loser.story_id] = survivor.story_id
+            groups.states[survivor.story_id] = combine(survivor.story_id, (survivor, loser))
+            merges.append(Merge(loser.story_id, survivor.story_id, round(score, 6)))
+            merged_this_round = True
+        if not merged_this_round:
+            break
+    # Point every loser at its final survivor (a survivor may itself have merged later in the pass).
+    return [Merge(m.loser, groups.find(m.survivor), m.score) for m in merges]

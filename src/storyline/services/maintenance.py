@@ -1,0 +1,65 @@
+"""Maintenance passes: story consolidation and raw-archive retention (called by the maintenance DAG and the CLI)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from storyline.domain.clustering import ClusterParams, StoryState, state_from_json
+from storyline.domain.consolidation import ConsolidationParams, Merge, combine, plan_merges
+from storyline.events import StoryUpdated
+from storyline.ports import BlobStore, ConsolidationStore, RawArchiveIndex
+from storyline.services.stages import EnrichStage
+
+log = logging.getLogger(__name__)
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class ConsolidationReport:
+    stories: int  # story families considered
+    merges: Sequence[Merge]
+    updated: Sequence[StoryUpdated]  # survivors re-enriched (their sections now cover the merged articles)
+
+
+def consolidate(
+    store: ConsolidationStore,
+    enrich: EnrichStage,
+    now: datetime,
+    lookback: timedelta | None = None,
+    params: ConsolidationParams | None = None,
+    cluster: ClusterParams | None = None,
+) -> ConsolidationReport:
+    """Merge stories the online pass split, among those active within `lookback` of the newest story (event time;
+    None: all of them). Idempotent: a second run finds nothing new. Merged ids keep resolving to their survivor."""
+    latest = store.latest_story_time()
+    if latest is None:
+        return ConsolidationReport(0, [], [])
+    since = latest - lookback if lookback is not None else datetime.min.replace(tzinfo=UTC)
+    members: dict[str, list[StoryState]] = defaultdict(list)
+    for root, stored in store.story_families(since):
+        members[root].append(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
+    families = [combine(root, states) for root, states in sorted(members.items())]
+    planned = plan_merges(families, params or ConsolidationParams(), cluster or ClusterParams())
+    applied = store.record_merges(planned, now)
+    for m in applied:
+        enrich.mark(m.survivor)
+    updated = enrich.flush()
+    log.info("consolidation: %d stories, %d merges", len(families), len(applied))
+    return ConsolidationReport(len(families), applied, updated)
+
+
+def expire_raw_objects(index: RawArchiveIndex, blobs: BlobStore, cutoff: datetime, now: datetime) -> int:
+    """Delete raw objects not referenced since `cutoff`, then record them as expired (re-extraction skips them).
+    Objects go before their record: a crash in between leaves a record-less deleted object, which the next run
+    deletes again (idempotent) and records."""
+    keys = index.raw_keys_last_used_before(cutoff)
+    for start in range(0, len(keys), _BATCH):
+        batch = keys[start : start + _BATCH]
+        for key in batch:
+            blobs.delete(key)
+        index.mark_objects_expired(batch, now)
+    return len(keys)
