@@ -8,13 +8,14 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from storyline.adapters.static_site import StaticSite
+from storyline.bootstrap import App
 from storyline.demo.site import build_site, gold_rows
 
 pytest.importorskip("airflow", reason="apache-airflow is part of the dev install (make setup)")
@@ -150,3 +151,48 @@ def wh_text(sql: str) -> Any:
     from sqlalchemy import text
 
     return text(sql)
+
+
+MAINTENANCE_TEST = f"""
+import json
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder={str(DAGS)!r})
+run = bag.get_dag("maintenance").test(run_conf={{"consolidate_days": None, "raw_days": 0, "fetch_log_days": 90}})
+print("DAGRUN", json.dumps({{"state": str(run.state)}}))
+"""
+
+
+def test_maintenance_dag_test_consolidates_and_expires(
+    demo_site: tuple[str, Path], kafka_topics: str, tmp_path: Path, app_factory: Callable[..., App]
+) -> None:
+    from kafka import KafkaConsumer, TopicPartition
+
+    from storyline.events import TOPIC_UPDATED
+    from storyline.sources.registry import parse_sources
+
+    _, registry = demo_site
+    # A strict online threshold leaves split stories for the consolidation task to merge.
+    app = app_factory(cluster_threshold=0.45)
+    settings = app.settings
+    app.pipeline.run(parse_sources(registry.read_text(), str(registry)))
+    stories_before = len({r["story_id"] for r in app.warehouse.assignments()})
+    objects = len({p.raw_object_key for p in app.warehouse.archived_pages()})
+
+    consumer: Any = KafkaConsumer(bootstrap_servers=kafka_topics, consumer_timeout_ms=3000)
+    tps = [TopicPartition(TOPIC_UPDATED, p) for p in consumer.partitions_for_topic(TOPIC_UPDATED) or set()]
+    updates_before = sum(consumer.end_offsets(tps).values())
+
+    env = _airflow_env(tmp_path / "airflow")
+    env.update({"STORYLINE_DATA_DIR": str(settings.data_dir), "STORYLINE_KAFKA_BOOTSTRAP": kafka_topics})
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    assert '"state": "success"' in _run(MAINTENANCE_TEST, env)
+
+    merges = app.warehouse.merge_log()
+    assert merges and len({r["story_id"] for r in app.warehouse.assignments()}) == stories_before - len(merges)
+    survivors = {m["survivor"] for m in merges}
+    assert sum(consumer.end_offsets(tps).values()) - updates_before == len(survivors)
+    consumer.close()
+    # raw_days=0: every raw object was last used before now, so all are deleted and recorded as expired.
+    assert objects and app.warehouse.archived_pages() == []
+    assert not any(settings.resolved_archive_dir().rglob("*.gz"))

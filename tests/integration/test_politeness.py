@@ -139,6 +139,7 @@ def _crawler(
         clock,
         clock.sleep,
         CrawlPolicy(user_agent="StorylineBot", min_host_delay_s=min_delay, backoff_s=1.0),
+        slots=wh,  # as wired by bootstrap: the pace is shared through the warehouse
     )
     return service, fetcher, wh
 
@@ -206,4 +207,29 @@ def test_news_sitemaps_are_crawled_and_a_malformed_one_is_recorded(site: str, tm
     assert kinds[("/bad-sitemap.xml", FetchOutcome.FAILED)].startswith("malformed_sitemap:")
     assert [e.url for e in report.events] == [f"{site}/a1"]
     assert report.events[0].feed_published_at == datetime(2026, 3, 1, 8, tzinfo=UTC)
+    wh.engine.dispose()
+
+
+def test_two_crawler_processes_share_a_hosts_pace(tmp_path: Path) -> None:
+    """Two mapped DAG tasks crawling one host each have their own pacer; the warehouse's host slots space their
+    requests as if they were one crawler, and a Retry-After seen by one holds back the other."""
+    from storyline.services.crawl import HostPacer
+
+    clock = FakeClock()
+    wh = SqlWarehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    wh.upgrade()
+    first, second = HostPacer(clock, clock.sleep, 3.0, wh), HostPacer(clock, clock.sleep, 3.0, wh)
+    sent: list[float] = []
+    for pacer in (first, second, first, second, second):
+        pacer.wait("news.example")
+        sent.append((clock.now() - datetime(2026, 3, 1, tzinfo=UTC)).total_seconds())
+    assert sent == [0.0, 3.0, 6.0, 9.0, 12.0]
+    first.back_off("news.example", 60.0)  # the host answered 429, Retry-After: 60
+    second.wait("news.example")
+    assert (clock.now() - datetime(2026, 3, 1, tzinfo=UTC)).total_seconds() >= 12.0 + 60.0
+    # Without shared slots (a per-process pacer), the second process would not have waited at all.
+    alone = HostPacer(clock, clock.sleep, 3.0)
+    before = len(clock.slept)
+    alone.wait("news.example")
+    assert len(clock.slept) == before
     wh.engine.dispose()

@@ -115,3 +115,19 @@ def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
     snap = warehouse.story_snapshot("st_1")
     assert snap["headline"] == "Channel closed after ship loses power"
     assert snap["article_ids"] == ["a1"] and snap["outlet_count"] == 1
+
+
+def test_host_slots_are_handed_out_atomically(warehouse: SqlWarehouse) -> None:
+    """Crawler processes share a host's pace through the warehouse: concurrent reservations never overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def take(_: int) -> list[float]:
+        return [warehouse.reserve_host_slot("news.example", 1000.0, 2.0) for _ in range(10)]
+
+    with ThreadPoolExecutor(4) as pool:
+        starts = sorted(s for batch in pool.map(take, range(4)) for s in batch)
+    assert starts == [1000.0 + 2.0 * i for i in range(40)]
+    # Retry-After pushes the next slot out for everyone; a slot in the past is never handed out.
+    warehouse.push_back_host("news.example", 5000.0)
+    assert warehouse.reserve_host_slot("news.example", 1200.0, 2.0) == 5000.0
+    assert warehouse.reserve_host_slot("other.example", 1200.0, 2.0) == 1200.0
