@@ -439,6 +439,14 @@ class SqlWarehouse:
         result: list[StoredStory] = self._run(q)
         return result
 
+    def story_state(self, story_id: str) -> StoredStory | None:
+        def q(s: Session) -> StoredStory | None:
+            r = s.get(StoryRow, story_id)
+            return StoredStory(r.story_id, r.first_seen, r.last_seen, dict(r.state)) if r is not None else None
+
+        result: StoredStory | None = self._run(q)
+        return result
+
     def load_document_frequencies(self) -> DocumentFrequencies:
         def q(s: Session) -> DocumentFrequencies:
             df = {r.term: r.df for r in s.execute(select(TermFrequencyRow.term, TermFrequencyRow.df))}

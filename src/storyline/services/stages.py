@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from storyline.domain import dedup as dd
@@ -28,6 +28,9 @@ from storyline.events import (
 )
 from storyline.extraction import extract
 from storyline.ports import ArticleStore, BlobStore, StoredStory, StoryStore
+
+# How often (event time) the cluster stage drops dormant stories from its in-memory index.
+_EXPIRE_EVERY = timedelta(days=1)
 
 
 class Stage(Protocol):
@@ -141,7 +144,9 @@ class ClusterStage:
         self.params = params or ClusterParams()
         self.index = StoryIndex(self.params)
         self.dfs: DocumentFrequencies | None = None
+        # The index holds every unmerged story with last_seen >= _loaded_since (event time).
         self._loaded_since: datetime | None = None
+        self._expired_at: datetime | None = None
         # Document-frequency increments not yet in the warehouse; written by checkpoint() in one batch.
         self._pending_docs = 0
         self._pending_df: dict[str, int] = {}
@@ -155,10 +160,21 @@ class ClusterStage:
                 self.index.add(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
         self._loaded_since = since if self._loaded_since is None else min(since, self._loaded_since)
 
+    def _expire_dormant(self, at: datetime) -> None:
+        """Drop stories dormant for longer than the active window, once per event-time day: they can no longer
+        score (the time factor is 0), and keeping them would make every lookup slower as history grows."""
+        if self._expired_at is not None and at - self._expired_at < _EXPIRE_EVERY:
+            return
+        self.index.expire(at)
+        self._expired_at = at
+        horizon = at - self.params.active_window
+        self._loaded_since = horizon if self._loaded_since is None else max(self._loaded_since, horizon)
+
     def reset(self) -> None:
         self.index = StoryIndex(self.params)
         self.dfs = None
         self._loaded_since = None
+        self._expired_at = None
         self._pending_docs, self._pending_df = 0, {}
 
     def handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
@@ -180,17 +196,24 @@ class ClusterStage:
         self._ensure_window(art.published_at)
         follow = event.duplicate_of or event.revision_of
         parent = self.stories.assignment_of(follow) if follow is not None else None
-        if parent is not None and parent[0] in self.index.stories:
-            # A copy joins its original's story without moving the centroid: wire text counts once.
+        if parent is not None:
+            # A copy joins its original's story without moving the centroid: wire text counts once. However old
+            # the original is (copies can follow days later): a dormant story is read back, not re-clustered.
             sid = parent[0]
-            self.stories.save_cluster_step(self._stored(self.index.stories[sid]), art.article_id, 1.0, False)
-            return [self._assigned(event, sid, 1.0, False)]
+            story = self.index.stories.get(sid)
+            if story is None:
+                stored = self.stories.story_state(sid)
+                story = state_from_json(sid, stored.state, stored.first_seen, stored.last_seen) if stored else None
+            if story is not None:
+                self.stories.save_cluster_step(self._stored(story), art.article_id, 1.0, False)
+                return [self._assigned(event, sid, 1.0, False)]
         feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
         keys = feats.df_keys()
         self.stories.save_cluster_step(self._stored(story), art.article_id, decision.score, is_new)
+        self._expire_dormant(art.published_at)
         self.dfs.add(keys)
         self._pending_docs += 1
         for k in keys:

@@ -1,0 +1,66 @@
+"""The cluster stage over a real warehouse: dormant stories leave the in-memory index (cost stays flat as
+history grows) and still take late wire copies of their articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storyline.adapters.sql import SqlWarehouse
+from storyline.events import ArticleBody, ArticleDeduplicated
+from storyline.services.stages import ClusterStage
+
+T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
+TOPICS = [
+    ("Harbour", "ferry crossings resumed after the storm damaged the northern pier"),
+    ("Council", "budget vote delayed as councillors dispute the library funding plan"),
+    ("Stadium", "football club unveils plans for a larger riverside stadium"),
+    ("Vaccine", "clinic extends opening hours for the seasonal flu vaccination drive"),
+    ("Rail", "commuter trains cancelled after signal failure near the central station"),
+]
+
+
+def _event(i: int, day: int, duplicate_of: str | None = None) -> ArticleDeduplicated:
+    name, words = TOPICS[i % len(TOPICS)]
+    # Every (day, topic) has words of its own, so each day opens new stories and older ones go dormant.
+    words = " ".join(f"{w}x{day}y{i}" for w in words.split())
+    name = f"{name}x{day}y{i}"
+    at = T0 + timedelta(days=day, minutes=i)
+    text = f"{name} reported that {words}. " * 6
+    body = ArticleBody(
+        article_id=f"a{day:03d}-{i}",
+        url=f"https://t.example/{day}/{i}",
+        canonical_url=f"https://t.example/{day}/{i}",
+        source_id=f"outlet{i}",
+        source_name="T",
+        title=f"{name}: {words[:40]}",
+        text=text,
+        published_at=at,
+        fetched_at=at,
+        content_hash=f"{day:016x}{i:016x}",
+        raw_object_key=f"raw/{day}/{i}",
+    )
+    verdict = "duplicate" if duplicate_of else "new"
+    return ArticleDeduplicated(event_time=at, article=body, verdict=verdict, duplicate_of=duplicate_of)
+
+
+def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: SqlWarehouse) -> None:
+    stage = ClusterStage(warehouse)
+    sizes = []
+    for day in range(40):
+        for i in range(len(TOPICS)):
+            stage.handle(_event(i, day))
+        sizes.append(len(stage.index))
+    stage.flush()
+    # Only the stories of the last active window (7 days, dropped once per event-time day) stay in memory.
+    assert sizes[9] >= 8 * len(TOPICS)
+    assert max(sizes[10:]) <= 9 * len(TOPICS) and sizes[-1] == sizes[20]
+    assert sizes[-1] == 8 * len(TOPICS)
+    # A wire copy of a 30-day-old article joins that article's story, read back from the warehouse.
+    original = warehouse.assignment_of("a005-0")
+    assert original is not None
+    copy = _event(0, 35, duplicate_of="a005-0").model_copy(
+        update={"article": _event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
+    )
+    (assigned,) = stage.handle(copy)
+    assert assigned.story_id == original[0] and not assigned.is_new_story
+    assert original[0] not in stage.index.stories  # it was not pulled back into the active index
