@@ -22,7 +22,8 @@ from pathlib import Path
 from trafilatura import bare_extraction
 
 from storyline.adapters.http import read_text
-from storyline.bootstrap import build
+from storyline.bootstrap import App, build
+from storyline.domain.evaluation import token_f1
 from storyline.services.evaluation import parse_gold, run_eval
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources
@@ -39,6 +40,23 @@ def wait_for(url: str, seconds: float = 20.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"replay server did not answer at {url}")
+
+
+def extraction_vs_trafilatura(app: App, gold_texts: dict[str, str]) -> dict[str, float]:
+    """Mean token F1 against the gold text, per archived page with a gold text: ours vs bare trafilatura."""
+    ours = app.warehouse.article_texts()
+    scores: dict[str, list[float]] = {"ours": [], "fast": [], "default": []}
+    for page in app.warehouse.archived_pages():
+        want = gold_texts.get(page.url)
+        if want is None:
+            continue
+        html = app.blobs.get(page.raw_object_key).decode("utf-8", "replace")
+        scores["ours"].append(token_f1(want, ours.get(page.url, "")))
+        for mode, fast in (("fast", True), ("default", False)):
+            doc = bare_extraction(html, fast=fast)
+            scores[mode].append(token_f1(want, (doc.text if doc is not None else "") or ""))
+    means = {k: sum(v) / len(v) if v else 0.0 for k, v in scores.items()}
+    return {**means, "n": len(scores["ours"])}
 
 
 def main() -> None:
@@ -73,6 +91,7 @@ def main() -> None:
             bare_s = time.perf_counter() - t1
             gold = parse_gold((args.corpus / "gold" / "articles.jsonl").read_text("utf-8"), base, "gold")
             reports, _ = run_eval(gold, app.warehouse.assignments(), app.warehouse.article_texts())
+            f1s = extraction_vs_trafilatura(app, {g.url: g.text for g in gold})
             app.close()
     finally:
         server.terminate()
@@ -83,6 +102,10 @@ def main() -> None:
     print(f"whole pipeline, 1 process:  {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s: crawl to enrichment)")
     print(f"bare trafilatura, 1 process: {bare_rate:6.1f} pages/s ({bare_s:.1f} s: fast mode, same pages)")
     print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
+    print(
+        "extraction token F1 on the same {n} pages: pipeline {ours:.4f}, trafilatura fast {fast:.4f}, "
+        "trafilatura default {default:.4f}".format(**f1s)
+    )
     print(
         json.dumps(
             {

@@ -11,6 +11,7 @@ from storyline.domain.text import (
     Sentence,
     normalise_for_hash,
     normalise_whitespace,
+    numbers,
     proper_noun_phrases,
     sentences,
     terms,
@@ -171,3 +172,9 @@ def test_proper_noun_phrases_ignore_capitalised_stopwords_mid_sentence() -> None
     found = proper_noun_phrases("He said The Monday meeting was moved.")
     assert "The" not in found
     assert "Monday" not in found
+
+
+def test_numbers_keep_scores_and_amounts_but_not_single_digits() -> None:
+    assert numbers("Colts beat Chiefs 20 - 13 for a 5th straight win in 2008") == ["#20", "#13", "#2008"]
+    assert numbers("$2.6 million, 7 dead") == []  # single digits say nothing about which event
+    assert numbers("no numbers here") == []

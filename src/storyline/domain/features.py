@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from storyline.domain.text import proper_noun_phrases, terms
+from storyline.domain.text import numbers, proper_noun_phrases, terms
 
 SparseVector = dict[str, float]
 ENTITY_PREFIX = "e:"
@@ -59,8 +59,8 @@ def extract_features(article_id: str, source_id: str, published_at: datetime, ti
         article_id=article_id,
         source_id=source_id,
         published_at=published_at,
-        title_counts=dict(Counter(terms(title))),
-        body_counts=dict(Counter(terms(lead))),
+        title_counts=dict(Counter(terms(title) + numbers(title))),
+        body_counts=dict(Counter(terms(lead) + numbers(lead))),
         entity_counts=dict(entities),
     )
 

@@ -320,6 +320,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def numbers(text: str) -> list[str]:
+    """Numbers of two or more digits, marked with '#': scores, tolls, amounts and dates tell apart two events of
+    the same kind ("20-13" against "31-24", "$2.6 million" against "$108 million") where words cannot."""
+    return ["#" + w for w in _WORD.findall(text) if w.isdigit() and len(w) > 1]
+
+
 def _is_abbreviation(text: str, end: int) -> bool:
     # `end` points just past the terminal punctuation; look at the token before it.
     if text[end - 1] != ".":
