@@ -1,0 +1,119 @@
+"""Clustering parameters on a small grid, chosen by cross-validation across corpus parts (not on the answers).
+
+Replays the extracted, deduplicated articles of a finished run (`storyline run` over ../shared/data/replay-dev)
+through the real ClusterStage once per grid point, each into a fresh SQLite warehouse, in event-time order, and
+scores BCubed F1 per corpus part. Then, for each part, it picks the grid point that is best on the *other*
+parts and reports how that choice does on the held-out part: the honest number for data nobody tuned on.
+
+usage: python bench/cluster_grid.py --data-dir /tmp/replay --base http://127.0.0.1:8765
+       [--gold ../shared/data/replay-dev/gold/articles.jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+
+from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.tables import ArticleRow
+from storyline.domain.clustering import ClusterParams
+from storyline.domain.evaluation import GoldArticle
+from storyline.events import ArticleBody, ArticleDeduplicated
+from storyline.services.evaluation import parse_gold, run_eval
+from storyline.services.stages import ClusterStage
+
+ROOT = Path(__file__).resolve().parents[1]
+THRESHOLDS = (0.12, 0.15, 0.18)
+ENTITY_WEIGHTS = (0.2, 0.3, 0.4)
+
+
+def deduplicated(source: SqlWarehouse) -> list[ArticleDeduplicated]:
+    """The run's articles with their dedup verdicts, in the order the cluster stage sees them."""
+    with source.session() as s:
+        rows = list(s.scalars(select(ArticleRow).order_by(ArticleRow.published_at, ArticleRow.article_id)))
+        events = []
+        for r in rows:
+            body = ArticleBody(
+                article_id=r.article_id,
+                url=r.url,
+                canonical_url=r.canonical_url,
+                source_id=r.source_id,
+                source_name=r.source_name,
+                title=r.title,
+                text=r.text,
+                authors=list(r.authors),
+                language=r.language,
+                published_at=r.published_at,
+                fetched_at=r.fetched_at,
+                content_hash=r.content_hash,
+                raw_object_key=r.raw_object_key,
+            )
+            verdict = "duplicate" if r.duplicate_of else "revision" if r.revision_of else "new"
+            events.append(
+                ArticleDeduplicated(
+                    event_time=r.published_at,
+                    article=body,
+                    verdict=verdict,
+                    duplicate_of=r.duplicate_of,
+                    revision_of=r.revision_of,
+                )
+            )
+    return events
+
+
+def score(
+    events: list[ArticleDeduplicated], params: ClusterParams, gold: list[GoldArticle], tmp: Path
+) -> dict[str, float]:
+    wh = SqlWarehouse(f"sqlite:///{tmp / f'grid-{params.threshold}-{params.w_entities}.db'}")
+    wh.upgrade()
+    stage = ClusterStage(wh, params)
+    for ev in events:
+        wh.upsert_article(ev.article)
+        stage.handle(ev)
+    stage.flush()
+    reports, _ = run_eval(gold, wh.assignments(), {})
+    wh.engine.dispose()
+    return {r.part: r.stories.f1 for r in reports}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", type=Path, required=True, help="STORYLINE_DATA_DIR of a finished replay run")
+    ap.add_argument("--base", required=True, help="base URL the corpus was served at during that run")
+    ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared/data/replay-dev/gold/articles.jsonl")
+    args = ap.parse_args()
+    source = SqlWarehouse(f"sqlite:///{args.data_dir / 'storyline.db'}")
+    events = deduplicated(source)
+    gold = parse_gold(args.gold.read_text("utf-8"), args.base, str(args.gold))
+    results: dict[tuple[float, float], dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for thr, we in itertools.product(THRESHOLDS, ENTITY_WEIGHTS):
+            base = ClusterParams()
+            rest = base.w_terms + base.w_title
+            params = replace(
+                base,
+                threshold=thr,
+                w_entities=we,
+                w_terms=(1 - we) * base.w_terms / rest,
+                w_title=(1 - we) * base.w_title / rest,
+            )
+            results[(thr, we)] = score(events, params, gold, Path(tmp))
+    parts = sorted({p for r in results.values() for p in r if p != "all"})
+    print(f"{'threshold':>9} {'w_entities':>10} " + " ".join(f"{p:>8}" for p in ["all", *parts]))
+    for (thr, we), r in results.items():
+        print(f"{thr:>9.2f} {we:>10.2f} " + " ".join(f"{r.get(p, 0):>8.3f}" for p in ["all", *parts]))
+    print("leave one part out (chosen on the other parts, scored on the held-out one):")
+    for held in parts:
+        others = [p for p in parts if p != held]
+        chosen = max(results, key=lambda k: (sum(results[k][p] for p in others), -k[0], k[1]))
+        got = results[chosen][held]
+        print(f"  {held:>8}: chose threshold {chosen[0]:.2f}, w_entities {chosen[1]:.2f} -> {got:.3f}")
+
+
+if __name__ == "__main__":
+    main()
