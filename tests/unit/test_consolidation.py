@@ -81,3 +81,11 @@ def test_combine_sums_vectors_and_spans_extents() -> None:
     assert both.first_seen == T0 and both.last_seen == T0 + timedelta(days=1)
     assert both.terms["ferry"] == a.terms["ferry"] + b.terms["ferry"]
     assert story_similarity(both, a, CLUSTER) > story_similarity(_story("x", BUDGET), a, CLUSTER)
+
+
+def test_a_key_shared_by_too_many_stories_pairs_nothing() -> None:
+    """Candidate generation stays sub-quadratic: a key in more than max_posting stories is skipped."""
+    stories = [_story(f"s{i:03d}", FERRY, T0 + timedelta(minutes=i)) for i in range(5)]
+    assert len(plan_merges(stories, PARAMS, CLUSTER)) == 4
+    capped = ConsolidationParams(threshold=0.5, max_gap=timedelta(days=3), max_posting=3)
+    assert plan_merges(stories, capped, CLUSTER) == []

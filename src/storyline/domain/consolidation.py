@@ -20,6 +20,8 @@ class ConsolidationParams:
     max_gap: timedelta = timedelta(days=3)
     # Candidate pairs share at least one of each story's heaviest terms or entities (inverted index, not n²).
     query_terms: int = 25
+    # A key shared by more stories than this pairs nothing: it says little, and its pairs would grow as n².
+    max_posting: int = 200
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ def _candidate_pairs(
     pairs: list[tuple[float, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for ids in postings.values():
+        if len(ids) > params.max_posting:
+            continue
         for i, a in enumerate(ids):
             for b in ids[i + 1 :]:
                 if (a, b) in seen:
