@@ -38,21 +38,7 @@ def deduplicated(source: SqlWarehouse) -> list[ArticleDeduplicated]:
         rows = list(s.scalars(select(ArticleRow).order_by(ArticleRow.published_at, ArticleRow.article_id)))
         events = []
         for r in rows:
-            body = ArticleBody(
-                article_id=r.article_id,
-                url=r.url,
-                canonical_url=r.canonical_url,
-                source_id=r.source_id,
-                source_name=r.source_name,
-                title=r.title,
-                text=r.text,
-                authors=list(r.authors),
-                language=r.language,
-                published_at=r.published_at,
-                fetched_at=r.fetched_at,
-                content_hash=r.content_hash,
-                raw_object_key=r.raw_object_key,
-            )
+            body = ArticleBody.model_validate(r, from_attributes=True)
             verdict = "duplicate" if r.duplicate_of else "revision" if r.revision_of else "new"
             events.append(
                 ArticleDeduplicated(

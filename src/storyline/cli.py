@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from storyline.domain.consolidation import ConsolidationParams
 from storyline.domain.errors import StorylineError
 from storyline.settings import Settings
 
@@ -409,15 +410,18 @@ def consolidate(
     days: Annotated[
         float | None, typer.Option(help="Look back this many days from the newest story (event time); default all.")
     ] = None,
-    threshold: Annotated[float, typer.Option(help="Story-to-story similarity needed to merge.")] = 0.25,
-    max_gap_days: Annotated[float, typer.Option(help="Never merge stories further apart than this.")] = 3.0,
+    threshold: Annotated[
+        float, typer.Option(help="Story-to-story similarity needed to merge.")
+    ] = ConsolidationParams().threshold,
+    max_gap_days: Annotated[
+        float, typer.Option(help="Never merge stories further apart than this.")
+    ] = ConsolidationParams().max_gap.days,
     data_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
     """Merge stories the online pass split (records merged_into and the merge log; merged ids keep resolving)."""
     from datetime import UTC, datetime, timedelta
 
     from storyline.bootstrap import build_maintenance
-    from storyline.domain.consolidation import ConsolidationParams
     from storyline.services.maintenance import consolidate as run_consolidation
 
     settings = _settings(data_dir)

@@ -195,24 +195,25 @@ class SqlWarehouse:
     def reserve_host_slot(self, host: str, earliest: float, spacing: float) -> float:
         """Atomically take the next request slot for `host` at or after `earliest`; returns its start. One row per
         host holds the end of the last slot handed out, so concurrent crawlers queue instead of overlapping."""
-        dialect = self.engine.dialect.name
-        ins: Any = postgresql.insert(HostSlotRow) if dialect == "postgresql" else sqlite.insert(HostSlotRow)
-        later = func.greatest if dialect == "postgresql" else func.max
-        stmt = ins.values(host=host, next_at=earliest + spacing).on_conflict_do_update(
-            index_elements=["host"], set_={"next_at": later(HostSlotRow.next_at, earliest) + spacing}
-        )
-        end: float = self._run(lambda s: s.execute(stmt.returning(HostSlotRow.next_at)).scalar_one())
-        return end - spacing
+        return self._advance_host_slot(host, earliest, spacing) - spacing
 
     def push_back_host(self, host: str, until: float) -> None:
         """Retry-After: no process sends to `host` before `until`."""
+        self._advance_host_slot(host, until, 0.0)
+
+    def _advance_host_slot(self, host: str, floor: float, spacing: float) -> float:
+        """next_at = max(next_at, floor) + spacing, in one statement; returns the new next_at."""
         dialect = self.engine.dialect.name
         ins: Any = postgresql.insert(HostSlotRow) if dialect == "postgresql" else sqlite.insert(HostSlotRow)
         later = func.greatest if dialect == "postgresql" else func.max
-        stmt = ins.values(host=host, next_at=until).on_conflict_do_update(
-            index_elements=["host"], set_={"next_at": later(HostSlotRow.next_at, until)}
+        advanced = later(HostSlotRow.next_at, floor) + spacing
+        stmt = (
+            ins.values(host=host, next_at=floor + spacing)
+            .on_conflict_do_update(index_elements=["host"], set_={"next_at": advanced})
+            .returning(HostSlotRow.next_at)
         )
-        self._run(lambda s: s.execute(stmt))
+        end: float = self._run(lambda s: s.execute(stmt).scalar_one())
+        return end
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         def q(s: Session) -> tuple[str | None, str | None]:
