@@ -29,7 +29,8 @@ from storyline.services.stages import ClusterStage
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.12, 0.15, 0.18)
-ENTITY_WEIGHTS = (0.2, 0.3, 0.4)
+# How many of a story's typical inter-article gaps halve the rhythm decay (ClusterParams.rhythm_half_life).
+RHYTHM_HALF_LIVES = (2.0, 3.0, 4.0)
 
 
 def deduplicated(source: SqlWarehouse) -> list[ArticleDeduplicated]:
@@ -55,7 +56,7 @@ def deduplicated(source: SqlWarehouse) -> list[ArticleDeduplicated]:
 def score(
     events: list[ArticleDeduplicated], params: ClusterParams, gold: list[GoldArticle], tmp: Path
 ) -> dict[str, float]:
-    wh = SqlWarehouse(f"sqlite:///{tmp / f'grid-{params.threshold}-{params.w_entities}.db'}")
+    wh = SqlWarehouse(f"sqlite:///{tmp / f'grid-{params.threshold}-{params.rhythm_half_life}.db'}")
     wh.upgrade()
     stage = ClusterStage(wh, params)
     for ev in events:
@@ -78,27 +79,19 @@ def main() -> None:
     gold = parse_gold(args.gold.read_text("utf-8"), args.base, str(args.gold))
     results: dict[tuple[float, float], dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for thr, we in itertools.product(THRESHOLDS, ENTITY_WEIGHTS):
-            base = ClusterParams()
-            rest = base.w_terms + base.w_title
-            params = replace(
-                base,
-                threshold=thr,
-                w_entities=we,
-                w_terms=(1 - we) * base.w_terms / rest,
-                w_title=(1 - we) * base.w_title / rest,
-            )
-            results[(thr, we)] = score(events, params, gold, Path(tmp))
+        for thr, half in itertools.product(THRESHOLDS, RHYTHM_HALF_LIVES):
+            params = replace(ClusterParams(), threshold=thr, rhythm_half_life=half)
+            results[(thr, half)] = score(events, params, gold, Path(tmp))
     parts = sorted({p for r in results.values() for p in r if p != "all"})
-    print(f"{'threshold':>9} {'w_entities':>10} " + " ".join(f"{p:>8}" for p in ["all", *parts]))
-    for (thr, we), r in results.items():
-        print(f"{thr:>9.2f} {we:>10.2f} " + " ".join(f"{r.get(p, 0):>8.3f}" for p in ["all", *parts]))
+    print(f"{'threshold':>9} {'rhythm_hl':>10} " + " ".join(f"{p:>8}" for p in ["all", *parts]))
+    for (thr, half), r in results.items():
+        print(f"{thr:>9.2f} {half:>10.1f} " + " ".join(f"{r.get(p, 0):>8.3f}" for p in ["all", *parts]))
     print("leave one part out (chosen on the other parts, scored on the held-out one):")
     for held in parts:
         others = [p for p in parts if p != held]
         chosen = max(results, key=lambda k: (sum(results[k][p] for p in others), -k[0], k[1]))
         got = results[chosen][held]
-        print(f"  {held:>8}: chose threshold {chosen[0]:.2f}, w_entities {chosen[1]:.2f} -> {got:.3f}")
+        print(f"  {held:>8}: chose threshold {chosen[0]:.2f}, rhythm half-life {chosen[1]:.1f} -> {got:.3f}")
 
 
 if __name__ == "__main__":

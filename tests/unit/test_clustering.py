@@ -13,6 +13,7 @@ from storyline.domain.clustering import (
     StoryIndex,
     StoryState,
     best_story,
+    rhythm_factor,
     similarity,
     state_from_json,
     state_to_json,
@@ -69,6 +70,42 @@ def test_time_factor_decays_between_grace_and_window() -> None:
     # The decay is measured from the nearest edge of the story's extent.
     wide = _story("st_b", FERRY, T0 - timedelta(days=1), T0)
     assert time_factor(one_half_life, wide, PARAMS) == pytest.approx(0.5)
+
+
+def _burst(story_id: str, start: datetime, count: int, every: timedelta) -> StoryState:
+    story = StoryState(story_id)
+    for i in range(count):
+        story.absorb(FERRY, start + i * every, PARAMS.centroid_terms)
+    return story
+
+
+def test_after_a_burst_a_long_silence_decays_faster_than_the_absolute_clock() -> None:
+    # Ten articles two hours apart: the burst is over long before the absolute grace period ends.
+    burst = _burst("st_burst", T0, 10, timedelta(hours=2))
+    assert burst.last_seen is not None
+    later = burst.last_seen + timedelta(hours=30)  # inside the absolute grace (36 h)
+    typical = (burst.last_seen - T0 + PARAMS.rhythm_prior) / 10
+    assert typical == timedelta(hours=(18 + 24) / 10)
+    expected = 0.5 ** ((timedelta(hours=30) / typical - PARAMS.rhythm_grace) / PARAMS.rhythm_half_life)
+    assert rhythm_factor(timedelta(hours=30), burst, PARAMS) == pytest.approx(expected)
+    assert time_factor(later, burst, PARAMS) == pytest.approx(expected)
+    assert expected < 0.35
+
+
+def test_a_slow_story_keeps_the_absolute_decay() -> None:
+    # Four articles two days apart: a gap of two days is this story's normal pace, not a new event.
+    slow = _burst("st_slow", T0, 4, timedelta(days=2))
+    assert slow.last_seen is not None
+    assert rhythm_factor(timedelta(days=2), slow, PARAMS) == 1.0
+    assert time_factor(slow.last_seen + timedelta(days=2), slow, PARAMS) == pytest.approx(
+        0.5 ** ((timedelta(days=2) - PARAMS.grace) / PARAMS.half_life)
+    )
+
+
+def test_a_young_story_is_not_judged_bursty_on_two_articles() -> None:
+    # Two articles a minute apart: the prior gap (a day) dominates, so a follow-up a day later is within grace.
+    pair = _burst("st_pair", T0, 2, timedelta(minutes=1))
+    assert rhythm_factor(timedelta(hours=24), pair, PARAMS) == 1.0
 
 
 def test_similarity_of_identical_vectors_is_one() -> None:

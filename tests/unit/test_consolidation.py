@@ -46,6 +46,21 @@ def test_stories_too_far_apart_stay_apart() -> None:
     assert [(m.loser, m.survivor) for m in plan_merges([early, late], wide, CLUSTER)] == [("b", "a")]
 
 
+def test_a_burst_and_a_later_burst_stay_apart_but_a_slow_story_merges() -> None:
+    # The same words, 2.5 days apart: after a tight burst (twelve articles an hour apart) that silence means a new
+    # event, as the online pass judged it; after a story that moves at a day per article it is the same story.
+    burst = _story("a-burst", FERRY, T0, count=12)
+    assert burst.last_seen is not None
+    after_burst = _story("b-next", FERRY_LATER, burst.last_seen + timedelta(days=2.5))
+    assert plan_merges([burst, after_burst], PARAMS, CLUSTER) == []
+    slow = StoryState("c-slow")
+    for day in range(3):
+        slow.absorb(FERRY, T0 + timedelta(days=day), CLUSTER.centroid_terms)
+    assert slow.last_seen is not None
+    after_slow = _story("d-next", FERRY_LATER, slow.last_seen + timedelta(days=2.5))
+    assert [(m.loser, m.survivor) for m in plan_merges([slow, after_slow], PARAMS, CLUSTER)] == [("d-next", "c-slow")]
+
+
 def test_a_bridge_does_not_chain_two_unrelated_stories() -> None:
     ferry, budget = _story("f", FERRY, count=3), _story("g", BUDGET, count=3)
     bridge = _story("h", BRIDGE, T0 + timedelta(hours=1))

@@ -21,6 +21,14 @@ class ClusterParams:
     # Within the grace period no decay; after it the score decays with this half-life.
     grace: timedelta = timedelta(hours=36)
     half_life: timedelta = timedelta(days=3)
+    # A story's own rhythm: coverage of one event comes in a burst, so a silence many times longer than the
+    # story's typical gap between articles means the burst is over and a similar article is likely a new event
+    # (the sibling event of ECB+). The typical gap is (span + rhythm_prior) / article count: one prior gap keeps
+    # a young story from looking bursty on two articles. The decay starts after `rhythm_grace` typical gaps and
+    # halves every `rhythm_half_life` typical gaps; the time factor is the smaller of this and the absolute one.
+    rhythm_prior: timedelta = timedelta(days=1)
+    rhythm_grace: float = 2.0
+    rhythm_half_life: float = 3.0
     centroid_terms: int = 150
     # Candidate retrieval looks up this many of an article's heaviest terms in the inverted index.
     query_terms: int = 25
@@ -68,7 +76,8 @@ class Assignment:
 
 
 def time_factor(published_at: datetime, story: StoryState, params: ClusterParams) -> float:
-    """1 inside the grace period around the story's extent, then exponential decay by event-time gap."""
+    """1 inside the story's extent; outside it, the smaller of an absolute decay (a grace period, then a
+    half-life) and a decay relative to the story's own rhythm (see ClusterParams)."""
     assert story.first_seen is not None and story.last_seen is not None
     if published_at > story.last_seen:
         gap = published_at - story.last_seen
@@ -79,7 +88,16 @@ def time_factor(published_at: datetime, story: StoryState, params: ClusterParams
     if gap > params.active_window:
         return 0.0
     excess = max(0.0, (gap - params.grace).total_seconds())
-    return math.pow(0.5, excess / params.half_life.total_seconds())
+    absolute = math.pow(0.5, excess / params.half_life.total_seconds())
+    return min(absolute, rhythm_factor(gap, story, params))
+
+
+def rhythm_factor(gap: timedelta, story: StoryState, params: ClusterParams) -> float:
+    """Decay by the gap measured in the story's typical inter-article gaps (prior-smoothed)."""
+    assert story.first_seen is not None and story.last_seen is not None
+    typical = (story.last_seen - story.first_seen + params.rhythm_prior) / max(1, story.article_count)
+    ratio = gap / typical
+    return math.pow(0.5, max(0.0, ratio - params.rhythm_grace) / params.rhythm_half_life)
 
 
 def similarity(

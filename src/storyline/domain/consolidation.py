@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from storyline.domain.clustering import ClusterParams, StoryState
+from storyline.domain.clustering import ClusterParams, StoryState, rhythm_factor
 from storyline.domain.features import cosine, top_k
 
 
@@ -57,13 +57,18 @@ def gap(a: StoryState, b: StoryState) -> timedelta:
 
 
 def story_similarity(a: StoryState, b: StoryState, cluster: ClusterParams) -> float:
-    """The online clusterer's weighting, centroid against centroid (one scale for both passes)."""
+    """The online clusterer's weighting, centroid against centroid (one scale for both passes), decayed by the
+    earlier story's rhythm over the gap between them: the online pass kept a later burst apart from an earlier one
+    for that reason (ClusterParams.rhythm_*), and consolidation must not undo it."""
     at, ae, ati = a.centroid()
     bt, be, bti = b.centroid()
     base = cluster.w_terms * cosine(at, bt) + cluster.w_title * cosine(ati, bti)
     if ae and be:
-        return base + cluster.w_entities * cosine(ae, be)
-    return base / (cluster.w_terms + cluster.w_title)
+        base += cluster.w_entities * cosine(ae, be)
+    else:
+        base /= cluster.w_terms + cluster.w_title
+    earlier = min((a, b), key=_survivor_key)
+    return base * rhythm_factor(gap(a, b), earlier, cluster)
 
 
 def _keys(story: StoryState, n: int) -> set[str]:
