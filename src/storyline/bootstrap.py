@@ -12,6 +12,7 @@ from storyline.adapters.deadletters import FanoutDeadLetters
 from storyline.adapters.http import HttpxFetcher
 from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStreamConsumer, wait_for_broker
 from storyline.adapters.metrics import PrometheusMetrics
+from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.clustering import ClusterParams
 from storyline.events import STAGE_TOPICS, TOPIC_BACKFILL, dlq_topic
@@ -132,7 +133,7 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
         extract=ExtractStage(blobs, warehouse),
         dedup=DedupStage(warehouse),
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
-        enrich=EnrichStage(warehouse),
+        enrich=EnrichStage(warehouse, SpacyRecognizer()),
     )
 
 

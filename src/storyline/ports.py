@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.entities import ArticleMentions
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, Source
 from storyline.events import ArticleBody
@@ -125,6 +126,12 @@ class StoryStore(Protocol):
     def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool: ...
     def story_snapshot(self, story_id: str) -> dict[str, Any]: ...
     def resolve_story(self, story_id: str) -> str: ...
+
+
+class EntityRecognizer(Protocol):
+    """Named entities (with spans) and the corpus's own descriptions of them, per article."""
+
+    def mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]: ...
 
 
 class ConsolidationStore(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storyline.adapters.migrate import current_revision
+from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.dedup import Decision, Verdict, fingerprint
 from storyline.domain.enrichment import StoryArticle, build_sections
@@ -109,7 +110,7 @@ def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
     )
     arts = warehouse.story_articles("st_1")
     assert [a.article_id for a in arts] == ["a1"] and isinstance(arts[0], StoryArticle)
-    sections = build_sections(arts, DocumentFrequencies())
+    sections = build_sections(arts, DocumentFrequencies(), SpacyRecognizer().mentions(arts))
     assert warehouse.save_sections("st_1", sections, []) is True
     assert warehouse.save_sections("st_1", sections, []) is False
     snap = warehouse.story_snapshot("st_1")

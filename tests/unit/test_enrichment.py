@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.domain.enrichment import (
     SUMMARY_MAX_SENTENCES,
     SUMMARY_MAX_WORDS,
@@ -17,11 +18,17 @@ from storyline.domain.enrichment import (
     choose_headline,
     originals,
     related_links,
-    story_entities,
 )
+from storyline.domain.entities import ArticleMentions
 from storyline.domain.features import DocumentFrequencies, extract_features
 
 T0 = datetime(2026, 2, 3, 8, 0, tzinfo=UTC)
+_RECOGNIZER = SpacyRecognizer()
+
+
+def _mentions(articles: list[StoryArticle] | tuple[StoryArticle, ...]) -> dict[str, ArticleMentions]:
+    return _RECOGNIZER.mentions(list(articles))
+
 
 GAZETTE = StoryArticle(
     article_id="a-gazette",
@@ -94,7 +101,7 @@ def _dfs(articles: list[StoryArticle]) -> DocumentFrequencies:
 
 @pytest.fixture(scope="module")
 def sections() -> Sections:
-    return build_sections(ARTICLES, _dfs(ARTICLES))
+    return build_sections(ARTICLES, _dfs(ARTICLES), _mentions(ARTICLES))
 
 
 def _all_cited(sections: Sections) -> list[Cited]:
@@ -178,9 +185,9 @@ def test_to_json_shape(sections: Sections) -> None:
 
 def test_build_sections_is_deterministic_and_order_free() -> None:
     dfs = _dfs(ARTICLES)
-    first = build_sections(ARTICLES, dfs)
-    assert build_sections(ARTICLES, dfs) == first
-    flipped = build_sections(list(reversed(ARTICLES)), dfs)
+    first = build_sections(ARTICLES, dfs, _mentions(ARTICLES))
+    assert build_sections(ARTICLES, dfs, _mentions(ARTICLES)) == first
+    flipped = build_sections(list(reversed(ARTICLES)), dfs, _mentions(ARTICLES))
     # Everything but the listing order of a perspective's article ids is independent of input order.
     assert flipped.headline_article_id == first.headline_article_id
     assert flipped.what_happened == first.what_happened
@@ -193,7 +200,7 @@ def test_build_sections_is_deterministic_and_order_free() -> None:
 
 def test_single_wire_copy_story_still_has_sections() -> None:
     # When every member is a copy, the copies are all there is.
-    only = build_sections([WIRE_COPY], _dfs([WIRE_COPY]))
+    only = build_sections([WIRE_COPY], _dfs([WIRE_COPY]), _mentions([WIRE_COPY]))
     assert only.headline == WIRE_COPY.title
     assert only.outlets == ("coastal-daily",)
     for c in only.what_happened:
@@ -202,7 +209,7 @@ def test_single_wire_copy_story_still_has_sections() -> None:
 
 def test_empty_story_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one article"):
-        build_sections([], DocumentFrequencies())
+        build_sections([], DocumentFrequencies(), _mentions([]))
 
 
 def test_originals_folds_copies() -> None:
@@ -215,10 +222,11 @@ def test_choose_headline_returns_a_member() -> None:
     assert choose_headline(base, _dfs(ARTICLES)) in base
 
 
-def test_story_entities_single_article_keeps_everything() -> None:
-    names = {e.name for e in story_entities([GAZETTE])}
-    assert "Ines Okafor" in names
-    assert all(e.salience == 1.0 for e in story_entities([GAZETTE]))
+def test_entity_cards_come_from_the_recognised_mentions() -> None:
+    # One article: every recognised entity is kept; the real model (en_core_web_sm) does the recognising.
+    cards = build_sections([GAZETTE], _dfs([GAZETTE]), _mentions([GAZETTE])).entities
+    assert "Ines Okafor" in {c.name for c in cards}
+    assert {c.kind for c in cards} <= {"person", "organisation", "place", "group", "event", "product", "work", "law"}
 
 
 def _profile(story_id: str, first_seen: datetime, vector: dict[str, float]) -> StoryProfile:

@@ -124,6 +124,19 @@ class SqlWarehouse:
             stmt = ins.on_conflict_do_nothing(index_elements=list(keys))
         s.execute(stmt, list(rows))
 
+    def _upsert_entities(self, s: Session, rows: Sequence[dict[str, Any]]) -> None:
+        """Entities are shared by stories: a row's description is the first one found (a story's card cites its
+        own description, with its article and span, in the story's sections)."""
+        if not rows:
+            return
+        table: Any = EntityRow.__table__
+        ins: Any = postgresql.insert(table) if self.engine.dialect.name == "postgresql" else sqlite.insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=["entity_id"],
+            set_={"description": func.coalesce(table.c.description, ins.excluded.description)},
+        )
+        s.execute(stmt, list(rows))
+
     def _present(self, column: Any, values: Iterable[str], *conditions: Any) -> set[str]:
         """Which of `values` occur in `column` (rows also matching `conditions`), in IN-lists of bounded size."""
         wanted = list(values)
@@ -561,10 +574,7 @@ class SqlWarehouse:
                 }
                 for p in sections.perspectives
             ],
-            "entities": [
-                {"name": e.name, "kind": e.kind, "salience": e.salience, "article_count": e.article_count}
-                for e in sections.entities
-            ],
+            "entities": [e.to_json() for e in sections.entities],
             "links": [{"story_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links],
             "outlets": list(sections.outlets),
         }
@@ -589,10 +599,15 @@ class SqlWarehouse:
             for p in payload["perspectives"]:  # type: ignore[attr-defined]
                 s.add(StoryPerspectiveRow(story_id=story_id, **p))
             entity_rows = [
-                {"entity_id": entity_id(e.kind, e.name), "name": e.name, "kind": e.kind, "description": None}
+                {
+                    "entity_id": entity_id(e.kind, e.name),
+                    "name": e.name,
+                    "kind": e.kind,
+                    "description": e.description.text if e.description else None,
+                }
                 for e in sections.entities
             ]
-            self._upsert(s, EntityRow, entity_rows, ["entity_id"], [])
+            self._upsert_entities(s, entity_rows)
             for e, row in zip(sections.entities, entity_rows, strict=True):
                 s.add(
                     StoryEntityRow(

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
-from storyline.domain.text import Sentence, proper_noun_phrases, sentences, terms
+from storyline.domain.text import Sentence, sentences, terms
 
 SUMMARY_MAX_WORDS = 90
 SUMMARY_MAX_SENTENCES = 4
@@ -62,21 +63,13 @@ class Perspective:
 
 
 @dataclass(frozen=True)
-class EntityMention:
-    name: str
-    kind: str
-    salience: float
-    article_count: int
-
-
-@dataclass(frozen=True)
 class Sections:
     headline: str
     headline_article_id: str
     what_happened: tuple[Cited, ...]
     behind: tuple[Cited, ...]
     perspectives: tuple[Perspective, ...]
-    entities: tuple[EntityMention, ...]
+    entities: tuple[EntityCard, ...]
     outlets: tuple[str, ...]  # independent outlets: wire copies collapsed into their original
 
     def to_json(self) -> dict[str, object]:
@@ -162,7 +155,10 @@ def originals(articles: Sequence[StoryArticle]) -> list[StoryArticle]:
     return [a for a in articles if a.duplicate_of is None] or list(articles)
 
 
-def build_sections(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> Sections:
+def build_sections(
+    articles: Sequence[StoryArticle], dfs: DocumentFrequencies, mentions: Mapping[str, ArticleMentions]
+) -> Sections:
+    """All extractive sections of one story; `mentions` are the recognised entities of its articles."""
     if not articles:
         raise ValueError("a story has at least one article")
     base = originals(articles)
@@ -194,34 +190,9 @@ def build_sections(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -
         what_happened=tuple(s.cited for s in summary),
         behind=tuple(s.cited for s in behind),
         perspectives=tuple(perspectives),
-        entities=tuple(story_entities(base)),
+        entities=tuple(entity_cards([(a.article_id, a.published_at) for a in base], mentions)),
         outlets=tuple(sorted(by_outlet)),
     )
-
-
-def story_entities(articles: Sequence[StoryArticle], limit: int = 12) -> list[EntityMention]:
-    """Proper-noun phrases ranked by how many articles mention them, then by mentions."""
-    doc_count: Counter[str] = Counter()
-    mentions: Counter[str] = Counter()
-    surface: dict[str, Counter[str]] = defaultdict(Counter)
-    for art in articles:
-        phrases = proper_noun_phrases(art.title + ".\n" + art.text)
-        for p in phrases:
-            surface[p.casefold()][p] += 1
-        mentions.update(p.casefold() for p in phrases)
-        doc_count.update({p.casefold() for p in phrases})
-    n = max(1, len(articles))
-    ranked = sorted(doc_count, key=lambda k: (-doc_count[k], -mentions[k], k))
-    keep = [k for k in ranked if doc_count[k] >= 2 or n == 1][:limit]
-    return [
-        EntityMention(
-            name=surface[k].most_common(1)[0][0],
-            kind="proper_noun",
-            salience=round(doc_count[k] / n, 4),
-            article_count=doc_count[k],
-        )
-        for k in keep
-    ]
 
 
 @dataclass(frozen=True)

