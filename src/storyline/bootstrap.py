@@ -14,6 +14,7 @@ from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStre
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
 from storyline.events import STAGE_TOPICS, TOPIC_BACKFILL, dlq_topic
 from storyline.ports import BlobStore, Fetcher
@@ -69,6 +70,11 @@ def build_warehouse(settings: Settings, migrate: bool = True) -> SqlWarehouse:
     if migrate:
         warehouse.upgrade()
     return warehouse
+
+
+def build_reader(settings: Settings) -> SqlReader:
+    """The read API's queries, on a read-only connection (SQLite read-only mode, or the reader role's URL)."""
+    return SqlReader(settings.resolved_api_database_url())
 
 
 def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> App:

@@ -230,6 +230,48 @@ def demo(
     _print_stories(settings, 20)
     out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
     out.print(f"raw archive: {settings.resolved_archive_dir().resolve()}", soft_wrap=True)
+    out.print(
+        f"story pages: `storyline serve --data-dir {data_dir}` (it serves the demo site too), then open "
+        f"http://127.0.0.1:{SERVE_PORT}/",
+        soft_wrap=True,
+    )
+
+
+SERVE_PORT = 8700
+
+
+@app.command()
+def serve(
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the read API and story pages.")] = SERVE_PORT,
+    site_port: Annotated[
+        int, typer.Option(help="When DATA_DIR holds a demo site (DATA_DIR/site), serve it here so citations resolve.")
+    ] = 8766,
+) -> None:
+    """Serve the read API (/api/..., schema at /openapi.json) and the story pages (/, /stories/ID)."""
+    import contextlib
+
+    import uvicorn
+
+    from storyline.adapters.static_site import StaticSite
+    from storyline.bootstrap import build_reader
+    from storyline.web.app import create_app
+
+    settings = _settings(data_dir)
+    reader = build_reader(settings)
+    site_dir = settings.data_dir / "site"
+    with contextlib.ExitStack() as stack:
+        if (site_dir / "sources.json").exists():
+            site = stack.enter_context(StaticSite(site_dir, port=site_port))
+            out.print(f"demo site: {site.base_url}/", soft_wrap=True)
+        out.print(
+            f"story pages: http://{host}:{port}/  ·  API schema: http://{host}:{port}/openapi.json", soft_wrap=True
+        )
+        try:
+            uvicorn.run(create_app(reader), host=host, port=port, log_level="warning")
+        finally:
+            reader.close()
 
 
 @db_app.command("upgrade")

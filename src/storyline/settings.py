@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="Any SQLAlchemy URL; default sqlite:///<data_dir>/storyline.db"
     )
+    api_database_url: SecretStr | None = Field(
+        default=None, description="Read API: a read-only role's database URL (default: the warehouse, read-only)."
+    )
     archive_dir: Path | None = Field(default=None, description="Raw page archive; default <data_dir>/raw")
     s3_bucket: str | None = Field(default=None, description="Set to archive raw pages in S3 instead of archive_dir.")
     s3_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO etc.); None: AWS.")
@@ -38,6 +41,12 @@ class Settings(BaseSettings):
     reorder_quiet_s: float = Field(
         default=2.0, ge=0, description="Dedup worker: release held records early once no record came for this long."
     )
+
+    def resolved_api_database_url(self) -> str:
+        """The read API's database: a read-only role's URL in production, else the warehouse (opened read-only)."""
+        if self.api_database_url is not None:
+            return self.api_database_url.get_secret_value()
+        return self.resolved_database_url()
 
     def resolved_database_url(self) -> str:
         if self.database_url is not None:

@@ -78,6 +78,11 @@ def test_parse_fenced_json() -> None:
     assert parse_response(content) == EXPECTED
 
 
+def test_parse_prefers_the_fenced_block_over_an_object_in_the_preamble() -> None:
+    content = 'You asked for {"cite": ["id"]} style citations:\n```json\n' + json.dumps(ANSWER) + "\n```"
+    assert parse_response(content) == EXPECTED
+
+
 def test_parse_prose_before_json() -> None:
     content = "Sure! Here is the JSON you asked for {as requested}:\n\n" + json.dumps(ANSWER) + "\nHope it helps."
     assert parse_response(content) == EXPECTED

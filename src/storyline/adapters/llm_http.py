@@ -69,7 +69,7 @@ class OpenAICompatibleWriter:
 
     def _redact(self, text: str) -> str:
         # Servers sometimes echo the key they rejected; whatever reaches a message passes through here.
-        return text
+        return text.replace(self._api_key, _MASK) if self._api_key else text
 
     def write(self, headline: str, articles: Sequence[StoryArticle]) -> LlmProse:
         """Ask the model for both sections, then keep only the sentences their cited articles support.

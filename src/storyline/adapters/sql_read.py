@@ -1,0 +1,265 @@
+"""Read-only queries for the API and the story page, on their own engine (a read-only role in production)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from storyline.adapters.tables import (
+    ArticleRow,
+    EntityRow,
+    SourceRow,
+    StoryArticleRow,
+    StoryEntityRow,
+    StoryLinkRow,
+    StoryRow,
+)
+from storyline.domain.pages import StoryBrief
+
+MAX_PAGE = 200
+
+
+def read_only_url(url: str) -> str:
+    """SQLite files are opened read-only (the driver refuses writes); other databases get a read-only role via
+    their URL (STORYLINE_API_DATABASE_URL)."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:") and "mode=ro" not in url:
+        return f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+    return url
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    entity: str | None = None
+    query: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+class SqlReader:
+    """Every query resolves merged stories to their survivor, so a reader never sees a story id disappear."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(read_only_url(url), future=True, pool_pre_ping=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _session(self) -> Session:
+        return Session(self.engine)
+
+    @staticmethod
+    def _family_articles(story_col: Any) -> Any:
+        """story_articles rows of a story and of the stories merged into it."""
+        member = aliased(StoryRow)
+        return (
+            select(StoryArticleRow.article_id)
+            .join(member, member.story_id == StoryArticleRow.story_id)
+            .where(func.coalesce(member.merged_into, member.story_id) == story_col)
+        )
+
+    def resolve(self, story_id: str) -> str | None:
+        with self._session() as s:
+            row = s.get(StoryRow, story_id)
+            if row is None:
+                return None
+            return row.merged_into or row.story_id
+
+    def list_stories(self, f: StoryFilter) -> tuple[int, list[dict[str, Any]]]:
+        conds: list[Any] = [StoryRow.merged_into.is_(None), StoryRow.headline.is_not(None)]
+        if f.since is not None:
+            conds.append(StoryRow.last_seen >= f.since)
+        if f.until is not None:
+            conds.append(StoryRow.first_seen <= f.until)
+        if f.source:
+            conds.append(
+                exists(
+                    self._family_articles(StoryRow.story_id)
+                    .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                    .where(ArticleRow.source_id == f.source)
+                )
+            )
+        if f.entity:
+            needle = f.entity.casefold()
+            conds.append(
+                exists(
+                    select(StoryEntityRow.entity_id)
+                    .join(EntityRow, EntityRow.entity_id == StoryEntityRow.entity_id)
+                    .where(
+                        StoryEntityRow.story_id == StoryRow.story_id,
+                        or_(func.lower(EntityRow.name) == needle, EntityRow.entity_id == f.entity),
+                    )
+                )
+            )
+        if f.query:
+            like = f"%{f.query.casefold()}%"
+            conds.append(
+                or_(
+                    func.lower(StoryRow.headline).like(like),
+                    exists(
+                        self._family_articles(StoryRow.story_id)
+                        .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                        .where(func.lower(ArticleRow.title).like(like))
+                    ),
+                )
+            )
+        where = and_(*conds)
+        limit = max(1, min(f.limit, MAX_PAGE))
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(StoryRow).where(where)) or 0
+            rows = s.scalars(
+                select(StoryRow)
+                .where(where)
+                .order_by(StoryRow.last_seen.desc(), StoryRow.story_id)
+                .limit(limit)
+                .offset(max(0, f.offset))
+            ).all()
+            return total, [self._summary(r) for r in rows]
+
+    @staticmethod
+    def _summary(r: StoryRow) -> dict[str, Any]:
+        sections = r.sections or {}
+        return {
+            "story_id": r.story_id,
+            "headline": r.headline or "",
+            "first_seen": _iso(r.first_seen),
+            "last_seen": _iso(r.last_seen),
+            "article_count": r.article_count,
+            "outlet_count": r.outlet_count,
+            "outlets": list(sections.get("outlets", [])),
+        }
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        survivor = self.resolve(story_id)
+        if survivor is None:
+            return None
+        with self._session() as s:
+            row = s.get(StoryRow, survivor)
+            if row is None or row.sections is None:
+                return None
+            articles = s.scalars(
+                select(ArticleRow)
+                .where(ArticleRow.article_id.in_(self._family_articles(survivor)))
+                .order_by(ArticleRow.published_at, ArticleRow.article_id)
+            ).all()
+            links = s.scalars(
+                select(StoryLinkRow).where(StoryLinkRow.story_id == survivor).order_by(StoryLinkRow.score.desc())
+            ).all()
+            return {
+                **self._summary(row),
+                "requested_id": story_id,
+                "sections": row.sections,
+                "articles": [self._article_ref(a) for a in articles],
+                "links": [{"story_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links],
+            }
+
+    def briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
+        """Linked stories by the id the link names, each read as its survivor."""
+        out: dict[str, StoryBrief] = {}
+        with self._session() as s:
+            for sid in sorted(set(story_ids)):
+                row = s.get(StoryRow, sid)
+                if row is not None and row.merged_into:
+                    row = s.get(StoryRow, row.merged_into)
+                if row is None or not row.sections:
+                    continue
+                out[sid] = StoryBrief.from_sections(row.story_id, row.first_seen, row.last_seen, row.sections)
+        return out
+
+    @staticmethod
+    def _article_ref(a: ArticleRow) -> dict[str, Any]:
+        return {
+            "article_id": a.article_id,
+            "url": a.url,
+            "title": a.title,
+            "source_id": a.source_id,
+            "source_name": a.source_name,
+            "published_at": _iso(a.published_at),
+            "duplicate_of": a.duplicate_of,
+        }
+
+    def articles(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        with self._session() as s:
+            rows = s.scalars(select(ArticleRow).where(ArticleRow.article_id.in_(list(set(ids))))).all()
+            return {r.article_id: self._article_ref(r) for r in rows}
+
+    def article(self, article_id: str) -> dict[str, Any] | None:
+        with self._session() as s:
+            row = s.get(ArticleRow, article_id)
+            if row is None:
+                return None
+            link = s.scalar(select(StoryArticleRow.story_id).where(StoryArticleRow.article_id == article_id))
+            story = None
+            if link is not None:
+                parent = s.get(StoryRow, link)
+                story = (parent.merged_into or parent.story_id) if parent else link
+            return {
+                **self._article_ref(row),
+                "text": row.text,
+                "language": row.language,
+                "authors": list(row.authors or []),
+                "revision_of": row.revision_of,
+                "story_id": story,
+            }
+
+    def entities(
+        self, query: str | None, kind: str | None, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        conds: list[Any] = []
+        if query:
+            conds.append(func.lower(EntityRow.name).like(f"%{query.casefold()}%"))
+        if kind:
+            conds.append(EntityRow.kind == kind)
+        count = func.count(StoryEntityRow.story_id).label("stories")
+        base = (
+            select(EntityRow, count)
+            .join(StoryEntityRow, StoryEntityRow.entity_id == EntityRow.entity_id)
+            .join(StoryRow, StoryRow.story_id == StoryEntityRow.story_id)
+            .where(StoryRow.merged_into.is_(None), *conds)
+            .group_by(EntityRow.entity_id, EntityRow.name, EntityRow.kind, EntityRow.description)
+        )
+        with self._session() as s:
+            total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
+            rows = s.execute(
+                base.order_by(count.desc(), EntityRow.name).limit(max(1, min(limit, MAX_PAGE))).offset(max(0, offset))
+            ).all()
+            return total, [
+                {
+                    "entity_id": e.entity_id,
+                    "name": e.name,
+                    "kind": e.kind,
+                    "description": e.description,
+                    "story_count": n,
+                }
+                for e, n in rows
+            ]
+
+    def sources(self) -> list[dict[str, Any]]:
+        with self._session() as s:
+            counts = dict(
+                s.execute(select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)).tuples().all()
+            )
+            rows = s.scalars(select(SourceRow).order_by(SourceRow.id)).all()
+            return [
+                {
+                    "source_id": r.id,
+                    "name": r.name,
+                    "home": r.home,
+                    "language": r.language,
+                    "country": r.country,
+                    "enabled": r.enabled,
+                    "article_count": counts.get(r.id, 0),
+                }
+                for r in rows
+            ]

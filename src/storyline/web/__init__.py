@@ -1,0 +1,1 @@
+"""Read API (FastAPI) and the server-rendered story page."""

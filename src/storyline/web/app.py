@@ -1,0 +1,130 @@
+"""The read API and the story page: FastAPI routes over a read-only SqlReader, HTML through autoescaped Jinja2."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from storyline.adapters.sql_read import MAX_PAGE, SqlReader, StoryFilter
+from storyline.domain.pages import PageLinks, StoryBrief, page_links
+from storyline.web.models import (
+    ArticleDetail,
+    EntityPage,
+    SourceOut,
+    StoryDetail,
+    StoryPage,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _env() -> Environment:
+    # Autoescape everything: titles and bodies are whatever outlets published, hostile markup included.
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    env.filters["day"] = lambda v: (datetime.fromisoformat(v) if isinstance(v, str) else v).strftime("%-d %B %Y")
+    return env
+
+
+def _links(reader: SqlReader, story: dict[str, Any]) -> PageLinks:
+    brief = StoryBrief.from_sections(
+        story["story_id"],
+        datetime.fromisoformat(story["first_seen"]),
+        datetime.fromisoformat(story["last_seen"]),
+        story["sections"],
+    )
+    briefs = reader.briefs([lk["story_id"] for lk in story["links"]])
+    return page_links(brief, story["links"], briefs)
+
+
+def _detail(reader: SqlReader, story_id: str) -> tuple[dict[str, Any], PageLinks, dict[str, dict[str, Any]]]:
+    story = reader.story(story_id)
+    if story is None:
+        raise HTTPException(status_code=404, detail=f"no story {story_id!r}")
+    links = _links(reader, story)
+    cited: set[str] = {a["article_id"] for a in story["articles"]}
+    cited |= {b.headline_article_id for b in links.how_we_got_here if b.headline_article_id}
+    cited |= {str(b.sentence["article_id"]) for b in links.how_we_got_here if b.sentence}
+    cited |= {str(q.answer["article_id"]) for q in links.go_deeper}
+    return story, links, reader.articles(sorted(cited))
+
+
+def create_app(reader: SqlReader) -> FastAPI:
+    app = FastAPI(
+        title="Storyline read API",
+        version="1",
+        description="Stories clustered from many outlets, with every sentence cited to the article it came from.",
+    )
+    env = _env()
+
+    @app.get("/api/stories", response_model=StoryPage, tags=["stories"])
+    def list_stories(
+        since: datetime | None = None,
+        until: datetime | None = None,
+        source: str | None = None,
+        entity: Annotated[str | None, Query(description="entity name (case-insensitive) or entity id")] = None,
+        q: Annotated[str | None, Query(description="text in a headline or member article title")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        total, items = reader.list_stories(StoryFilter(since, until, source, entity, q, limit, offset))
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"])
+    def story_detail(story_id: str) -> dict[str, Any]:
+        story, links, _ = _detail(reader, story_id)
+        return {
+            **story,
+            "how_we_got_here": [
+                {
+                    "story_id": b.story_id,
+                    "date": b.date,
+                    "headline": b.headline,
+                    "headline_article_id": b.headline_article_id,
+                    "sentence": b.sentence,
+                }
+                for b in links.how_we_got_here
+            ],
+            "go_deeper": [{"question": q.text, "story_id": q.story_id, "answer": q.answer} for q in links.go_deeper],
+        }
+
+    @app.get("/api/articles/{article_id}", response_model=ArticleDetail, tags=["articles"])
+    def article(article_id: str) -> dict[str, Any]:
+        found = reader.article(article_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no article {article_id!r}")
+        return found
+
+    @app.get("/api/entities", response_model=EntityPage, tags=["entities"])
+    def entities(
+        q: str | None = None,
+        kind: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        total, items = reader.entities(q, kind, limit, offset)
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    @app.get("/api/sources", response_model=list[SourceOut], tags=["sources"])
+    def sources() -> list[dict[str, Any]]:
+        return reader.sources()
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(q: str | None = None, offset: Annotated[int, Query(ge=0)] = 0) -> str:
+        total, items = reader.list_stories(StoryFilter(query=q, limit=50, offset=offset))
+        return env.get_template("index.html").render(stories=items, total=total, q=q or "", offset=offset)
+
+    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False, response_model=None)
+    def story_page(story_id: str, request: Request) -> HTMLResponse | RedirectResponse:
+        story, links, articles = _detail(reader, story_id)
+        if story["story_id"] != story_id:
+            # A merged story's page moved to its survivor's; the old address keeps working.
+            return RedirectResponse(url=str(request.url_for("story_page", story_id=story["story_id"])), status_code=301)
+        html = env.get_template("story.html").render(story=story, s=story["sections"], links=links, art=articles)
+        return HTMLResponse(html)
+
+    return app

@@ -1,0 +1,134 @@
+"""Response models of the read API: they are its OpenAPI schema, and every cited sentence carries its source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class CitedOut(BaseModel):
+    text: str
+    article_id: str = Field(description="the article the words were taken from")
+    start: int = Field(description="character offset of the words in that article's text")
+    end: int
+
+
+class HeadlineOut(BaseModel):
+    text: str
+    article_id: str | None
+
+
+class PerspectiveOut(BaseModel):
+    source_id: str
+    source_name: str
+    article_ids: list[str]
+    sentences: list[CitedOut] = Field(description="only this outlet's own sentences")
+
+
+class EntityCardOut(BaseModel):
+    name: str
+    kind: str
+    salience: float
+    article_count: int
+    first_mentioned: datetime | None = None
+    description: CitedOut | None = None
+
+
+class LinkOut(BaseModel):
+    story_id: str
+    kind: str
+    score: float
+
+
+class SectionsOut(BaseModel):
+    headline: HeadlineOut
+    what_happened: list[CitedOut]
+    behind_the_headline: list[CitedOut]
+    perspectives: list[PerspectiveOut]
+    entities: list[EntityCardOut]
+    links: list[LinkOut]
+    outlets: list[str]
+
+
+class StorySummary(BaseModel):
+    story_id: str
+    headline: str
+    first_seen: datetime
+    last_seen: datetime
+    article_count: int
+    outlet_count: int = Field(description="independent outlets: wire copies count with their original")
+    outlets: list[str]
+
+
+class StoryPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[StorySummary]
+
+
+class ArticleRef(BaseModel):
+    article_id: str
+    url: str
+    title: str
+    source_id: str
+    source_name: str
+    published_at: datetime
+    duplicate_of: str | None
+
+
+class BackgroundOut(BaseModel):
+    story_id: str
+    date: datetime
+    headline: str
+    headline_article_id: str | None
+    sentence: CitedOut | None
+
+
+class QuestionOut(BaseModel):
+    question: str
+    story_id: str = Field(description="the story that answers it")
+    answer: CitedOut
+
+
+class StoryDetail(StorySummary):
+    requested_id: str = Field(description="the id asked for; differs from story_id when that story was merged")
+    sections: SectionsOut
+    articles: list[ArticleRef]
+    links: list[LinkOut]
+    how_we_got_here: list[BackgroundOut]
+    go_deeper: list[QuestionOut]
+
+
+class ArticleDetail(ArticleRef):
+    text: str
+    language: str | None
+    authors: list[str]
+    revision_of: str | None
+    story_id: str | None
+
+
+class EntityOut(BaseModel):
+    entity_id: str
+    name: str
+    kind: str
+    description: str | None
+    story_count: int
+
+
+class EntityPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[EntityOut]
+
+
+class SourceOut(BaseModel):
+    source_id: str
+    name: str
+    home: str | None
+    language: str | None
+    country: str | None
+    enabled: bool
+    article_count: int
