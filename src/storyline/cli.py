@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from storyline.domain.consolidation import ConsolidationParams
-from storyline.domain.errors import StorylineError
+from storyline.domain.errors import ConfigError, StorylineError
 from storyline.settings import Settings
 
 app = typer.Typer(help="Storyline: news feeds in, deduplicated and clustered stories out.", no_args_is_help=True)
@@ -287,6 +287,31 @@ def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
         _fail(exc)
         return
     out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}", soft_wrap=True)
+
+
+@db_app.command("grant-reader")
+def db_grant_reader(
+    role: Annotated[str, typer.Argument(help="Login role for the read API, e.g. storyline_reader.")],
+    password_env: Annotated[
+        str, typer.Option(help="Environment variable holding the role's password (never a command-line argument).")
+    ] = "STORYLINE_READER_PASSWORD",  # noqa: S107 - the name of a variable, not a password
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """PostgreSQL: create/update a role that can read the warehouse and write nothing (for the read API)."""
+    import os
+
+    from storyline.bootstrap import build_warehouse
+
+    password = os.environ.get(password_env)
+    if not password:
+        _fail(ConfigError(f"set {password_env} to the reader role's password"))
+        return
+    try:
+        build_warehouse(_settings(data_dir), migrate=False).grant_reader(role, password)
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    out.print(f"role {role}: SELECT on every warehouse table; point STORYLINE_API_DATABASE_URL at it")
 
 
 @export_app.command("assignments")

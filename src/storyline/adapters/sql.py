@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from storyline.adapters.tables import (
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, Verdict, shingles
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
-from storyline.domain.errors import TransientError
+from storyline.domain.errors import ConfigError, TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
 from storyline.domain.records import DeadLetter, FetchDecision, Source
 from storyline.events import ArticleBody, ArticleFetched
@@ -86,6 +87,24 @@ class SqlWarehouse:
         from storyline.adapters.migrate import upgrade_to_head
 
         upgrade_to_head(self.engine)
+
+    def grant_reader(self, role: str, password: str) -> None:
+        """Create (or update) a PostgreSQL login role that can read every warehouse table and write none: the read
+        API connects as it (STORYLINE_API_DATABASE_URL). Tables created later are covered by default privileges."""
+        if self.engine.dialect.name != "postgresql":
+            raise ConfigError("reader roles need PostgreSQL; on SQLite the API opens the file read-only")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+            raise ConfigError(f"role name {role!r}: use lower-case letters, digits and underscores")
+        with self.engine.begin() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+            verb = "ALTER" if exists else "CREATE"
+            # Identifiers cannot be bound parameters; the name is validated above. The password is quoted by
+            # the server's own quote_literal, never pasted raw.
+            quoted = conn.scalar(text("SELECT quote_literal(:p)"), {"p": password})
+            conn.execute(text(f"{verb} ROLE {role} LOGIN PASSWORD {quoted}"))
+            conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
+            conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}"))
+            conn.execute(text(f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {role}"))
 
     def create_all(self) -> None:
         """Schema without Alembic (tests only; production uses `storyline db upgrade`)."""
