@@ -11,6 +11,7 @@ from storyline.adapters.clock import SystemClock
 from storyline.adapters.deadletters import FanoutDeadLetters
 from storyline.adapters.http import HttpxFetcher
 from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStreamConsumer, wait_for_broker
+from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
@@ -133,13 +134,21 @@ class Stages:
     enrich: EnrichStage
 
 
+def build_writer(settings: Settings) -> OpenAICompatibleWriter | None:
+    """The optional prose model; None (the default) keeps every section extractive."""
+    if not settings.llm_base_url:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return OpenAICompatibleWriter(settings.llm_base_url, settings.llm_model, key, min_support=settings.llm_min_support)
+
+
 def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stages:
     """The one place stages are wired (embedded pipeline and workers alike); constructing them does no I/O."""
     return Stages(
         extract=ExtractStage(blobs, warehouse),
         dedup=DedupStage(warehouse),
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
-        enrich=EnrichStage(warehouse, SpacyRecognizer()),
+        enrich=EnrichStage(warehouse, SpacyRecognizer(), build_writer(settings)),
     )
 
 

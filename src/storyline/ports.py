@@ -12,6 +12,7 @@ from storyline.domain.dedup import Candidate, Decision
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.features import DocumentFrequencies
+from storyline.domain.llm import LlmProse
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, Source
 from storyline.events import ArticleBody
 
@@ -132,6 +133,14 @@ class EntityRecognizer(Protocol):
     """Named entities (with spans) and the corpus's own descriptions of them, per article."""
 
     def mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]: ...
+
+
+class ProseWriter(Protocol):
+    """The optional LLM backend: prose sections whose every sentence cites member articles and is checked."""
+
+    model: str
+
+    def write(self, headline: str, articles: Sequence[StoryArticle]) -> LlmProse: ...
 
 
 class ConsolidationStore(Protocol):

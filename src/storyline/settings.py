@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     max_redirects: int = Field(default=5, ge=0)
     cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
     log_level: str = "WARNING"
+    # Optional LLM backend for the prose sections (off unless llm_base_url is set; extractive is the default).
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible API base, e.g. http://host:port/v1; unset: no model is used."
+    )
+    llm_model: str = Field(default="", description="Model name sent to the LLM backend.")
+    llm_api_key: SecretStr | None = Field(default=None, description="Bearer key for the LLM backend; never logged.")
+    llm_min_support: float = Field(
+        default=0.6, ge=0, le=1, description="Share of a written sentence's words its cited articles must contain."
+    )
     sources: str = Field(default="sources.yaml", description="Source registry (path or URL) the crawl DAG reads.")
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
     metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")

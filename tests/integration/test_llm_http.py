@@ -8,15 +8,22 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
-from storyline.adapters.llm_http import LlmUnavailable, OpenAICompatibleWriter
+from storyline.adapters.blobstore import LocalBlobStore
+from storyline.adapters.llm_http import OpenAICompatibleWriter
+from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.enrichment import StoryArticle
+from storyline.domain.errors import LlmUnavailable
 from storyline.domain.llm import build_messages
+from storyline.events import ArticleBody
+from storyline.ports import StoredStory
+from storyline.settings import Settings
 
 API_KEY = "sk-standin-7f3a9c2e51d04b8b"  # a made-up key; the tests look for it wherever it must not be
 MODEL = "stand-in-model"
@@ -288,3 +295,95 @@ def test_malformed_answer_content_is_a_value_error(
     stand_in_chat_server.answer_with('{"what_happened": "ferries resumed", "behind": []}')
     with pytest.raises(ValueError, match="must be a list"):
         writer.write(HEADLINE, ARTICLES)
+
+
+def _story_warehouse(tmp_path: Path) -> SqlWarehouse:
+    """Two member articles of one story in a real SQLite warehouse, ready to enrich."""
+    wh = SqlWarehouse(f"sqlite:///{tmp_path / 'llm.db'}")
+    wh.upgrade()
+    for i, art in enumerate(ARTICLES):
+        wh.upsert_article(
+            ArticleBody(
+                article_id=art.article_id,
+                url=art.url,
+                canonical_url=art.url,
+                source_id=art.source_id,
+                source_name=art.source_name,
+                title=art.title,
+                text=art.text,
+                published_at=art.published_at + timedelta(hours=i),
+                fetched_at=art.published_at + timedelta(hours=i, minutes=5),
+                content_hash=f"h{i}",
+                raw_object_key="raw/x",
+            )
+        )
+        state = StoredStory("st_ferry", T0, T0 + timedelta(hours=i), {"article_count": i + 1})
+        wh.save_cluster_step(state, art.article_id, 1.0, i == 0)
+    return wh
+
+
+def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
+    stand_in_chat_server: LocalStandInChatServer, tmp_path: Path
+) -> None:
+    """Through the composition root (settings → writer → EnrichStage): kept sentences are stored with their
+    citations and the drop count; the extractive sections are still there; the page shows the model's prose."""
+    from fastapi.testclient import TestClient
+
+    from storyline.adapters.sql_read import SqlReader
+    from storyline.bootstrap import build_stages
+    from storyline.web.app import create_app
+
+    wh = _story_warehouse(tmp_path)
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path,
+            "llm_base_url": stand_in_chat_server.base_url,
+            "llm_model": MODEL,
+            "llm_api_key": API_KEY,
+        }
+    )
+    enrich = build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+    stand_in_chat_server.answer_with(
+        _answer([(SUPPORTED, ["a-gazette"]), (INVENTED, ["a-gazette"])], [(BEHIND, ["a-wire"])])
+    )
+    enrich.mark("st_ferry")
+    assert len(enrich.flush()) == 1
+    sections = wh.story_snapshot("st_ferry")["sections"]
+    generated = sections["generated"]
+    assert generated["model"] == MODEL and generated["dropped"] == 1
+    assert [(g["text"], g["article_ids"]) for g in generated["what_happened"]] == [(SUPPORTED, ["a-gazette"])]
+    assert sections["what_happened"], "the extractive summary is stored too"
+    assert enrich.generated_dropped == 1
+    reader = SqlReader(wh.url)
+    with TestClient(create_app(reader)) as client:
+        html = client.get("/stories/st_ferry").text
+        assert client.get("/api/stories/st_ferry").json()["sections"]["generated"]["dropped"] == 1
+    reader.close()
+    assert SUPPORTED in html and INVENTED not in html and f"Written by {MODEL}" in html
+    wh.engine.dispose()
+
+
+def test_enrichment_falls_back_to_extractive_when_the_model_fails(
+    stand_in_chat_server: LocalStandInChatServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from storyline.bootstrap import build_stages
+
+    caplog.set_level(logging.DEBUG)
+    wh = _story_warehouse(tmp_path)
+    settings = Settings.model_validate(
+        {
+            "data_dir": tmp_path,
+            "llm_base_url": stand_in_chat_server.base_url,
+            "llm_model": MODEL,
+            "llm_api_key": API_KEY,
+        }
+    )
+    enrich = build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+    stand_in_chat_server.answer_raw(503, b'{"error": "overloaded"}')
+    enrich.mark("st_ferry")
+    assert len(enrich.flush()) == 1, "the story is still enriched"
+    sections = wh.story_snapshot("st_ferry")["sections"]
+    assert "generated" not in sections and sections["what_happened"]
+    assert any("prose model skipped" in r.getMessage() for r in caplog.records)
+    _assert_key_absent(caplog)
+    wh.engine.dispose()

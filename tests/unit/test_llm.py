@@ -269,3 +269,18 @@ def test_build_messages_truncates_each_article_to_its_first_words() -> None:
 def test_build_messages_needs_an_article() -> None:
     with pytest.raises(ValueError, match="at least one article"):
         build_messages("Nothing", [])
+
+
+def test_a_figure_no_cited_article_states_drops_the_sentence() -> None:
+    text = "Repairs to the northern pier will cost 2.6 million dollars, the harbour authority said."
+    art = StoryArticle("a1", "o", "O", "https://o.example/1", "Pier repairs", text, T0, None)
+    parsed = {
+        "what_happened": [
+            ("Repairs to the northern pier will cost 26 million dollars, the harbour authority said.", ["a1"]),
+            ("Repairs to the northern pier will cost 2.6 million dollars, the authority said.", ["a1"]),
+        ],
+        "behind": [],
+    }
+    prose = verify(parsed, [art])
+    assert [s.text for s in prose.what_happened] == [parsed["what_happened"][1][0]]
+    assert prose.dropped_reasons == ("number 26 not in the cited articles",)

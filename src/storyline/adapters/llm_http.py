@@ -10,19 +10,12 @@ from types import TracebackType
 import httpx
 
 from storyline.domain.enrichment import StoryArticle
+from storyline.domain.errors import LlmUnavailable
 from storyline.domain.llm import DEFAULT_MIN_SUPPORT, LlmProse, build_messages, parse_response, verify
 
 log = logging.getLogger("storyline.llm")
 _MASK = "***"
 _BODY_EXCERPT = 200
-
-
-class LlmUnavailable(Exception):
-    """The endpoint could not be reached or did not answer 2xx; callers fall back to the extractive sections."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class OpenAICompatibleWriter:

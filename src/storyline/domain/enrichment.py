@@ -11,10 +11,14 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
 from storyline.domain.text import Sentence, sentences, terms
+
+if TYPE_CHECKING:  # domain.llm imports this module; the annotation alone needs no runtime import
+    from storyline.domain.llm import Generated
 
 SUMMARY_MAX_WORDS = 90
 SUMMARY_MAX_SENTENCES = 4
@@ -71,13 +75,18 @@ class Sections:
     perspectives: tuple[Perspective, ...]
     entities: tuple[EntityCard, ...]
     outlets: tuple[str, ...]  # independent outlets: wire copies collapsed into their original
+    # Optional model-written prose (off by default); each sentence cites article ids and passed the support check.
+    generated: Generated | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "headline": {"text": self.headline, "article_id": self.headline_article_id},
             "what_happened": [c.to_json() for c in self.what_happened],
             "behind_the_headline": [c.to_json() for c in self.behind],
         }
+        if self.generated is not None:
+            out["generated"] = self.generated.to_json()
+        return out
 
 
 @dataclass(frozen=True)

@@ -38,3 +38,14 @@ class ConfigError(PermanentError):
     """A malformed source registry or setting; the message names the file, the source and the field."""
 
     kind = "config"
+
+
+class LlmUnavailable(StorylineError):
+    """The optional prose model could not be reached or did not answer 2xx: enrichment keeps the extractive
+    sections (the default everywhere) and carries on."""
+
+    kind = "llm_unavailable"
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status

@@ -53,6 +53,26 @@ class LlmProse:
     dropped_reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Generated:
+    """Verified prose of one story as stored with its sections: which model wrote it, and what was dropped."""
+
+    model: str
+    prose: LlmProse
+
+    def to_json(self) -> dict[str, object]:
+        def sent(g: LlmSentence) -> dict[str, object]:
+            return {"text": g.text, "article_ids": list(g.article_ids), "support": round(g.support, 4)}
+
+        return {
+            "model": self.model,
+            "what_happened": [sent(g) for g in self.prose.what_happened],
+            "behind_the_headline": [sent(g) for g in self.prose.behind],
+            "dropped": self.prose.dropped,
+            "dropped_reasons": list(self.prose.dropped_reasons),
+        }
+
+
 def _article_block(article: StoryArticle, max_words: int) -> str:
     body = normalise_whitespace(article.text).split()
     excerpt = " ".join(body[:max_words])
@@ -185,9 +205,17 @@ def verify(
             if unknown:
                 reasons.append(f"unknown article id {unknown[0]!r}")
                 continue
-            score = support(text, [f"{by_id[i].title}\n{by_id[i].text}" for i in ids])
+            cited_texts = [f"{by_id[i].title}\n{by_id[i].text}" for i in ids]
+            score = support(text, cited_texts)
             if score < min_support:
                 reasons.append(f"support {score:.2f} < {min_support:.2f}")
+                continue
+            # A figure no cited article states is an invented claim however well the words around it match
+            # ("$26 million" against "$2.6 million" passes on overlap alone).
+            stated = {t for c in cited_texts for t in _content_tokens(c) if t.startswith("#")}
+            foreign = sorted(t for t in _content_tokens(text) if t.startswith("#") and t not in stated)
+            if foreign:
+                reasons.append(f"number {foreign[0][1:]} not in the cited articles")
                 continue
             kept[section].append(LlmSentence(text, ids, score))
     what_happened: list[LlmSentence] = []

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
-from storyline.domain.enrichment import ProfileIndex, build_sections, originals
-from storyline.domain.errors import PermanentError, TransientError
+from storyline.domain.enrichment import ProfileIndex, Sections, StoryArticle, build_sections, originals
+from storyline.domain.errors import LlmUnavailable, PermanentError, TransientError
 from storyline.domain.features import DocumentFrequencies, extract_features, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
+from storyline.domain.llm import Generated
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
     ArticleBody,
@@ -27,7 +30,9 @@ from storyline.events import (
     StoryUpdated,
 )
 from storyline.extraction import extract
-from storyline.ports import ArticleStore, BlobStore, EntityRecognizer, StoredStory, StoryStore
+from storyline.ports import ArticleStore, BlobStore, EntityRecognizer, ProseWriter, StoredStory, StoryStore
+
+log = logging.getLogger(__name__)
 
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
@@ -251,10 +256,12 @@ class EnrichStage:
 
     name = "enrich"
 
-    def __init__(self, stories: StoryStore, recognizer: EntityRecognizer) -> None:
+    def __init__(self, stories: StoryStore, recognizer: EntityRecognizer, writer: ProseWriter | None = None) -> None:
         self.stories = stories
         self.recognizer = recognizer
+        self.writer = writer
         self.dirty: set[str] = set()
+        self.generated_dropped = 0  # sentences the prose model wrote that their citations did not support
 
     def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
         self.mark(event.story_id)
@@ -280,11 +287,25 @@ class EnrichStage:
         self.dirty.clear()
         return out
 
+    def _with_prose(self, sections: Sections, articles: Sequence[StoryArticle]) -> Sections:
+        """Add model-written prose when the optional backend answers; on any failure keep the extractive sections
+        (they are always stored, so a page never depends on the model)."""
+        assert self.writer is not None
+        try:
+            prose = self.writer.write(sections.headline, articles)
+        except (LlmUnavailable, ValueError) as exc:
+            log.warning("prose model skipped: %s", exc)
+            return sections
+        self.generated_dropped += prose.dropped
+        return replace(sections, generated=Generated(self.writer.model, prose))
+
     def enrich(self, sid: str, dfs: DocumentFrequencies, profiles: ProfileIndex) -> StoryUpdated | None:
         articles = self.stories.story_articles(sid)
         if not articles:
             return None
         sections = build_sections(articles, dfs, self.recognizer.mentions(originals(articles)))
+        if self.writer is not None:
+            sections = self._with_prose(sections, articles)
         links = profiles.links(sid)
         if not self.stories.save_sections(sid, sections, links):
             return None

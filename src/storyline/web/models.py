@@ -41,6 +41,22 @@ class LinkOut(BaseModel):
     score: float
 
 
+class GeneratedSentenceOut(BaseModel):
+    text: str
+    article_ids: list[str] = Field(description="the member articles this sentence cites")
+    support: float = Field(description="share of the sentence's content words found in the cited articles")
+
+
+class GeneratedOut(BaseModel):
+    """Present only when the optional LLM backend is configured; the extractive sections are always there."""
+
+    model: str
+    what_happened: list[GeneratedSentenceOut]
+    behind_the_headline: list[GeneratedSentenceOut]
+    dropped: int = Field(description="sentences the model wrote that their citations did not support")
+    dropped_reasons: list[str] = []
+
+
 class SectionsOut(BaseModel):
     headline: HeadlineOut
     what_happened: list[CitedOut]
@@ -49,6 +65,7 @@ class SectionsOut(BaseModel):
     entities: list[EntityCardOut]
     links: list[LinkOut]
     outlets: list[str]
+    generated: GeneratedOut | None = None
 
 
 class StorySummary(BaseModel):
