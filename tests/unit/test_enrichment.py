@@ -253,3 +253,23 @@ def test_related_links_floor_limit_and_tie_break() -> None:
     weak = _profile("st_weak", T0, {"ferry": 0.1, "other": 0.99})
     assert related_links(me, [weak]) == []
     assert related_links(me, [weak], floor=0.05)[0].other_id == "st_weak"
+
+
+def test_whats_happened_states_facts_not_quotations() -> None:
+    quoted = StoryArticle(
+        article_id="a-quote",
+        source_id="harbour-gazette",
+        source_name="Harbour Gazette",
+        url="https://gazette.example/quote",
+        title="Ferries to Marrow Island resume after storm",
+        text=(
+            '"We are delighted to have the island ferries sailing again," the harbour master told reporters. '
+            "Ferries between Port Ellis and Marrow Island resumed on Tuesday after two days of storm cancellations. "
+            "The first sailing left at seven with about 80 passengers and a delivery of medical supplies on board."
+        ),
+        published_at=T0,
+        duplicate_of=None,
+    )
+    sections = build_sections([quoted], _dfs([quoted]), _mentions([quoted]))
+    assert sections.what_happened
+    assert not any(c.text.startswith(('"', "“")) for c in sections.what_happened)

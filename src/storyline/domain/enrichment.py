@@ -24,6 +24,7 @@ SUMMARY_MAX_WORDS = 90
 SUMMARY_MAX_SENTENCES = 4
 LEAD_SENTENCES = 6  # news puts the facts first; summary candidates come from each article's lead
 REDUNDANCY = 0.5
+_QUOTE_OPEN = re.compile(r"^[\"“”'‘’«]")
 _CONTEXT_CUES = re.compile(
     r"\b(because|after|amid|since|following|due to|expected|could|would|warn\w*|analysts?|experts?|"
     r"critics?|according to|officials?|said|investigat\w*|previous(?:ly)?|last year|earlier)\b",
@@ -173,7 +174,9 @@ def build_sections(
     base = originals(articles)
     centroid = _story_centroid(base, dfs)
     head = choose_headline(base, dfs, centroid)
-    summary = _select(_candidates(base, dfs, centroid, True), SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
+    # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
+    facts = [c for c in _candidates(base, dfs, centroid, True) if not _QUOTE_OPEN.match(c.cited.text)]
+    summary = _select(facts, SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
     context_pool = [s for s in _candidates(base, dfs, centroid, False) if _CONTEXT_CUES.search(s.cited.text)]
     behind = _select(context_pool, 3, 110, summary)
     by_outlet: dict[str, list[StoryArticle]] = defaultdict(list)
@@ -182,7 +185,8 @@ def build_sections(
     perspectives: list[Perspective] = []
     for source_id in sorted(by_outlet):
         own = by_outlet[source_id]
-        picked = _select(_candidates(own, dfs, centroid, True), 2, 70, summary)
+        # The outlet's own angle: prefer its sentences that repeat neither the summary nor the context.
+        picked = _select(_candidates(own, dfs, centroid, True), 2, 70, [*summary, *behind])
         if not picked:
             picked = _select(_candidates(own, dfs, centroid, True), 2, 70, [])
         perspectives.append(
