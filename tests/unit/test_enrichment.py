@@ -14,8 +14,11 @@ from storyline.domain.enrichment import (
     Sections,
     StoryArticle,
     StoryProfile,
+    _candidates,
+    _story_centroid,
     build_sections,
     choose_headline,
+    distinctive,
     originals,
     related_links,
 )
@@ -273,3 +276,20 @@ def test_whats_happened_states_facts_not_quotations() -> None:
     sections = build_sections([quoted], _dfs([quoted]), _mentions([quoted]))
     assert sections.what_happened
     assert not any(c.text.startswith(('"', "“")) for c in sections.what_happened)
+
+
+def test_each_paper_is_shown_by_its_own_angle() -> None:
+    shared = "The council approved the harbour budget on Tuesday after a long debate in the chamber."
+    own = "Fishermen warned the new harbour mooring fees would drive small boats out of the port."
+    a = StoryArticle("p-a", "paper-a", "Paper A", "https://a.example/1", "Harbour budget", f"{shared} {own}", T0, None)
+    b = StoryArticle("p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", shared, T0, None)
+    c = StoryArticle("p-c", "paper-c", "Paper C", "https://c.example/1", "Harbour budget", shared, T0, None)
+    dfs = _dfs([a, b, c])
+    centroid = _story_centroid([a, b, c], dfs)
+    pool = _candidates([a], dfs, centroid, True)
+    rescored = {x.cited.text: x.score for x in distinctive(pool, [a, b, c], "paper-a", dfs)}
+    before = {x.cited.text: x.score for x in pool}
+    # What the other papers also wrote loses more than what only Paper A wrote.
+    assert before[shared] - rescored[shared] > before[own] - rescored[own]
+    # A story with one outlet has no other coverage to differ from.
+    assert distinctive(pool, [a], "paper-a", dfs) == pool

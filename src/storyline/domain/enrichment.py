@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -165,6 +165,21 @@ def originals(articles: Sequence[StoryArticle]) -> list[StoryArticle]:
     return [a for a in articles if a.duplicate_of is None] or list(articles)
 
 
+DISTINCT = 0.5  # how much likeness to the other outlets' coverage counts against a perspective sentence
+
+
+def distinctive(
+    pool: Sequence[_Scored], base: Sequence[StoryArticle], source_id: str, dfs: DocumentFrequencies
+) -> list[_Scored]:
+    """Re-score an outlet's sentences: on the story (centrality) but unlike what the other outlets wrote, so
+    "What the papers say" shows each paper's angle rather than the consensus three times."""
+    others = [a for a in base if a.source_id != source_id]
+    if not others:
+        return list(pool)
+    rest = _story_centroid(others, dfs)
+    return [replace(c, score=c.score - DISTINCT * cosine(c.vector, rest)) for c in pool]
+
+
 def build_sections(
     articles: Sequence[StoryArticle], dfs: DocumentFrequencies, mentions: Mapping[str, ArticleMentions]
 ) -> Sections:
@@ -185,10 +200,9 @@ def build_sections(
     perspectives: list[Perspective] = []
     for source_id in sorted(by_outlet):
         own = by_outlet[source_id]
+        pool = distinctive(_candidates(own, dfs, centroid, True), base, source_id, dfs)
         # The outlet's own angle: prefer its sentences that repeat neither the summary nor the context.
-        picked = _select(_candidates(own, dfs, centroid, True), 2, 70, [*summary, *behind])
-        if not picked:
-            picked = _select(_candidates(own, dfs, centroid, True), 2, 70, [])
+        picked = _select(pool, 2, 70, [*summary, *behind]) or _select(pool, 2, 70, [])
         perspectives.append(
             Perspective(
                 source_id=source_id,
