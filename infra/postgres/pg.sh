@@ -40,6 +40,8 @@ start() {
   if [ "$($psql -c "select 1 from pg_roles where rolname='storyline'")" != 1 ]; then
     $psql -c "create role storyline login password 'storyline' createdb"
   fi
+  # The warehouse owner administers the read API's role (storyline db grant-reader), as an admin would.
+  $psql -c "alter role storyline createrole"
   if [ "$($psql -c "select 1 from pg_database where datname='storyline'")" != 1 ]; then
     $psql -c "create database storyline owner storyline"
   fi

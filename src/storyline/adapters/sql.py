@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from storyline.adapters.tables import (
@@ -95,6 +95,14 @@ class SqlWarehouse:
             raise ConfigError("reader roles need PostgreSQL; on SQLite the API opens the file read-only")
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
             raise ConfigError(f"role name {role!r}: use lower-case letters, digits and underscores")
+        try:
+            self._grant_reader(role, password)
+        except DBAPIError as exc:
+            raise ConfigError(
+                f"could not set up reader role {role!r} (the warehouse user needs CREATEROLE): {exc.orig}"
+            ) from exc
+
+    def _grant_reader(self, role: str, password: str) -> None:
         with self.engine.begin() as conn:
             exists = conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
             verb = "ALTER" if exists else "CREATE"
