@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -238,6 +239,71 @@ def demo(
 
 
 SERVE_PORT = 8700
+
+
+def _age(now: datetime, at: datetime | None) -> str:
+    if at is None:
+        return "never"
+    seconds = max(0.0, (now - at).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f}{unit} ago"
+    return f"{seconds:.0f}s ago"
+
+
+@app.command()
+def status(
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+    kafka: Annotated[bool, typer.Option(help="Also read consumer-group lag and DLQ topic sizes from Kafka.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Operations at a glance: last crawl per source, dead letters, freshness, and (streaming) lag per stage."""
+    from storyline.bootstrap import build_warehouse
+    from storyline.events import STAGE_TOPICS
+
+    settings = _settings(data_dir)
+    now = datetime.now(UTC)
+    try:
+        report = build_warehouse(settings, migrate=False).operations_status()
+    except StorylineError as exc:
+        _fail(exc)
+        return
+    if kafka:
+        from storyline.adapters.kafka import stream_status, wait_for_broker
+
+        try:
+            wait_for_broker(settings.kafka_bootstrap, timeout_s=5.0)
+            report["stream"] = stream_status(settings.kafka_bootstrap, STAGE_TOPICS)
+        except StorylineError as exc:
+            report["stream"] = {"error": str(exc)}
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
+        return
+    table = Table(title="Sources")
+    for col in ("source", "last crawl", "fetched", "not modified", "failed", "disallowed", "articles"):
+        table.add_column(col)
+    for src in report["sources"]:
+        f = src["fetches"]
+        table.add_row(
+            src["source_id"],
+            _age(now, src["last_crawl"]),
+            *(str(f.get(k, 0)) for k in ("fetched", "not-modified", "failed", "disallowed")),
+            str(src["articles"]),
+        )
+    out.print(table)
+    out.print(f"articles: {report['articles']} · stories: {report['stories']}")
+    out.print(
+        f"freshness: newest article fetched {_age(now, report['newest_article_fetched'])}, "
+        f"newest story activity {_age(now, report['newest_story_activity'])} (event time)"
+    )
+    dlq = report["dead_letters"]
+    out.print("dead letters (warehouse): " + (", ".join(f"{k} {v}" for k, v in sorted(dlq.items())) or "none"))
+    stream = report.get("stream")
+    if stream and "error" in stream:
+        out.print(f"kafka: {stream['error']}", soft_wrap=True)
+    elif stream:
+        out.print("lag: " + ", ".join(f"{k} {v}" for k, v in stream["lag"].items()))
+        out.print("DLQ topics: " + (", ".join(f"{k} {v}" for k, v in stream["dlq"].items() if v) or "all empty"))
 
 
 @app.command()

@@ -115,6 +115,21 @@ def test_cli_export_and_eval_on_the_demo(demo_site: tuple[str, list[dict[str, st
     assert overall["duplicates"]["precision"] == 1.0 and overall["duplicates"]["recall"] == 1.0
     assert overall["extraction_f1"] > 0.95
 
+    # Operations at a glance: every source with its last crawl and outcomes, the dead letter, the totals.
+    status = runner.invoke(cli_app, ["status", "--no-kafka", "--json", "--data-dir", data])
+    assert status.exit_code == 0, status.output
+    report = json.loads(status.stdout)
+    by_source = {src["source_id"]: src for src in report["sources"]}
+    assert set(by_source) == {src["id"] for src in sources_json}
+    assert all(src["last_crawl"] for src in report["sources"])
+    assert sum(src["articles"] for src in report["sources"]) == report["articles"] == len(gold_rows(base))
+    assert sum(src["fetches"].get("disallowed", 0) for src in report["sources"]) == 1  # robots.txt
+    assert sum(src["fetches"].get("failed", 0) for src in report["sources"]) >= 1  # the malformed feed
+    assert report["dead_letters"] == {"extract": 1}  # the page without text
+    assert report["stories"] >= 9 and report["newest_article_fetched"]
+    shown = runner.invoke(cli_app, ["status", "--no-kafka", "--data-dir", data])
+    assert shown.exit_code == 0 and "dead letters (warehouse): extract 1" in shown.output
+
 
 def test_cli_reports_a_bad_registry_clearly(tmp_path: Path) -> None:
     bad = tmp_path / "sources.yaml"

@@ -236,6 +236,28 @@ def group_lag(bootstrap: str, group: str, topic: str) -> int:
         admin.close()
 
 
+def stream_status(bootstrap: str, stage_topics: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """Lag of every stage's consumer group on its input topic, and the size of every dead-letter topic."""
+    lags = {stage: group_lag(bootstrap, f"storyline-{stage}", topic) for stage, (topic, _) in stage_topics.items()}
+    probe = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        sizes: dict[str, int] = {}
+        for topic in sorted({t for pair in stage_topics.values() for t in pair}):
+            dlq = f"{topic}.dlq"
+            parts = probe.partitions_for_topic(dlq) or set()
+            tps = [TopicPartition(dlq, p) for p in sorted(parts)]
+            if not tps:
+                continue
+            ends = probe.end_offsets(tps)
+            starts = probe.beginning_offsets(tps)
+            sizes[dlq] = sum(int(ends[tp]) - int(starts[tp]) for tp in tps)
+        return {"lag": lags, "dlq": sizes}
+    except KafkaError as exc:
+        raise TransientError(f"cannot read topic sizes from {bootstrap}: {exc}") from exc
+    finally:
+        probe.close()
+
+
 def wait_until_drained(
     bootstrap: str, groups: dict[str, str], quiet_checks: int = 3, interval_s: float = 1.0, timeout_s: float = 600.0
 ) -> bool:

@@ -309,6 +309,51 @@ class SqlWarehouse:
 
         self._run(q)
 
+    def operations_status(self) -> dict[str, Any]:
+        """What an operator checks first: per source the last crawl and its outcomes, dead letters per stage,
+        and how fresh the newest article and story are (one query each, no table scans beyond indexes)."""
+
+        def q(s: Session) -> dict[str, Any]:
+            last = dict(
+                s.execute(select(FetchRow.source_id, func.max(FetchRow.at)).group_by(FetchRow.source_id)).tuples().all()
+            )
+            outcomes: dict[str, dict[str, int]] = {}
+            for sid, outcome, n in s.execute(
+                select(FetchRow.source_id, FetchRow.outcome, func.count()).group_by(
+                    FetchRow.source_id, FetchRow.outcome
+                )
+            ):
+                outcomes.setdefault(sid, {})[outcome] = n
+            articles = dict(
+                s.execute(select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)).tuples().all()
+            )
+            names = dict(s.execute(select(SourceRow.id, SourceRow.name)).tuples().all())
+            sources = [
+                {
+                    "source_id": sid,
+                    "name": names.get(sid, sid),
+                    "last_crawl": last.get(sid),
+                    "fetches": outcomes.get(sid, {}),
+                    "articles": articles.get(sid, 0),
+                }
+                for sid in sorted(set(names) | set(last))
+            ]
+            dlq = dict(
+                s.execute(select(DeadLetterRow.stage, func.count()).group_by(DeadLetterRow.stage)).tuples().all()
+            )
+            return {
+                "sources": sources,
+                "dead_letters": dlq,
+                "newest_article_fetched": s.scalar(select(func.max(ArticleRow.fetched_at))),
+                "newest_article_published": s.scalar(select(func.max(ArticleRow.published_at))),
+                "newest_story_activity": s.scalar(select(func.max(StoryRow.last_seen))),
+                "stories": s.scalar(select(func.count()).select_from(StoryRow).where(StoryRow.merged_into.is_(None))),
+                "articles": s.scalar(select(func.count()).select_from(ArticleRow)),
+            }
+
+        result: dict[str, Any] = self._run(q)
+        return result
+
     def dead_letters(self, stage: str | None = None) -> list[DeadLetter]:
         def q(s: Session) -> list[DeadLetter]:
             stmt = select(DeadLetterRow).order_by(DeadLetterRow.stage, DeadLetterRow.subject)
