@@ -60,8 +60,8 @@ class SpacyRecognizer:
         if todo:
             nlp = self._pipeline()
             leads = [a.text[: _lead_end(a.text)] for a in todo]
-            titles = nlp.pipe([a.title for a in todo], batch_size=64)
-            bodies = nlp.pipe(leads, batch_size=16)
+            titles = nlp.pipe([a.title for a in todo], batch_size=256)
+            bodies = nlp.pipe(leads, batch_size=64)
             for art, title_doc, doc in zip(todo, titles, bodies, strict=True):
                 found = _read(art.article_id, title_doc, doc)
                 out[art.article_id] = found

@@ -280,8 +280,14 @@ class EnrichStage:
         profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
         out: list[StoryUpdated] = []
         # A story merged by consolidation is enriched as its survivor (which covers the merged articles).
-        for sid in sorted({self.stories.resolve_story(d) for d in self.dirty}):
-            updated = self.enrich(sid, dfs, profiles)
+        members = {
+            sid: self.stories.story_articles(sid) for sid in sorted({self.stories.resolve_story(d) for d in self.dirty})
+        }
+        # One recogniser pass over every article of every dirty story: the model batches far better than one
+        # call per story, and each article is read once (the recogniser caches by article id).
+        self.recognizer.mentions([a for arts in members.values() for a in originals(arts)])
+        for sid, articles in members.items():
+            updated = self.enrich(sid, dfs, profiles, articles)
             if updated is not None:
                 out.append(updated)
         self.dirty.clear()
@@ -299,8 +305,9 @@ class EnrichStage:
         self.generated_dropped += prose.dropped
         return replace(sections, generated=Generated(self.writer.model, prose))
 
-    def enrich(self, sid: str, dfs: DocumentFrequencies, profiles: ProfileIndex) -> StoryUpdated | None:
-        articles = self.stories.story_articles(sid)
+    def enrich(
+        self, sid: str, dfs: DocumentFrequencies, profiles: ProfileIndex, articles: Sequence[StoryArticle]
+    ) -> StoryUpdated | None:
         if not articles:
             return None
         sections = build_sections(articles, dfs, self.recognizer.mentions(originals(articles)))
