@@ -1,4 +1,4 @@
-"""`storyline` command line: run, demo, db, export, eval, extract, stories, replay."""
+"""`storyline` command line: run, demo, serve, status, db, export, eval, extract, stories, replay, maintenance."""
 
 from __future__ import annotations
 
