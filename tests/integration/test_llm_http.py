@@ -23,6 +23,7 @@ from storyline.domain.errors import LlmUnavailable
 from storyline.domain.llm import build_messages
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
+from storyline.services.stages import EnrichStage
 from storyline.settings import Settings
 
 API_KEY = "sk-standin-7f3a9c2e51d04b8b"  # a made-up key; the tests look for it wherever it must not be
@@ -322,6 +323,16 @@ def _story_warehouse(tmp_path: Path) -> SqlWarehouse:
     return wh
 
 
+def _enrich_stage(server: LocalStandInChatServer, wh: SqlWarehouse, tmp_path: Path) -> EnrichStage:
+    """The enrich stage as the composition root wires it when the LLM settings point at the stand-in."""
+    from storyline.bootstrap import build_stages
+
+    settings = Settings.model_validate(
+        {"data_dir": tmp_path, "llm_base_url": server.base_url, "llm_model": MODEL, "llm_api_key": API_KEY}
+    )
+    return build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+
+
 def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
     stand_in_chat_server: LocalStandInChatServer, tmp_path: Path
 ) -> None:
@@ -330,19 +341,10 @@ def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
     from fastapi.testclient import TestClient
 
     from storyline.adapters.sql_read import SqlReader
-    from storyline.bootstrap import build_stages
     from storyline.web.app import create_app
 
     wh = _story_warehouse(tmp_path)
-    settings = Settings.model_validate(
-        {
-            "data_dir": tmp_path,
-            "llm_base_url": stand_in_chat_server.base_url,
-            "llm_model": MODEL,
-            "llm_api_key": API_KEY,
-        }
-    )
-    enrich = build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path)
     stand_in_chat_server.answer_with(
         _answer([(SUPPORTED, ["a-gazette"]), (INVENTED, ["a-gazette"])], [(BEHIND, ["a-wire"])])
     )
@@ -366,19 +368,9 @@ def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
 def test_enrichment_falls_back_to_extractive_when_the_model_fails(
     stand_in_chat_server: LocalStandInChatServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from storyline.bootstrap import build_stages
-
     caplog.set_level(logging.DEBUG)
     wh = _story_warehouse(tmp_path)
-    settings = Settings.model_validate(
-        {
-            "data_dir": tmp_path,
-            "llm_base_url": stand_in_chat_server.base_url,
-            "llm_model": MODEL,
-            "llm_api_key": API_KEY,
-        }
-    )
-    enrich = build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path)
     stand_in_chat_server.answer_raw(503, b'{"error": "overloaded"}')
     enrich.mark("st_ferry")
     assert len(enrich.flush()) == 1, "the story is still enriched"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
-from storyline.domain.text import Sentence, sentences, terms
+from storyline.domain.text import Cited, Sentence, sentences, terms
 
 if TYPE_CHECKING:  # domain.llm imports this module; the annotation alone needs no runtime import
     from storyline.domain.llm import Generated
@@ -44,19 +44,6 @@ class StoryArticle:
     text: str
     published_at: datetime
     duplicate_of: str | None
-
-
-@dataclass(frozen=True)
-class Cited:
-    """One sentence on a story page and exactly where it came from."""
-
-    text: str
-    article_id: str
-    start: int
-    end: int
-
-    def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "article_id": self.article_id, "start": self.start, "end": self.end}
 
 
 @dataclass(frozen=True)

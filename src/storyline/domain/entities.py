@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from storyline.domain.text import Cited
+
 # Named-entity labels (OntoNotes, as spaCy's English pipelines emit them) shown as cards, and what to call them.
 # Dates, amounts and ordinals are facts inside sentences, not topics a reader would follow.
 KINDS: Mapping[str, str] = {
@@ -54,33 +56,22 @@ class ArticleMentions:
 
 
 @dataclass(frozen=True)
-class CitedSpan:
-    text: str
-    article_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class EntityCard:
     name: str
     kind: str
     salience: float
     article_count: int
     first_mentioned: datetime
-    description: CitedSpan | None
+    description: Cited | None
 
     def to_json(self) -> dict[str, object]:
-        desc = self.description
         return {
             "name": self.name,
             "kind": self.kind,
             "salience": self.salience,
             "article_count": self.article_count,
             "first_mentioned": self.first_mentioned.isoformat(),
-            "description": None
-            if desc is None
-            else {"text": desc.text, "article_id": desc.article_id, "start": desc.start, "end": desc.end},
+            "description": None if self.description is None else self.description.to_json(),
         }
 
 
@@ -156,7 +147,7 @@ def entity_cards(
     titled: dict[str, set[str]] = defaultdict(set)
     first: dict[str, datetime] = {}
     phrases: dict[str, Counter[str]] = defaultdict(Counter)
-    where: dict[tuple[str, str], CitedSpan] = {}
+    where: dict[tuple[str, str], Cited] = {}
     for d in dated:
         found = mentions.get(d.article_id)
         if found is None:
@@ -176,7 +167,7 @@ def entity_cards(
                 continue
             norm = " ".join(desc.text.split()).casefold()
             phrases[key][norm] += 1
-            where.setdefault((key, norm), CitedSpan(desc.text, d.article_id, desc.start, desc.end))
+            where.setdefault((key, norm), Cited(desc.text, d.article_id, desc.start, desc.end))
 
     n = max(1, len(dated))
     keep_all = n <= 2

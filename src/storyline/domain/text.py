@@ -296,6 +296,19 @@ class Sentence:
     end: int
 
 
+@dataclass(frozen=True)
+class Cited:
+    """Words shown on a story page (a sentence, a description) and exactly where they came from."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"text": self.text, "article_id": self.article_id, "start": self.start, "end": self.end}
+
+
 def normalise_whitespace(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
