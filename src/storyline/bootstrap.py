@@ -225,9 +225,10 @@ def build_worker(
         time.sleep,
         metrics=metrics,
         decode_as=input_topic if from_dlq else None,
-        # Dedup restores event-time order; its output topic has one partition, so clustering keeps it (ADR 0004).
+        # Dedup restores event-time order per instance; with several dedup instances their ordered batches
+        # interleave on the one-partition deduplicated topic, so clustering re-sorts what it holds (ADR 0004).
         policy=StreamPolicy(
-            reorder_window_s=settings.reorder_window_s if stage == "dedup" else 0.0,
+            reorder_window_s=settings.reorder_window_s if stage in ("dedup", "cluster") else 0.0,
             reorder_quiet_s=settings.reorder_quiet_s,
         ),
     )

@@ -45,10 +45,12 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
     metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")
     reorder_window_s: float = Field(
-        default=10.0, ge=0, description="Dedup worker: hold records this long to process them in event-time order."
+        default=10.0,
+        ge=0,
+        description="Dedup and cluster workers: hold records this long to handle them in event-time order.",
     )
     reorder_quiet_s: float = Field(
-        default=2.0, ge=0, description="Dedup worker: release held records early once no record came for this long."
+        default=2.0, ge=0, description="Dedup and cluster workers: release held records once none came for this long."
     )
 
     def resolved_api_database_url(self) -> str:

@@ -424,9 +424,13 @@ def test_two_instances_of_every_stage_stay_correct(
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
     app_factory: Callable[..., App],
+    database_url: str,
 ) -> None:
+    """Eight worker processes (two per stage) on one warehouse: on PostgreSQL they race on its upserts and the
+    dedup advisory lock; on SQLite on its single writer. Either way: the demo's exact stories and copies, because
+    the cluster worker re-sorts what the two dedup instances interleave on its one-partition topic."""
     base, sources_json = demo
-    settings, env = _settings(tmp_path, kafka_topics, reorder_quiet_s=FAULT_QUIET_S)
+    settings, env = _settings(tmp_path, kafka_topics, database_url, reorder_quiet_s=FAULT_QUIET_S)
     pool, twin = workers(env), workers(env)
     pool.start_all()
     twin.start_all()
