@@ -99,7 +99,7 @@ def main() -> None:
     pipe_rate = n_articles / pipeline_s
     bare_rate = extracted / bare_s
     print(f"pages archived: {len(pages)}; articles stored: {n_articles}; stories: {summary.stories_new}")
-    print(f"whole pipeline, 1 process:  {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s: crawl to enrichment)")
+    print(f"whole pipeline, all cores: {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s: crawl to enrichment)")
     print(f"bare trafilatura, 1 process: {bare_rate:6.1f} pages/s ({bare_s:.1f} s: fast mode, same pages)")
     print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
     print(

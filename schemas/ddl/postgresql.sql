@@ -24,6 +24,7 @@ CREATE TABLE articles (
 	duplicate_of VARCHAR(64), 
 	revision_of VARCHAR(64), 
 	dedup_similarity FLOAT, 
+	entities JSON, 
 	PRIMARY KEY (article_id)
 );
 

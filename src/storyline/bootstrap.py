@@ -6,6 +6,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 
+from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.clock import SystemClock
 from storyline.adapters.deadletters import FanoutDeadLetters
@@ -34,9 +35,11 @@ class App:
     blobs: BlobStore
     fetcher: HttpxFetcher
     pipeline: Pipeline
+    analyser: PooledAnalyser
 
     def close(self) -> None:
         self.fetcher.close()
+        self.analyser.close()
         self.warehouse.engine.dispose()
 
 
@@ -105,7 +108,9 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         enrich=stages.enrich,
         router=Router(warehouse, clock, time.sleep),
     )
-    return App(settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline)
+    analyser = stages.extract.analyser
+    assert isinstance(analyser, PooledAnalyser)
+    return App(settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline, analyser=analyser)
 
 
 @dataclass
@@ -143,12 +148,14 @@ def build_writer(settings: Settings) -> OpenAICompatibleWriter | None:
 
 
 def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stages:
-    """The one place stages are wired (embedded pipeline and workers alike); constructing them does no I/O."""
+    """The one place stages are wired (embedded pipeline and workers alike); constructing them does no I/O (the
+    model and the analysis processes start on first use)."""
+    recognizer = SpacyRecognizer()
     return Stages(
-        extract=ExtractStage(blobs, warehouse),
+        extract=ExtractStage(blobs, warehouse, PooledAnalyser(recognizer, settings.analysis_processes)),
         dedup=DedupStage(warehouse),
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
-        enrich=EnrichStage(warehouse, SpacyRecognizer(), build_writer(settings)),
+        enrich=EnrichStage(warehouse, recognizer, build_writer(settings)),
     )
 
 

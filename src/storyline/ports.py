@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -10,10 +10,10 @@ from typing import Any, Protocol
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
-from storyline.domain.entities import ArticleMentions
+from storyline.domain.entities import ArticleMentions, Readable
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.llm import LlmProse
-from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, Source
+from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, PageAnalysis, PageJob, Source
 from storyline.events import ArticleBody
 
 
@@ -103,7 +103,7 @@ class StoredStory:
 
 class ArticleStore(Protocol):
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]: ...
-    def upsert_article(self, article: ArticleBody) -> None: ...
+    def upsert_article(self, article: ArticleBody, entities: ArticleMentions | None = None) -> None: ...
     def article_hash(self, article_id: str) -> str | None: ...
     def dedup_atomically(
         self,
@@ -132,7 +132,20 @@ class StoryStore(Protocol):
 class EntityRecognizer(Protocol):
     """Named entities (with spans) and the corpus's own descriptions of them, per article."""
 
-    def mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]: ...
+    def mentions(self, articles: Sequence[Readable]) -> dict[str, ArticleMentions]: ...
+
+
+class PageAnalyser(Protocol):
+    """Extraction and entity recognition of raw pages: CPU-bound, so an implementation may use every core."""
+
+    def analyse(self, job: PageJob) -> PageAnalysis:
+        """One page in this process; raises PermanentError for a page without article text."""
+        ...
+
+    def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
+        """Results in the order of `jobs`, computed ahead of the consumer; None where a job was None or its
+        analysis failed (the caller then analyses that page in-process, so its error is routed as usual)."""
+        ...
 
 
 class ProseWriter(Protocol):

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     sources: str = Field(default="sources.yaml", description="Source registry (path or URL) the crawl DAG reads.")
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
     metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")
+    analysis_processes: int = Field(
+        default=0,
+        ge=0,
+        description="Processes that extract pages and recognise entities in embedded runs; 0: one per CPU core.",
+    )
     reorder_window_s: float = Field(
         default=10.0,
         ge=0,

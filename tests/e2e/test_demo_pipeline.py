@@ -37,11 +37,18 @@ def _partition(pairs: list[tuple[str, str]]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
+@pytest.mark.parametrize("analysis", ["in-process", "pool"])
 def test_demo_gives_the_exact_stories_and_duplicates(
-    demo_site: tuple[str, list[dict[str, str]]], app_factory: Callable[..., App], database_url: str
+    demo_site: tuple[str, list[dict[str, str]]], app_factory: Callable[..., App], database_url: str, analysis: str
 ) -> None:
+    """Pages analysed in-process (as a streaming extract worker does) or ahead on two worker processes (embedded
+    runs of 64 pages or more; here every run): the same stories, copies, dead letters and stored entities."""
     base, sources_json = demo_site
-    app = app_factory(database_url)
+    app = app_factory(database_url, analysis_processes=2)
+    if analysis == "pool":
+        app.analyser.min_pages = 1
+    else:
+        app.analyser.processes = 1
     sources = parse_sources(json.dumps(sources_json), "demo")
     summary = app.pipeline.run(sources)
 
@@ -72,7 +79,13 @@ def test_demo_gives_the_exact_stories_and_duplicates(
 
     # Every section sentence is verbatim from the article it cites.
     story_ids = {r["story_id"] for r in got.values()}
-    texts = {a.article_id: a.text for sid in story_ids for a in app.warehouse.story_articles(sid)}
+    members = [a for sid in story_ids for a in app.warehouse.story_articles(sid)]
+    texts = {a.article_id: a.text for a in members}
+    # Entities were recognised once, at extraction, and stored with each article (spans into its text).
+    assert all(a.entities is not None for a in members)
+    mentions = [(a.text, m) for a in members for m in a.entities.mentions if not m.in_title]  # type: ignore[union-attr]
+    assert len(mentions) > len(members) and all(t[m.start : m.end] == m.name for t, m in mentions)
+    assert (app.analyser._pool is not None) == (analysis == "pool")
     for story in story_ids:
         sections = app.warehouse.story_snapshot(story)["sections"]
         cited = sections["what_happened"] + sections["behind_the_headline"]

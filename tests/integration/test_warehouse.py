@@ -9,10 +9,12 @@ from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.domain.dedup import Decision, Verdict, fingerprint
 from storyline.domain.enrichment import StoryArticle, build_sections
+from storyline.domain.entities import ArticleMentions, Mention
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.records import FetchDecision, FetchOutcome, Source
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
+from storyline.services.stages import EnrichStage
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 TEXT = (
@@ -39,9 +41,9 @@ def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> Ar
 
 
 def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
-    assert current_revision(warehouse.engine) == "0003"
+    assert current_revision(warehouse.engine) == "0004"
     warehouse.upgrade()
-    assert current_revision(warehouse.engine) == "0003"
+    assert current_revision(warehouse.engine) == "0004"
 
 
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:
@@ -116,6 +118,26 @@ def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
     snap = warehouse.story_snapshot("st_1")
     assert snap["headline"] == "Channel closed after ship loses power"
     assert snap["article_ids"] == ["a1"] and snap["outlet_count"] == 1
+
+
+def test_enrichment_uses_stored_entities_and_recognises_older_rows(warehouse: SqlWarehouse) -> None:
+    """Entities stored at extraction are used as stored; a row from before that (none stored) is read by the
+    recogniser at enrichment, so upgrading never leaves a story without cards."""
+    stored = ArticleMentions("a1", (Mention("Zorblax Holdings", "ORG", 0, 0, in_title=True),), ())
+    warehouse.upsert_article(body("a1", "http://h.example/a1"), stored)
+    older = body("a2", "http://k.example/a2", "Huawei said on Monday that Port Ellis was closed. " + TEXT)
+    warehouse.upsert_article(older.model_copy(update={"source_id": "other"}))
+    for i, aid in enumerate(["a1", "a2"]):
+        warehouse.save_cluster_step(
+            StoredStory("st_e", T0, T0, {"terms": {"harbour": 1.0}, "article_count": i + 1}), aid, 1.0, i == 0
+        )
+    arts = {a.article_id: a for a in warehouse.story_articles("st_e")}
+    assert arts["a1"].entities == stored and arts["a2"].entities is None
+    enrich = EnrichStage(warehouse, SpacyRecognizer())
+    enrich.mark("st_e")
+    assert enrich.flush()
+    names = {e["name"] for e in warehouse.story_snapshot("st_e")["sections"]["entities"]}
+    assert {"Zorblax Holdings", "Huawei"} <= names
 
 
 def test_host_slots_are_handed_out_atomically(warehouse: SqlWarehouse) -> None:

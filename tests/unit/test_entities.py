@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from storyline.domain.entities import (
     ArticleMentions,
     Description,
     Mention,
+    describe,
     entity_cards,
     entity_key,
+    mentions_from_json,
+    mentions_to_json,
     valid_description,
 )
 
@@ -122,3 +126,53 @@ def test_card_json_carries_provenance() -> None:
     data = card.to_json()
     assert data["description"] == {"text": "the Chinese telecoms giant", "article_id": "a", "start": 8, "end": 34}
     assert data["first_mentioned"] == T0.isoformat()
+
+
+def _spans(text: str, *names: str) -> list[Mention]:
+    out = []
+    for name in names:
+        at = text.index(name)
+        out.append(Mention(name, "ORG", at, at + len(name)))
+    return out
+
+
+def test_describe_finds_appositives_and_definitions_with_exact_spans() -> None:
+    text = (
+        "Huawei, the Chinese telecoms giant, said on Monday that it would appeal. "
+        "Meng Wanzhou is a senior executive at the company. Reuters was told nothing."
+    )
+    found = describe(text, _spans(text, "Huawei", "Meng Wanzhou", "Reuters"))
+    assert [(d.name, d.text) for d in found] == [
+        ("Huawei", "the Chinese telecoms giant"),
+        ("Meng Wanzhou", "a senior executive at the company"),
+    ]
+    for d in found:
+        assert text[d.start : d.end] == d.text
+
+
+def test_describe_rejects_clauses_lists_and_definitions_of_objects() -> None:
+    text = (
+        "Huawei, the company said, would appeal. Apple, Google and Microsoft fell. "
+        "Shares of Tesla is a typo here. Trump, who spoke on Monday, left. Ford, in a statement, agreed. "
+        "Chuck Schumer of New York, the Democratic leader, spoke. Jim Manley, a top adviser to Mr. Reid, left."
+    )
+    names = _spans(text, "Huawei", "Apple", "Google", "Tesla", "Trump", "Ford", "New York", "Jim Manley")
+    # "the company said" is a clause; "Google and Microsoft" is no description (valid_description drops a
+    # capitalised phrase); Tesla does not open its sentence; "who …" and "in …" open clauses, not noun phrases;
+    # "of New York" modifies Schumer, who the appositive is about; "… to Mr" is cut at an abbreviation.
+    kept = [d for d in describe(text, names) if valid_description(d.text, d.name)]
+    assert kept == []
+
+
+def test_title_mentions_are_not_described() -> None:
+    text = "Huawei, the Chinese telecoms giant, said so."
+    assert describe(text, [Mention("Huawei", "ORG", 0, 6, in_title=True)]) == ()
+
+
+def test_stored_mentions_round_trip_through_json() -> None:
+    found = ArticleMentions(
+        "a1",
+        (Mention("Huawei", "ORG", 0, 6), Mention("Meng", "PERSON", 0, 0, in_title=True)),
+        (Description("Huawei", "the Chinese telecoms giant", 8, 34),),
+    )
+    assert mentions_from_json("a1", json.loads(json.dumps(mentions_to_json(found)))) == found

@@ -37,6 +37,7 @@ from storyline.adapters.tables import (
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, Verdict, shingles
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.entities import ArticleMentions, mentions_from_json, mentions_to_json
 from storyline.domain.errors import ConfigError, TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
 from storyline.domain.records import DeadLetter, FetchDecision, Source
@@ -387,8 +388,10 @@ class SqlWarehouse:
         )
         return result
 
-    def upsert_article(self, article: ArticleBody) -> None:
+    def upsert_article(self, article: ArticleBody, entities: ArticleMentions | None = None) -> None:
         row = article.model_dump()
+        if entities is not None:
+            row["entities"] = mentions_to_json(entities)
         cols = [c for c in row if c != "article_id"]
         self._run(lambda s: self._upsert(s, ArticleRow, [row], ["article_id"], cols))
 
@@ -609,6 +612,7 @@ class SqlWarehouse:
                     text=r.text,
                     published_at=r.published_at,
                     duplicate_of=r.duplicate_of,
+                    entities=None if r.entities is None else mentions_from_json(r.article_id, r.entities),
                 )
                 for r in rows
             ]

@@ -84,6 +84,8 @@ class ArticleRow(Base):
     duplicate_of: Mapped[str | None] = mapped_column(ID, index=True)
     revision_of: Mapped[str | None] = mapped_column(ID)
     dedup_similarity: Mapped[float | None] = mapped_column(Float)
+    # Named entities of the lead, recognised once at extraction (domain/entities.mentions_to_json).
+    entities: Mapped[dict[str, Any] | None]
     __table_args__ = (Index("ix_articles_canonical_url", "canonical_url"),)
 
 

@@ -44,6 +44,8 @@ class StoryArticle:
     text: str
     published_at: datetime
     duplicate_of: str | None
+    # Recognised at extraction and stored with the article; None for rows written before that.
+    entities: ArticleMentions | None = None
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from storyline.domain.text import Cited
 
@@ -25,6 +27,45 @@ KINDS: Mapping[str, str] = {
 }
 MAX_DESCRIPTION_WORDS = 15
 MIN_DESCRIPTION_WORDS = 2
+# The recogniser is trained on English news; on other languages its labels are noise, so those articles get
+# no entity cards rather than wrong ones.
+ENTITY_LANGUAGES = frozenset({"en"})
+
+# ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end.
+_APPOSITIVE = re.compile(r",\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)")
+# "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
+_DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
+# An appositive that describes opens with a determiner or a possessive ("the Chinese telecoms giant", "a mother of
+# two", "his longtime lawyer"); without a parse, other openings were mostly verbs or clauses ("wrote in a letter").
+_DETERMINERS = frozenset({"a", "an", "the", "another", "his", "her", "its", "their", "our"})
+# Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
+# leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
+_MODIFIER_BEFORE = re.compile(r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)|,)\s*$", re.IGNORECASE)
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "sen", "rep", "gov", "gen", "ltd", "inc", "co"})
+# A finite verb inside the phrase means a clause ("the company said", "a move that was criticised").
+_CLAUSE_WORDS = frozenset(
+    "said says told added announced is was are were has have had will would can could should did does".split()  # noqa: SIM905
+)
+
+
+class Readable(Protocol):
+    """What a recogniser reads of an article."""
+
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An article as a recogniser reads it, before it has a row (the extract stage)."""
+
+    article_id: str
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -79,6 +120,59 @@ class EntityCard:
 class _Dated:
     article_id: str
     published_at: datetime
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".!?\n" or before.endswith(("\u201d", '."'))
+
+
+def _noun_phrase(phrase: str) -> bool:
+    words = phrase.casefold().split()
+    # A phrase cut at the full stop of "Mr." or "Ltd." stops mid-name ("a top adviser to Mr").
+    return (
+        bool(words)
+        and words[0] in _DETERMINERS
+        and words[-1] not in _ABBREVIATIONS
+        and not _CLAUSE_WORDS.intersection(words)
+    )
+
+
+def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
+    """What the text itself says an entity is: an appositive right after a mention ("Huawei, the Chinese telecoms
+    giant,") or a definition opening a sentence ("Meng Wanzhou is a senior executive at the company"). Spans index
+    `text`. Patterns over the recogniser's spans rather than a dependency parse: a parse of every article cost as
+    much as the recogniser itself, and `valid_description` then keeps only short lowercase noun phrases anyway."""
+    out: list[Description] = []
+    for m in mentions:
+        if m.in_title or m.end <= m.start:
+            continue
+        found = None if _MODIFIER_BEFORE.search(text, max(0, m.start - 8), m.start) else _APPOSITIVE.match(text, m.end)
+        if found is None and _opens_sentence(text, m.start):
+            found = _DEFINITION.match(text, m.end)
+        if found is None:
+            continue
+        phrase = found.group(1).rstrip()
+        if _noun_phrase(phrase):
+            start = found.start(1)
+            out.append(Description(m.name, phrase, start, start + len(phrase)))
+    return tuple(out)
+
+
+def mentions_to_json(found: ArticleMentions) -> dict[str, Any]:
+    """Stored with the article (the extract stage recognises each article once, enrichment reads them back)."""
+    return {
+        "mentions": [[m.name, m.label, m.start, m.end, m.in_title] for m in found.mentions],
+        "descriptions": [[d.name, d.text, d.start, d.end] for d in found.descriptions],
+    }
+
+
+def mentions_from_json(article_id: str, data: Mapping[str, Any]) -> ArticleMentions:
+    return ArticleMentions(
+        article_id,
+        tuple(Mention(str(n), str(lb), int(s), int(e), bool(t)) for n, lb, s, e, t in data.get("mentions", [])),
+        tuple(Description(str(n), str(x), int(s), int(e)) for n, x, s, e in data.get("descriptions", [])),
+    )
 
 
 def entity_key(name: str) -> str:

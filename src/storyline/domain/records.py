@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from storyline.domain.entities import ArticleMentions
+
 
 @dataclass(frozen=True)
 class Source:
@@ -83,6 +85,25 @@ class Extracted:
     site_name: str | None = None
     canonical_url: str | None = None
     paywalled: bool = False
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One raw page to analyse; `fallback_title` is the feed's title for pages that carry none."""
+
+    raw: bytes
+    url: str
+    content_type: str | None = None
+    fallback_title: str | None = None
+
+
+@dataclass(frozen=True)
+class PageAnalysis:
+    """The CPU-bound part of extraction: the page's text and metadata, and the entities named in its lead."""
+
+    page: Extracted
+    title: str
+    entities: ArticleMentions
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,10 @@ class Pipeline:
         """Everything after the crawl; also the path for re-extraction from the raw archive."""
         progress.start("extract", len(fetched))
         extracted: list[ArticleExtracted] = []
-        for i, ev in enumerate(fetched, start=1):
+        # Pages are analysed ahead on every core; storing each and routing its errors stay here, in order.
+        for i, (ev, analysis) in enumerate(self.extract.ahead(fetched), start=1):
             out = self.router.run(
-                self.extract.name, ev.canonical_url, ev.model_dump_json(), partial(self.extract.handle, ev)
+                self.extract.name, ev.canonical_url, ev.model_dump_json(), partial(self.extract.handle, ev, analysis)
             )
             if out is None:
                 summary.extract_failed += 1

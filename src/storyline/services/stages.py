@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -11,11 +12,13 @@ from typing import Any, Protocol
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.enrichment import ProfileIndex, Sections, StoryArticle, build_sections, originals
+from storyline.domain.entities import ArticleMentions
 from storyline.domain.errors import LlmUnavailable, PermanentError, TransientError
 from storyline.domain.features import DocumentFrequencies, extract_features, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
 from storyline.domain.llm import Generated
+from storyline.domain.records import PageAnalysis, PageJob
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
     ArticleBody,
@@ -29,8 +32,15 @@ from storyline.events import (
     StoryLinkOut,
     StoryUpdated,
 )
-from storyline.extraction import extract
-from storyline.ports import ArticleStore, BlobStore, EntityRecognizer, ProseWriter, StoredStory, StoryStore
+from storyline.ports import (
+    ArticleStore,
+    BlobStore,
+    EntityRecognizer,
+    PageAnalyser,
+    ProseWriter,
+    StoredStory,
+    StoryStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +75,37 @@ class StatelessStage:
 
 
 class ExtractStage(StatelessStage):
-    """Raw HTML (from the archive, by claim check) to an article row and an extracted event."""
+    """Raw HTML (from the archive, by claim check) to an article row, its entities, and an extracted event."""
 
     name = "extract"
 
-    def __init__(self, blobs: BlobStore, articles: ArticleStore) -> None:
-        self.blobs, self.articles = blobs, articles
+    def __init__(self, blobs: BlobStore, articles: ArticleStore, analyser: PageAnalyser) -> None:
+        self.blobs, self.articles, self.analyser = blobs, articles, analyser
 
-    def handle(self, event: ArticleFetched) -> list[ArticleExtracted]:
-        raw = self.blobs.get(event.raw_object_key)
-        page = extract(raw, event.url, event.content_type)
-        title = page.title or event.feed_title or ""
+    def _job(self, event: ArticleFetched) -> PageJob:
+        return PageJob(self.blobs.get(event.raw_object_key), event.url, event.content_type, event.feed_title)
+
+    def ahead(self, events: Iterable[ArticleFetched]) -> Iterator[tuple[ArticleFetched, PageAnalysis | None]]:
+        """Each event with its page analysed ahead on every core the analyser has (embedded runs), for `handle`.
+        A page whose blob cannot be read here, or whose analysis failed, comes with None: `handle` then does it
+        in-process, so its error is retried or dead-lettered like any other."""
+        pending: deque[ArticleFetched] = deque()
+
+        def jobs() -> Iterator[PageJob | None]:
+            for ev in events:
+                pending.append(ev)
+                try:
+                    yield self._job(ev)
+                except Exception:  # noqa: BLE001 - reported by handle(), which reads it again
+                    yield None
+
+        for analysis in self.analyser.analyse_ahead(jobs()):
+            yield pending.popleft(), analysis
+
+    def handle(self, event: ArticleFetched, analysis: PageAnalysis | None = None) -> list[ArticleExtracted]:
+        if analysis is None:
+            analysis = self.analyser.analyse(self._job(event))
+        page, title = analysis.page, analysis.title
         if not title:
             raise PermanentError(f"{event.url}: no title in the page or the feed", kind="no_title")
         chash = content_hash(normalise_for_hash(page.text))
@@ -101,7 +131,7 @@ class ExtractStage(StatelessStage):
             raw_object_key=event.raw_object_key,
             paywalled=page.paywalled,
         )
-        self.articles.upsert_article(body)
+        self.articles.upsert_article(body, replace(analysis.entities, article_id=aid))
         return [ArticleExtracted(event_time=body.published_at, article=body)]
 
 
@@ -283,15 +313,21 @@ class EnrichStage:
         members = {
             sid: self.stories.story_articles(sid) for sid in sorted({self.stories.resolve_story(d) for d in self.dirty})
         }
-        # One recogniser pass over every article of every dirty story: the model batches far better than one
-        # call per story, and each article is read once (the recogniser caches by article id).
-        self.recognizer.mentions([a for arts in members.values() for a in originals(arts)])
+        # Rows stored before entities were recognised at extraction: one recogniser pass over all of them (the
+        # model batches far better than one call per story; it caches by article id for enrich() below).
+        self.recognizer.mentions([a for arts in members.values() for a in originals(arts) if a.entities is None])
         for sid, articles in members.items():
             updated = self.enrich(sid, dfs, profiles, articles)
             if updated is not None:
                 out.append(updated)
         self.dirty.clear()
         return out
+
+    def _mentions(self, articles: Sequence[StoryArticle]) -> dict[str, ArticleMentions]:
+        """Entities as the extract stage stored them; recognised here only for rows that predate that."""
+        stored = {a.article_id: a.entities for a in articles if a.entities is not None}
+        missing = [a for a in articles if a.entities is None]
+        return {**stored, **(self.recognizer.mentions(missing) if missing else {})}
 
     def _with_prose(self, sections: Sections, articles: Sequence[StoryArticle]) -> Sections:
         """Add model-written prose when the optional backend answers; on any failure keep the extractive sections
@@ -310,7 +346,7 @@ class EnrichStage:
     ) -> StoryUpdated | None:
         if not articles:
             return None
-        sections = build_sections(articles, dfs, self.recognizer.mentions(originals(articles)))
+        sections = build_sections(articles, dfs, self._mentions(originals(articles)))
         if self.writer is not None:
             sections = self._with_prose(sections, articles)
         links = profiles.links(sid)

@@ -1,0 +1,152 @@
+"""Page analysis (trafilatura, then the recogniser on the lead) in this process or on every core via a pool."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
+
+from storyline.adapters.ner_spacy import MODEL, SpacyRecognizer
+from storyline.domain.entities import ENTITY_LANGUAGES, ArticleMentions, Lead
+from storyline.domain.records import PageAnalysis, PageJob
+from storyline.extraction import extract
+
+log = logging.getLogger(__name__)
+
+# Pages per task sent to a worker process: the recogniser batches them in one pass, and pickling overhead is
+# paid per task. Small enough that the first results come back quickly.
+CHUNK = 16
+# Fewer pages than this are analysed in-process: starting processes (each loads trafilatura and the model,
+# ~2 s) costs more than a small crawl's analysis.
+POOL_MIN_PAGES = 64
+
+
+class LocalAnalyser:
+    """Analyses pages in the calling process."""
+
+    def __init__(self, recognizer: SpacyRecognizer) -> None:
+        self.recognizer = recognizer
+
+    def analyse(self, job: PageJob) -> PageAnalysis:
+        return self.analyse_batch([job], strict=True)[0]  # type: ignore[return-value] # strict: never None
+
+    def analyse_batch(self, jobs: Sequence[PageJob], strict: bool = False) -> list[PageAnalysis | None]:
+        """Extract each page, then recognise entities in all of them in one model pass. With `strict`, an
+        extraction error is raised; otherwise that page's result is None."""
+        pages = []
+        for job in jobs:
+            try:
+                page = extract(job.raw, job.url, job.content_type)
+            except Exception:
+                if strict:
+                    raise
+                page = None
+            pages.append(page)
+        leads: list[Lead] = []
+        for i, (job, page) in enumerate(zip(jobs, pages, strict=True)):
+            if page is not None and (page.language or "en") in ENTITY_LANGUAGES:
+                leads.append(Lead(f"job{i}", page.title or job.fallback_title or "", page.text))
+        found = self.recognizer.mentions(leads, cache=False) if leads else {}
+        out: list[PageAnalysis | None] = []
+        for i, (job, page) in enumerate(zip(jobs, pages, strict=True)):
+            if page is None:
+                out.append(None)
+                continue
+            entities = found.get(f"job{i}") or ArticleMentions("", (), ())
+            out.append(PageAnalysis(page, page.title or job.fallback_title or "", entities))
+        return out
+
+    def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
+        # In-process there is nothing to gain by looking ahead: the stage analyses each page when it handles it.
+        for _ in jobs:
+            yield None
+
+
+# The analyser of a pool worker process, made once by its initialiser.
+_WORKER: dict[str, LocalAnalyser] = {}
+
+
+def _init_worker(model: str) -> None:
+    _WORKER["analyser"] = LocalAnalyser(SpacyRecognizer(model))
+
+
+def _work(jobs: list[PageJob]) -> list[PageAnalysis | None]:
+    try:
+        return _WORKER["analyser"].analyse_batch(jobs)
+    except Exception:
+        # A failure outside extraction (the model itself): the caller redoes these pages in-process, where the
+        # error is raised and routed like any other.
+        log.exception("page analysis failed in a worker process")
+        return [None] * len(jobs)
+
+
+def _chunked(items: Iterator[PageJob | None], size: int) -> Iterator[list[PageJob | None]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
+
+
+class PooledAnalyser(LocalAnalyser):
+    """Analyses ahead on `processes` worker processes (0: one per core), started on first use and kept."""
+
+    def __init__(self, recognizer: SpacyRecognizer, processes: int = 0, min_pages: int = POOL_MIN_PAGES) -> None:
+        super().__init__(recognizer)
+        self.processes = processes or os.cpu_count() or 1
+        self.min_pages = min_pages
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork where there is one: spawn re-runs the caller's main module in each child, which breaks any
+            # script that calls the pipeline at top level, and re-imports trafilatura in each (~1 s). The children
+            # only extract and recognise: they never touch the parent's connections or threads.
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(self.recognizer.model_name or MODEL,),
+            )
+        return self._pool
+
+    def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
+        stream = iter(jobs)
+        # Look at most `min_pages` jobs ahead to decide; the rest stays a stream (raw pages are not all held).
+        head = list(islice(stream, self.min_pages))
+        if self.processes < 2 or sum(1 for j in head if j is not None) < self.min_pages:
+            yield from super().analyse_ahead(chain(head, stream))
+            return
+        pool = self._executor()
+        chunks = _chunked(chain(head, stream), CHUNK)
+        # A bounded window of chunks in flight: memory stays flat however long the input is.
+        window: deque[tuple[list[PageJob | None], Future[list[PageAnalysis | None]]]] = deque()
+
+        def submit(n: int) -> None:
+            for chunk in islice(chunks, n):
+                try:
+                    future = pool.submit(_work, [j for j in chunk if j is not None])
+                except RuntimeError:  # BrokenProcessPool, or shut down: these pages are analysed in-process
+                    future = Future()
+                    future.set_result([None] * len(chunk))
+                window.append((chunk, future))
+
+        submit(self.processes * 3)
+        while window:
+            chunk, future = window.popleft()
+            submit(1)
+            try:
+                results: Iterator[PageAnalysis | None] = iter(future.result())
+            except Exception:
+                # A worker process died (killed, out of memory): these pages are analysed in-process instead.
+                log.exception("page analysis pool failed; analysing %d pages in-process", len(chunk))
+                results = iter([None] * len(chunk))
+            for job in chunk:
+                yield None if job is None else next(results)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
