@@ -7,6 +7,7 @@ crash anywhere before the commit means a replay, and stages are idempotent under
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -113,6 +114,19 @@ class StreamRunner:
         self._since_commit += 1
         self.processed += 1
 
+    def process_all(self, records: Sequence[InRecord]) -> None:
+        """Let the stage look ahead over the batch (extract analyses it in one model pass), then process each."""
+        events = []
+        for record in records:
+            with contextlib.suppress(Exception):  # undecodable: process() dead-letters it
+                events.append(decode(self.decode_as or record.topic, record.value))
+        try:
+            self.stage.prefetch(events)
+        except Exception:  # only a head start is lost: each record is handled, and its errors routed, below
+            log.exception("%s: look-ahead failed; handling records one by one", self.stage.name)
+        for record in records:
+            self.process(record)
+
     def _publish(self, events: Sequence[Event]) -> None:
         if self.output_topic is None:
             return
@@ -153,8 +167,7 @@ class StreamRunner:
     def release(self) -> None:
         """Process everything held, in event-time order (ties by key, as in embedded mode)."""
         held, self._held, self._held_since = self._held, [], None
-        for record in sorted(held, key=self._order_key):
-            self.process(record)
+        self.process_all(sorted(held, key=self._order_key))
 
     # -- checkpoints ----------------------------------------------------------------------------------
     def due(self) -> bool:
@@ -231,8 +244,7 @@ class StreamRunner:
                     if self.release_due():
                         self.release()
                 else:
-                    for record in batch:
-                        self.process(record)
+                    self.process_all(batch)
                 if self.due() or (not batch and self._since_commit):
                     self.checkpoint()
                 backoff = self.policy.outage_backoff_s

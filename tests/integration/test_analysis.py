@@ -1,0 +1,108 @@
+"""Page analysis ahead of the extract stage: on worker processes (embedded) and as one model pass per polled batch
+(streaming). Same results as in-process; a bad page still gets its own error, routed as before."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storyline.adapters.analysis import PooledAnalyser
+from storyline.adapters.blobstore import LocalBlobStore
+from storyline.adapters.ner_spacy import SpacyRecognizer
+from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.tables import ArticleRow
+from storyline.domain.errors import PermanentError
+from storyline.events import ArticleFetched
+from storyline.services.stages import ExtractStage
+
+T0 = datetime(2026, 2, 3, 9, tzinfo=UTC)
+GOOD = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry service resumes {n}</title>
+</head><body><article><h1>Ferry service resumes after storm {n}</h1>
+<p>Ferries between Port Ellis and Marrow Island resumed on Tuesday morning after two days of cancellations
+caused by the storm that swept the coast over the weekend, the operator said in a statement.</p>
+<p>Bluewater Lines, the island's only ferry operator, said the first sailing left at seven o'clock with about
+eighty passengers on board and that extra crossings would run through Wednesday to clear the backlog.</p>
+</article></body></html>"""
+EMPTY = "<!doctype html><html><head><title>Gallery</title></head><body><p>Photos.</p></body></html>"
+
+
+@pytest.fixture
+def stage(tmp_path: Path) -> Iterator[ExtractStage]:
+    wh = SqlWarehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    wh.upgrade()
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2, min_pages=1)
+    yield ExtractStage(LocalBlobStore(tmp_path / "raw"), wh, analyser)
+    analyser.close()
+    wh.engine.dispose()
+
+
+def _events(stage: ExtractStage, pages: list[str]) -> list[ArticleFetched]:
+    out = []
+    for i, html in enumerate(pages):
+        key = f"raw/{i}"
+        stage.blobs.put(key, html.encode())
+        url = f"https://gazette.example/{i}"
+        out.append(
+            ArticleFetched(
+                event_time=T0,
+                article_id=f"a{i}",
+                url=url,
+                canonical_url=url,
+                source_id="gazette",
+                source_name="The Gazette",
+                raw_object_key=key,
+                content_type="text/html; charset=utf-8",
+                http_status=200,
+                byte_size=len(html),
+                fetched_at=T0,
+            )
+        )
+    return out
+
+
+def _names(stage: ExtractStage, article_id: str) -> set[str]:
+    """Entities stored with the article row."""
+    wh = stage.articles
+    assert isinstance(wh, SqlWarehouse)
+    with wh.engine.connect() as conn:
+        value = conn.execute(select(ArticleRow.entities).where(ArticleRow.article_id == article_id)).scalar_one()
+    return {m[0] for m in value["mentions"]}
+
+
+def test_pool_results_equal_in_process_and_a_bad_page_keeps_its_error(stage: ExtractStage) -> None:
+    pages = [GOOD.format(n=n) for n in range(20)] + [EMPTY] + [GOOD.format(n=20)]
+    events = _events(stage, pages)
+    ahead = list(stage.ahead(events))
+    assert [ev.article_id for ev, _ in ahead] == [ev.article_id for ev in events], "order kept"
+    assert stage.analyser._pool is not None  # type: ignore[attr-defined] # analysed on worker processes
+    assert [a is None for _, a in ahead] == [False] * 20 + [True, False]
+    in_process = stage.analyser.analyse_batch([stage._job(ev) for ev in events])
+    assert [a for _, a in ahead] == in_process
+    for ev, analysis in ahead:
+        if analysis is None:
+            with pytest.raises(PermanentError) as err:
+                stage.handle(ev, analysis)  # redone in-process: the page's own error, for the router
+            assert err.value.kind == "no_text"
+        else:
+            stage.handle(ev, analysis)
+    assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a0")
+
+
+def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(stage: ExtractStage) -> None:
+    events = _events(stage, [GOOD.format(n=0), EMPTY, GOOD.format(n=1)])
+    missing = events[2].model_copy(update={"article_id": "gone", "raw_object_key": "raw/none"})
+    stage.prefetch([*events, missing])
+    assert set(stage._prefetched) == {("a0", "raw/0"), ("a2", "raw/2")}
+    stage.handle(events[0])
+    stage.handle(events[2])
+    assert stage._prefetched == {}, "each prefetched result was used"
+    with pytest.raises(PermanentError) as empty:
+        stage.handle(events[1])
+    with pytest.raises(PermanentError) as gone:
+        stage.handle(missing)
+    assert (empty.value.kind, gone.value.kind) == ("no_text", "missing_object")
+    assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a2")
