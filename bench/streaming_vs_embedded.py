@@ -62,6 +62,7 @@ def settings_for(data: Path, bootstrap: str, **extra: object) -> tuple[Settings,
     return Settings.model_validate(values), env
 
 
+WARM_UP_S = 20.0
 # As docker-compose.yml runs them: extraction (trafilatura + the entity recogniser) is the CPU-heavy stage.
 INSTANCES = {"extract": 2}
 
@@ -159,7 +160,8 @@ def latency(corpus: Path, bootstrap: str, specs: list[dict[str, object]], speedu
             stop(workers)
             server.terminate()
             wh.engine.dispose()
-    lat = []
+    lat: list[float] = []
+    timed: list[tuple[float, float]] = []
     for aid, when in seen.items():
         if aid not in pubs:
             continue
@@ -171,6 +173,7 @@ def latency(corpus: Path, bootstrap: str, specs: list[dict[str, object]], speedu
             continue  # published before the replay began (backlog) or after it ended
         wall_pub = t_start + (pub - start).total_seconds() / speedup
         lat.append(max(0.0, when - wall_pub))
+        timed.append((wall_pub - t_start, max(0.0, when - wall_pub)))
     if len(lat) < 2:
         print("latency: too few articles published during the replay window")
         return
@@ -180,6 +183,16 @@ def latency(corpus: Path, bootstrap: str, specs: list[dict[str, object]], speedu
         f"latency publication → story visible (speedup {speedup:g}, crawl every 2 s, {len(lat)} articles): "
         f"p50 {statistics.median(lat):.1f} s, p95 {p95:.1f} s, max {lat[-1]:.1f} s"
     )
+    # Where the slow ones sit in the run (cold workers at the start, or bursts later) says what to fix.
+    worst = sorted(timed, key=lambda t: -t[1])[:5]
+    print("slowest: " + ", ".join(f"published at +{at:.0f} s took {took:.1f} s" for at, took in worst))
+    warm = sorted(took for at, took in timed if at >= WARM_UP_S)
+    if len(warm) >= 2:
+        print(
+            f"published {WARM_UP_S:.0f} s or more into the run (workers started with the run: group joins, "
+            f"rebalances and model loads come first; {len(warm)} articles): p50 {statistics.median(warm):.1f} s, "
+            f"p95 {warm[int(0.95 * (len(warm) - 1))]:.1f} s, max {warm[-1]:.1f} s"
+        )
 
 
 def main() -> None:
@@ -188,9 +201,11 @@ def main() -> None:
     parser.add_argument("--bootstrap", default=os.environ.get("STORYLINE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"))
     parser.add_argument("--speedup", type=float, default=20000.0)
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args()
     specs = yaml.safe_load((ROOT / "infra" / "kafka" / "topics.yaml").read_text())
-    throughput(args.corpus, args.bootstrap, specs)
+    if not args.skip_throughput:
+        throughput(args.corpus, args.bootstrap, specs)
     if not args.skip_latency:
         latency(args.corpus, args.bootstrap, specs, args.speedup)
 
