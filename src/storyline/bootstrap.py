@@ -108,9 +108,9 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         enrich=stages.enrich,
         router=Router(warehouse, clock, time.sleep),
     )
-    analyser = stages.extract.analyser
-    assert isinstance(analyser, PooledAnalyser)
-    return App(settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline, analyser=analyser)
+    return App(
+        settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline, analyser=stages.analyser
+    )
 
 
 @dataclass
@@ -137,6 +137,7 @@ class Stages:
     dedup: DedupStage
     cluster: ClusterStage
     enrich: EnrichStage
+    analyser: PooledAnalyser  # the extract stage's; its worker processes are closed with the app
 
 
 def build_writer(settings: Settings) -> OpenAICompatibleWriter | None:
@@ -151,11 +152,13 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
     """The one place stages are wired (embedded pipeline and workers alike); constructing them does no I/O (the
     model and the analysis processes start on first use)."""
     recognizer = SpacyRecognizer()
+    analyser = PooledAnalyser(recognizer, settings.analysis_processes)
     return Stages(
-        extract=ExtractStage(blobs, warehouse, PooledAnalyser(recognizer, settings.analysis_processes)),
+        extract=ExtractStage(blobs, warehouse, analyser),
         dedup=DedupStage(warehouse),
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
         enrich=EnrichStage(warehouse, recognizer, build_writer(settings)),
+        analyser=analyser,
     )
 
 

@@ -142,10 +142,6 @@ class PageAnalyser(Protocol):
         """One page in this process; raises PermanentError for a page without article text."""
         ...
 
-    def analyse_batch(self, jobs: Sequence[PageJob | None]) -> list[PageAnalysis | None]:
-        """A batch in this process, the model batched; None where a job was None or its analysis failed."""
-        ...
-
     def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
         """Results in the order of `jobs`, computed ahead of the consumer; None where a job was None or its
         analysis failed (the caller then analyses that page in-process, so its error is routed as usual)."""

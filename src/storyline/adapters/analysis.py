@@ -12,7 +12,7 @@ from itertools import chain, islice
 
 from storyline.adapters.ner_spacy import MODEL, SpacyRecognizer
 from storyline.domain.entities import ENTITY_LANGUAGES, ArticleMentions, Lead
-from storyline.domain.records import PageAnalysis, PageJob
+from storyline.domain.records import Extracted, PageAnalysis, PageJob
 from storyline.extraction import extract
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,15 @@ CHUNK = 16
 # Fewer pages than this are analysed in-process: starting processes (each loads trafilatura and the model,
 # ~2 s) costs more than a small crawl's analysis.
 POOL_MIN_PAGES = 64
+
+
+def _title(page: Extracted, job: PageJob) -> str:
+    return page.title or job.fallback_title or ""
+
+
+def _chunked(items: Iterator[PageJob | None], size: int) -> Iterator[list[PageJob | None]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 class LocalAnalyser:
@@ -57,7 +66,7 @@ class LocalAnalyser:
         leads: list[Lead] = []
         for i, (job, page) in enumerate(zip(jobs, pages, strict=True)):
             if job is not None and page is not None and (page.language or "en") in ENTITY_LANGUAGES:
-                leads.append(Lead(f"job{i}", page.title or job.fallback_title or "", page.text))
+                leads.append(Lead(f"job{i}", _title(page, job), page.text))
         found = self.recognizer.mentions(leads, cache=False) if leads else {}
         out: list[PageAnalysis | None] = []
         for i, (job, page) in enumerate(zip(jobs, pages, strict=True)):
@@ -65,13 +74,13 @@ class LocalAnalyser:
                 out.append(None)
                 continue
             entities = found.get(f"job{i}") or ArticleMentions("", (), ())
-            out.append(PageAnalysis(page, page.title or job.fallback_title or "", entities))
+            out.append(PageAnalysis(page, _title(page, job), entities))
         return out
 
     def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
-        # In-process there is nothing to gain by looking ahead: the stage analyses each page when it handles it.
-        for _ in jobs:
-            yield None
+        # In-process, looking ahead CHUNK pages at a time buys the batched model pass.
+        for chunk in _chunked(iter(jobs), CHUNK):
+            yield from self.analyse_batch(chunk)
 
 
 # The analyser of a pool worker process, made once by its initialiser.
@@ -90,11 +99,6 @@ def _work(jobs: list[PageJob]) -> list[PageAnalysis | None]:
         # error is raised and routed like any other.
         log.exception("page analysis failed in a worker process")
         return [None] * len(jobs)
-
-
-def _chunked(items: Iterator[PageJob | None], size: int) -> Iterator[list[PageJob | None]]:
-    while chunk := list(islice(items, size)):
-        yield chunk
 
 
 class PooledAnalyser(LocalAnalyser):

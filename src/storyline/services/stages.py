@@ -92,18 +92,9 @@ class ExtractStage(StatelessStage):
         self._prefetched: dict[tuple[str, str], PageAnalysis] = {}
 
     def prefetch(self, events: Sequence[ArticleFetched]) -> None:
-        """A streaming worker's polled batch: pages read and analysed together (the model batches far better than
-        page by page). Kept until the next batch; `handle` takes its page's result or analyses it itself."""
-        jobs: list[PageJob | None] = []
-        for ev in events:
-            try:
-                jobs.append(self._job(ev))
-            except Exception:  # noqa: BLE001 - reported by handle(), which reads it again
-                jobs.append(None)
-        results = self.analyser.analyse_batch(jobs)
-        self._prefetched = {
-            (ev.article_id, ev.raw_object_key): r for ev, r in zip(events, results, strict=True) if r is not None
-        }
+        """A streaming worker's slice of polled records, analysed ahead like an embedded run's pages (`ahead`).
+        Kept until the next slice; `handle` takes its page's result or analyses it itself."""
+        self._prefetched = {(ev.article_id, ev.raw_object_key): a for ev, a in self.ahead(events) if a is not None}
 
     def reset(self) -> None:
         self._prefetched = {}
@@ -112,7 +103,7 @@ class ExtractStage(StatelessStage):
         return PageJob(self.blobs.get(event.raw_object_key), event.url, event.content_type, event.feed_title)
 
     def ahead(self, events: Iterable[ArticleFetched]) -> Iterator[tuple[ArticleFetched, PageAnalysis | None]]:
-        """Each event with its page analysed ahead on every core the analyser has (embedded runs), for `handle`.
+        """Each event with its page analysed ahead (on every core the analyser has, or batched here), for `handle`.
         A page whose blob cannot be read here, or whose analysis failed, comes with None: `handle` then does it
         in-process, so its error is retried or dead-lettered like any other."""
         pending: deque[ArticleFetched] = deque()
