@@ -44,6 +44,12 @@ class SpacyRecognizer:
             if self._nlp is None:
                 import spacy
                 from thinc.api import use_ops
+                from threadpoolctl import threadpool_limits
+
+                # One BLAS thread: analysis scales by processes (a pool per core, N extract workers), and
+                # OpenBLAS's own threads busy-wait on the cores those processes need (measured: the embedded
+                # extract phase 14.5 s with two threads per process, 8.4 s with one). Process-wide on purpose.
+                threadpool_limits(limits=1, user_api="blas")
 
                 # thinc's own matrix multiplies through numpy's BLAS, not BLIS: BLIS's wheels pick their generic
                 # kernel on CPUs they do not recognise (measured here: 26-33 vs 170 GFLOPS). Same results.
