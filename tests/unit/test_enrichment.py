@@ -15,6 +15,7 @@ from storyline.domain.enrichment import (
     StoryArticle,
     StoryProfile,
     _candidates,
+    _lines,
     _story_centroid,
     build_sections,
     choose_headline,
@@ -286,10 +287,10 @@ def test_each_paper_is_shown_by_its_own_angle() -> None:
     c = StoryArticle("p-c", "paper-c", "Paper C", "https://c.example/1", "Harbour budget", shared, T0, None)
     dfs = _dfs([a, b, c])
     centroid = _story_centroid([a, b, c], dfs)
-    pool = _candidates([a], dfs, centroid, True)
-    rescored = {x.cited.text: x.score for x in distinctive(pool, [a, b, c], "paper-a", dfs)}
+    pool = _candidates(_lines(a, dfs, centroid), True)
+    rescored = {x.cited.text: x.score for x in distinctive(pool, _story_centroid([b, c], dfs))}
     before = {x.cited.text: x.score for x in pool}
     # What the other papers also wrote loses more than what only Paper A wrote.
     assert before[shared] - rescored[shared] > before[own] - rescored[own]
     # A story with one outlet has no other coverage to differ from.
-    assert distinctive(pool, [a], "paper-a", dfs) == pool
+    assert distinctive(pool, None) == pool

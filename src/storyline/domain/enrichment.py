@@ -91,13 +91,20 @@ def _sentence_vector(sentence: Sentence, dfs: DocumentFrequencies) -> SparseVect
     return tfidf(Counter(terms(sentence.text)), dfs)
 
 
-def _story_centroid(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> SparseVector:
+def _article_vector(art: StoryArticle, dfs: DocumentFrequencies) -> SparseVector:
+    return tfidf(Counter(terms(art.title + "\n" + art.text)), dfs)
+
+
+def _centroid(vectors: Sequence[SparseVector]) -> SparseVector:
     total: dict[str, float] = {}
-    for art in articles:
-        vec = tfidf(Counter(terms(art.title + "\n" + art.text)), dfs)
+    for vec in vectors:
         for k, v in vec.items():
             total[k] = total.get(k, 0.0) + v
     return normalise(total)
+
+
+def _story_centroid(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) -> SparseVector:
+    return _centroid([_article_vector(a, dfs) for a in articles])
 
 
 def choose_headline(
@@ -112,23 +119,40 @@ def choose_headline(
     return min(articles, key=key)
 
 
-def _candidates(
-    articles: Sequence[StoryArticle], dfs: DocumentFrequencies, centroid: SparseVector, lead_only: bool
-) -> list[_Scored]:
+@dataclass(frozen=True)
+class _Line:
+    """A sentence fit to be shown (whole, of summary length), read once per story and scored against its
+    centroid: the summary, the context and every outlet's paragraph choose among the same lines."""
+
+    cited: Cited
+    vector: SparseVector
+    centrality: float
+    order: tuple[datetime, str, int]
+
+
+def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) -> list[_Line]:
+    out: list[_Line] = []
+    for pos, sent in enumerate(sentences(art.text)):
+        n_words = len(sent.text.split())
+        if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’":
+            continue  # fragments, captions and run-ons make poor summary lines
+        vec = _sentence_vector(sent, dfs)
+        if not vec:
+            continue
+        cited = Cited(sent.text, art.article_id, sent.start, sent.end)
+        out.append(_Line(cited, vec, cosine(vec, centroid), (art.published_at, art.article_id, pos)))
+    return out
+
+
+def _candidates(lines: Sequence[_Line], lead_only: bool) -> list[_Scored]:
+    """Candidates from the given lines; from the lead only, the earlier a sentence the better."""
     out: list[_Scored] = []
-    for art in articles:
-        for pos, sent in enumerate(sentences(art.text)):
-            if lead_only and pos >= LEAD_SENTENCES:
-                break
-            n_words = len(sent.text.split())
-            if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’":
-                continue  # fragments, captions and run-ons make poor summary lines
-            vec = _sentence_vector(sent, dfs)
-            if not vec:
-                continue
-            position = 1.0 / (1.0 + 0.15 * pos) if lead_only else 1.0
-            cited = Cited(sent.text, art.article_id, sent.start, sent.end)
-            out.append(_Scored(cited, vec, cosine(vec, centroid) * position, (art.published_at, art.article_id, pos)))
+    for line in lines:
+        pos = line.order[2]
+        if lead_only and pos >= LEAD_SENTENCES:
+            continue
+        position = 1.0 / (1.0 + 0.15 * pos) if lead_only else 1.0
+        out.append(_Scored(line.cited, line.vector, line.centrality * position, line.order))
     return out
 
 
@@ -157,16 +181,13 @@ def originals(articles: Sequence[StoryArticle]) -> list[StoryArticle]:
 DISTINCT = 0.5  # how much likeness to the other outlets' coverage counts against a perspective sentence
 
 
-def distinctive(
-    pool: Sequence[_Scored], base: Sequence[StoryArticle], source_id: str, dfs: DocumentFrequencies
-) -> list[_Scored]:
-    """Re-score an outlet's sentences: on the story (centrality) but unlike what the other outlets wrote, so
-    "What the papers say" shows each paper's angle rather than the consensus three times."""
-    others = [a for a in base if a.source_id != source_id]
-    if not others:
+def distinctive(pool: Sequence[_Scored], others: SparseVector | None) -> list[_Scored]:
+    """Re-score an outlet's sentences: on the story (centrality) but unlike what the other outlets wrote (their
+    centroid, `others`; None when the outlet is alone), so "What the papers say" shows each paper's angle rather
+    than the consensus three times."""
+    if others is None:
         return list(pool)
-    rest = _story_centroid(others, dfs)
-    return [replace(c, score=c.score - DISTINCT * cosine(c.vector, rest)) for c in pool]
+    return [replace(c, score=c.score - DISTINCT * cosine(c.vector, others)) for c in pool]
 
 
 def build_sections(
@@ -176,12 +197,16 @@ def build_sections(
     if not articles:
         raise ValueError("a story has at least one article")
     base = originals(articles)
-    centroid = _story_centroid(base, dfs)
+    # Each article is read once (its vector, its lines); every section below chooses among those.
+    vectors = [_article_vector(a, dfs) for a in base]
+    centroid = _centroid(vectors)
     head = choose_headline(base, dfs, centroid)
+    lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
+    every = [line for a in base for line in lines[a.article_id]]
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
-    facts = [c for c in _candidates(base, dfs, centroid, True) if not _QUOTE_OPEN.match(c.cited.text)]
+    facts = [c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text)]
     summary = _select(facts, SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
-    context_pool = [s for s in _candidates(base, dfs, centroid, False) if _CONTEXT_CUES.search(s.cited.text)]
+    context_pool = [s for s in _candidates(every, False) if _CONTEXT_CUES.search(s.cited.text)]
     behind = _select(context_pool, 3, 110, summary)
     by_outlet: dict[str, list[StoryArticle]] = defaultdict(list)
     for art in base:
@@ -189,7 +214,9 @@ def build_sections(
     perspectives: list[Perspective] = []
     for source_id in sorted(by_outlet):
         own = by_outlet[source_id]
-        pool = distinctive(_candidates(own, dfs, centroid, True), base, source_id, dfs)
+        rest = [v for a, v in zip(base, vectors, strict=True) if a.source_id != source_id]
+        own_lines = [line for a in own for line in lines[a.article_id]]
+        pool = distinctive(_candidates(own_lines, True), _centroid(rest) if rest else None)
         # The outlet's own angle: prefer its sentences that repeat neither the summary nor the context.
         picked = _select(pool, 2, 70, [*summary, *behind]) or _select(pool, 2, 70, [])
         perspectives.append(
