@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storyline.domain.politeness import ai_training_optouts, next_poll_due, parse_retry_after, parse_robots
+from storyline.domain.politeness import (
+    ai_training_optouts,
+    interleave_by_host,
+    next_poll_due,
+    parse_retry_after,
+    parse_robots,
+)
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 BASE = timedelta(minutes=15)
@@ -41,3 +47,11 @@ def test_quiet_feeds_are_polled_less_often_and_a_change_resets() -> None:
     # Skips and failures are not polls: they neither reset nor extend the backoff.
     with_skips = [("skipped", t[0]), ("not-modified", t[1]), ("failed", t[2]), ("not-modified", t[3])]
     assert next_poll_due(with_skips, BASE, CAP) == t[1] + 2 * BASE
+
+
+def test_interleave_by_host_alternates_hosts_and_keeps_each_hosts_order() -> None:
+    urls = ["a/1", "a/2", "a/3", "b/1", "c/1", "c/2"]
+    out = interleave_by_host(urls, lambda u: u.split("/")[0])
+    assert out == ["a/1", "b/1", "c/1", "a/2", "c/2", "a/3"]
+    assert sorted(out) == sorted(urls)  # nothing dropped or doubled
+    assert interleave_by_host([], lambda u: u) == []

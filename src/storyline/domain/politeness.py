@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 from protego import Protego
 
@@ -21,6 +23,22 @@ AI_TRAINING_AGENTS = (
     "meta-externalagent",
     "cohere-ai",
 )
+
+
+T = TypeVar("T")
+
+
+def interleave_by_host(items: Sequence[T], host: Callable[[T], str]) -> list[T]:
+    """Round-robin across hosts, each host's items in their own order: consecutive requests go to different
+    hosts, so each host's delay passes while the others are fetched instead of in a sleep (a plan grouped by
+    source sleeps its delay before every page but the first)."""
+    queues: dict[str, list[T]] = {}
+    for item in items:
+        queues.setdefault(host(item), []).append(item)
+    out: list[T] = []
+    for rank in range(max((len(q) for q in queues.values()), default=0)):
+        out.extend(q[rank] for q in queues.values() if rank < len(q))
+    return out
 
 
 def parse_robots(text: str) -> Protego:

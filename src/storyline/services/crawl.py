@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -16,7 +16,7 @@ from protego import Protego
 
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.ids import article_id, object_key
-from storyline.domain.politeness import ai_training_optouts, next_poll_due, parse_robots
+from storyline.domain.politeness import ai_training_optouts, interleave_by_host, next_poll_due, parse_robots
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of
 from storyline.events import ArticleFetched
@@ -398,15 +398,12 @@ class CrawlService:
             fetched_at=now,
         )
 
-    def crawl(
-        self,
-        sources: Sequence[Source],
-        on_page: Callable[[int, int], None] | None = None,
-        since: datetime | None = None,
-    ) -> CrawlReport:
-        """Crawl the sources; with `since` (a DAG run's data interval start), items dated before it are left
-        to the runs that covered them (undated items are always considered)."""
-        report = CrawlReport()
+    def plan(
+        self, sources: Sequence[Source], report: CrawlReport, since: datetime | None = None
+    ) -> list[tuple[Source, FeedItem, str]]:
+        """Discover the sources' items and keep those to fetch: (source, item, canonical URL). With `since` (a DAG
+        run's data interval start), items dated before it are left to the runs that covered them (undated items
+        are always considered)."""
         plan: list[tuple[Source, FeedItem, str]] = []
         for source in sources:
             if not source.enabled:
@@ -418,13 +415,38 @@ class CrawlService:
             if since is not None:
                 items = [i for i in items if i.published_at is None or i.published_at >= since]
             plan.extend((source, item, canonical) for item, canonical in self.new_items(items, source, report))
-        for done, (source, item, canonical) in enumerate(plan, start=1):
-            fetched = self.fetch_page(source, item, canonical, report)
-            if fetched is not None:
-                report.events.append(fetched)
-            if on_page:
-                on_page(done, len(plan))
-        self.fetch_log.record_fetches(report.decisions)
+        return interleave_by_host(plan, lambda p: host_of(p[1].url))
+
+    def fetch_planned(
+        self,
+        plan: Sequence[tuple[Source, FeedItem, str]],
+        report: CrawlReport,
+        on_page: Callable[[int, int], None] | None = None,
+    ) -> Iterator[ArticleFetched]:
+        """Fetch and archive the planned pages, yielding each as soon as it is archived, so an embedded run can
+        analyse pages while the rest are still being fetched. Every fetch decision is recorded when the stream
+        ends, however it ends (a consumer that stops early still leaves the fetches it caused on record)."""
+        try:
+            for done, (source, item, canonical) in enumerate(plan, start=1):
+                fetched = self.fetch_page(source, item, canonical, report)
+                if fetched is not None:
+                    report.events.append(fetched)
+                    yield fetched
+                if on_page:
+                    on_page(done, len(plan))
+        finally:
+            self.fetch_log.record_fetches(report.decisions)
+
+    def crawl(
+        self,
+        sources: Sequence[Source],
+        on_page: Callable[[int, int], None] | None = None,
+        since: datetime | None = None,
+    ) -> CrawlReport:
+        """Plan and fetch in one go; the fetched events are in the report."""
+        report = CrawlReport()
+        for _ in self.fetch_planned(self.plan(sources, report, since), report, on_page):
+            pass
         return report
 
 

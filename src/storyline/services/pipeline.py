@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -20,7 +20,7 @@ from storyline.events import (
     headers,
 )
 from storyline.ports import Publisher, SourceStore
-from storyline.services.crawl import CrawlService
+from storyline.services.crawl import CrawlReport, CrawlService
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
 
@@ -84,9 +84,15 @@ class Pipeline:
     enrich: EnrichStage
     router: Router
 
-    def process_fetched(self, fetched: Sequence[ArticleFetched], summary: RunSummary, progress: Progress) -> None:
-        """Everything after the crawl; also the path for re-extraction from the raw archive."""
-        progress.start("extract", len(fetched))
+    def process_fetched(
+        self, fetched: Iterable[ArticleFetched], summary: RunSummary, progress: Progress, total: int | None = None
+    ) -> None:
+        """Everything after the crawl; also the path for re-extraction from the raw archive. `fetched` may be a
+        stream still being crawled (`total`: how many pages at most)."""
+        if total is None:
+            fetched = list(fetched)
+            total = len(fetched)
+        progress.start("extract", total)
         extracted: list[ArticleExtracted] = []
         # Pages are analysed ahead on every core; storing each and routing its errors stay here, in order.
         for i, (ev, analysis) in enumerate(self.extract.ahead(fetched), start=1):
@@ -159,17 +165,21 @@ class Pipeline:
                 progress.start("fetch", total)
             progress.advance("fetch", done)
 
-        report = self.crawler.crawl(sources, on_page, since=since)
+        report = CrawlReport()
+        plan = self.crawler.plan(sources, report, since)
+        pages = self.crawler.fetch_planned(plan, report, on_page)
+        if publisher is None:
+            # Pages are analysed while the rest are still being fetched: the crawl waits on the network (here on
+            # the replay server), the analysis on the CPU, so the two overlap.
+            self.process_fetched(pages, summary, progress, total=len(plan))
+        else:
+            for ev in list(pages):  # the whole crawl is on record before the first event is handed on
+                publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))
+            publisher.flush()  # delivery checked before the run reports success
         summary.feeds_ok = report.count("feed", FetchOutcome.FETCHED)
         summary.feeds_failed = report.count("feed", FetchOutcome.FAILED)
         summary.feeds_not_modified = report.count("feed", FetchOutcome.NOT_MODIFIED)
         summary.pages_fetched = report.count("page", FetchOutcome.FETCHED)
         summary.pages_failed = report.count("page", FetchOutcome.FAILED)
         summary.pages_disallowed = report.count("page", FetchOutcome.DISALLOWED)
-        if publisher is not None:
-            for ev in report.events:
-                publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))
-            publisher.flush()  # delivery checked before the run reports success
-            return summary
-        self.process_fetched(report.events, summary, progress)
         return summary
