@@ -187,7 +187,12 @@ def build_maintenance(settings: Settings | None = None) -> Maintenance:
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
     if stage not in STAGE_TOPICS:
         raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
-    chosen: Stage = getattr(build_stages(settings, warehouse, blobs), stage)
+    stages = build_stages(settings, warehouse, blobs)
+    if stage == "extract":
+        # A worker loads the model before it joins its group, not while holding its first partitions: the
+        # first records would otherwise wait for it, and a slow first poll can cost a rebalance.
+        stages.analyser.warm_up()
+    chosen: Stage = getattr(stages, stage)
     return chosen
 
 

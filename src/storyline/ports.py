@@ -147,6 +147,10 @@ class PageAnalyser(Protocol):
         analysis failed (the caller then analyses that page in-process, so its error is routed as usual)."""
         ...
 
+    def warm_up(self) -> None:
+        """Load now what the first page would otherwise wait for (the model in this process)."""
+        ...
+
 
 class ProseWriter(Protocol):
     """The optional LLM backend: prose sections whose every sentence cites member articles and is checked."""

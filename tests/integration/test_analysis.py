@@ -17,7 +17,7 @@ from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.tables import ArticleRow
 from storyline.domain.errors import PermanentError
 from storyline.events import ArticleFetched
-from storyline.services.stages import ExtractStage
+from storyline.services.stages import EnrichStage, ExtractStage
 
 T0 = datetime(2026, 2, 3, 9, tzinfo=UTC)
 GOOD = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ferry service resumes {n}</title>
@@ -106,3 +106,21 @@ def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(stage: Extra
         stage.handle(missing)
     assert (empty.value.kind, gone.value.kind) == ("no_text", "missing_object")
     assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a2")
+
+
+def test_an_extract_worker_loads_the_model_before_its_first_record(tmp_path: Path) -> None:
+    from storyline.bootstrap import build_stage, build_warehouse
+    from storyline.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    wh = build_warehouse(settings)
+    extract = build_stage("extract", settings, wh, LocalBlobStore(tmp_path / "raw"))
+    enrich = build_stage("enrich", settings, wh, LocalBlobStore(tmp_path / "raw"))
+    assert isinstance(extract, ExtractStage)
+    assert isinstance(extract.analyser, PooledAnalyser)
+    assert extract.analyser.recognizer.loaded
+    # Enrichment reads stored entities: its worker does not pay for the model up front.
+    assert isinstance(enrich, EnrichStage)
+    assert isinstance(enrich.recognizer, SpacyRecognizer)
+    assert not enrich.recognizer.loaded
+    wh.engine.dispose()

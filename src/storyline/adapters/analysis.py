@@ -40,6 +40,9 @@ class LocalAnalyser:
     def __init__(self, recognizer: SpacyRecognizer) -> None:
         self.recognizer = recognizer
 
+    def warm_up(self) -> None:
+        self.recognizer.load()
+
     def analyse(self, job: PageJob) -> PageAnalysis:
         return self.analyse_batch([job], strict=True)[0]  # type: ignore[return-value] # strict: never None
 

@@ -38,6 +38,14 @@ class SpacyRecognizer:
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, ArticleMentions] = OrderedDict()
 
+    @property
+    def loaded(self) -> bool:
+        return self._nlp is not None
+
+    def load(self) -> None:
+        """Load the model now rather than at the first call (a worker about to take records)."""
+        self._pipeline()
+
     def _pipeline(self) -> Any:
         # Loaded on first use: the CLI and workers that never enrich do not pay for it.
         with self._lock:
