@@ -59,6 +59,28 @@ def extraction_vs_trafilatura(app: App, gold_texts: dict[str, str]) -> dict[str,
     return {**means, "n": len(scores["ours"])}
 
 
+class PhaseClock:
+    """Progress callbacks → when each phase started, to show where an embedded run spends its time."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, float] = {}
+
+    def start(self, phase: str, total: int) -> None:
+        self.started.setdefault(phase, time.perf_counter())
+
+    def advance(self, phase: str, done: int) -> None:
+        pass
+
+    def spans(self, t0: float, end: float) -> str:
+        # Crawl and analysis overlap (pages are analysed while the rest are fetched); the rest runs in order.
+        cluster = self.started.get("cluster", end)
+        enrich = self.started.get("enrich", end)
+        return (
+            f"crawl + analysis {cluster - t0:.1f} s, dedup + clustering {enrich - cluster:.1f} s, "
+            f"sections {end - enrich:.1f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "data" / "replay-dev")
@@ -79,9 +101,11 @@ def main() -> None:
             settings = Settings(data_dir=Path(tmp), allow_private_addresses=True, min_host_delay_s=0.0)
             app = build(settings)
             sources = parse_sources(read_text(f"{base}/sources.json"), "sources.json")
+            phases = PhaseClock()
             t0 = time.perf_counter()
-            summary = app.pipeline.run(sources)
-            pipeline_s = time.perf_counter() - t0
+            summary = app.pipeline.run(sources, phases)
+            t_end = time.perf_counter()
+            pipeline_s = t_end - t0
             n_articles = summary.articles_new + summary.articles_duplicate + summary.articles_revision
             pages = [gzip.decompress(p.read_bytes()) for p in sorted(settings.resolved_archive_dir().rglob("*.gz"))]
             t1 = time.perf_counter()
@@ -100,6 +124,7 @@ def main() -> None:
     bare_rate = extracted / bare_s
     print(f"pages archived: {len(pages)}; articles stored: {n_articles}; stories: {summary.stories_new}")
     print(f"whole pipeline, all cores: {pipe_rate:7.1f} articles/s ({pipeline_s:.1f} s: crawl to enrichment)")
+    print(f"  of which {phases.spans(t0, t_end)}")
     print(f"bare trafilatura, 1 process: {bare_rate:6.1f} pages/s ({bare_s:.1f} s: fast mode, same pages)")
     print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
     print(
