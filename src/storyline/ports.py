@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from storyline.domain.consolidation import Merge
-from storyline.domain.dedup import Candidate, Decision
+from storyline.domain.dedup import Candidate, Decision, DedupItem
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
 from storyline.domain.entities import ArticleMentions, Readable
 from storyline.domain.features import DocumentFrequencies
@@ -113,6 +113,9 @@ class ArticleStore(Protocol):
         bands: Sequence[str],
         decide: Callable[[list[Candidate]], Decision],
     ) -> Decision: ...
+    def dedup_batch(
+        self, items: Sequence[DedupItem], decide: Callable[[int, list[Candidate]], Decision]
+    ) -> list[Decision]: ...
 
 
 class StoryStore(Protocol):

@@ -176,16 +176,41 @@ class DedupStage(StatelessStage):
         decision = self.articles.dedup_atomically(
             art.article_id, art.content_hash, art.canonical_url, fp.bands, verdict
         )
-        return [
-            ArticleDeduplicated(
-                event_time=art.published_at,
-                article=art,
-                verdict=decision.verdict.value,
-                duplicate_of=decision.duplicate_of,
-                revision_of=decision.revision_of,
-                similarity=round(decision.similarity, 4),
-            )
+        return [self._deduplicated(event, decision)]
+
+    def handle_batch(self, events: Sequence[ArticleExtracted]) -> list[ArticleDeduplicated]:
+        """`handle` for each event in turn, decided in one transaction (embedded runs): the same verdicts. Any
+        error fails the whole batch; the caller then handles its events one by one, so each error is routed."""
+        fps = [dd.fingerprint(e.article.content_hash, e.article.text) for e in events]
+        items = [
+            dd.DedupItem(e.article.article_id, e.article.content_hash, e.article.canonical_url, tuple(fp.bands))
+            for e, fp in zip(events, fps, strict=True)
         ]
+
+        def verdict(index: int, candidates: list[dd.Candidate]) -> dd.Decision:
+            art = events[index].article
+            return dd.decide(
+                art.article_id,
+                art.canonical_url,
+                fps[index].shingles,
+                candidates,
+                art.published_at.astimezone(UTC).isoformat(),
+            )
+
+        decisions = self.articles.dedup_batch(items, verdict)
+        return [self._deduplicated(e, d) for e, d in zip(events, decisions, strict=True)]
+
+    @staticmethod
+    def _deduplicated(event: ArticleExtracted, decision: dd.Decision) -> ArticleDeduplicated:
+        art = event.article
+        return ArticleDeduplicated(
+            event_time=art.published_at,
+            article=art,
+            verdict=decision.verdict.value,
+            duplicate_of=decision.duplicate_of,
+            revision_of=decision.revision_of,
+            similarity=round(decision.similarity, 4),
+        )
 
 
 class ClusterStage:

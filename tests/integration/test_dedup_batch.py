@@ -1,0 +1,152 @@
+"""Dedup of a batch in one transaction (embedded runs) gives the verdicts and rows of one article at a time:
+copies, revisions, an earlier copy arriving late (it adopts the roots, then a copy after it in the same batch
+follows it), a redelivered article; and a bad batch falls back to one by one without losing an article."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+
+from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.tables import ArticleBandRow, ArticleRow
+from storyline.domain.errors import TransientError
+from storyline.events import ArticleBody, ArticleDeduplicated, ArticleExtracted
+from storyline.services.stages import DedupStage
+
+T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
+_WORDS = [
+    "harbour",
+    "council",
+    "budget",
+    "ferry",
+    "storm",
+    "island",
+    "minister",
+    "port",
+    "vote",
+    "fishermen",
+    "fees",
+    "crossing",
+    "weather",
+    "coast",
+    "operator",
+    "passengers",
+    "delay",
+    "service",
+    "schedule",
+    "mooring",
+    "repairs",
+    "engineers",
+    "contract",
+    "tender",
+    "union",
+    "strike",
+]
+
+
+def _text(seed: int, n: int = 90) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(_WORDS) for _ in range(n)) + "."
+
+
+def _event(aid: str, url: str, text: str, when: datetime) -> ArticleExtracted:
+    body = ArticleBody(
+        article_id=aid,
+        url=url,
+        canonical_url=url,
+        source_id=aid.split("-", maxsplit=1)[0],
+        source_name=aid.split("-", maxsplit=1)[0].title(),
+        title="Ferry crossings resume",
+        text=text,
+        published_at=when,
+        fetched_at=when + timedelta(minutes=5),
+        content_hash="h-" + aid,
+        raw_object_key="raw/" + aid,
+    )
+    return ArticleExtracted(event_time=when, article=body)
+
+
+A, B = _text(1), _text(2)
+BATCHES = [
+    [
+        _event("wire-a1", "https://wire.example/a1", A, T0),
+        _event("gazette-b1", "https://gazette.example/b1", B, T0 + timedelta(minutes=30)),
+        _event("herald-a2", "https://herald.example/a2", "PORT ELLIS (Wire) - " + A, T0 + timedelta(hours=1)),
+        _event("post-a3", "https://post.example/a3", A.replace("ferry", "boat", 2), T0 + timedelta(hours=2)),
+        # Same URL as b1, new text: a revision under its own id.
+        _event("gazette-b1r", "https://gazette.example/b1", B + " Updated with the vote.", T0 + timedelta(hours=3)),
+    ],
+    [
+        # Published before every copy seen so far: the original after all. Then a copy closest to post-a3, whose
+        # root is now early-a0: the batch must see the adoption it made itself.
+        _event("early-a0", "https://early.example/a0", A, T0 - timedelta(hours=1)),
+        _event("late-a4", "https://late.example/a4", A.replace("ferry", "boat", 2) + " More.", T0 + timedelta(hours=4)),
+    ],
+    # Redelivered: its stored verdict comes back unchanged.
+    [_event("herald-a2", "https://herald.example/a2", "PORT ELLIS (Wire) - " + A, T0 + timedelta(hours=1))],
+]
+
+
+def _clear(wh: SqlWarehouse) -> None:
+    with wh.engine.begin() as conn:
+        conn.execute(delete(ArticleBandRow))
+        conn.execute(delete(ArticleRow))
+
+
+def _run(wh: SqlWarehouse, batched: bool) -> list[ArticleDeduplicated]:
+    stage = DedupStage(wh)
+    out: list[ArticleDeduplicated] = []
+    for batch in BATCHES:
+        for ev in batch:
+            wh.upsert_article(ev.article)  # the extract stage stored them before dedup sees them
+        if batched:
+            out.extend(stage.handle_batch(batch))
+        else:
+            for ev in batch:
+                out.extend(stage.handle(ev))
+    return out
+
+
+def test_a_batch_decides_as_one_article_at_a_time(warehouse: SqlWarehouse) -> None:
+    one_by_one = _run(warehouse, batched=False)
+    rows_one_by_one = warehouse.table_digest()
+    _clear(warehouse)
+    batched = _run(warehouse, batched=True)
+    assert [(d.article.article_id, d.verdict, d.duplicate_of, d.revision_of, d.similarity) for d in batched] == [
+        (d.article.article_id, d.verdict, d.duplicate_of, d.revision_of, d.similarity) for d in one_by_one
+    ]
+    assert warehouse.table_digest() == rows_one_by_one
+    # The scenario exercises what it claims to.
+    verdicts = {d.article.article_id: (d.verdict, d.duplicate_of, d.revision_of) for d in batched[:7]}
+    assert verdicts["herald-a2"] == ("duplicate", "wire-a1", None)
+    assert verdicts["gazette-b1r"] == ("revision", None, "gazette-b1")
+    assert verdicts["early-a0"] == ("new", None, None)
+    assert verdicts["late-a4"] == ("duplicate", "early-a0", None)  # follows the adoption made in its own batch
+    with warehouse.session() as s:
+        copies = s.execute(
+            select(ArticleRow.article_id, ArticleRow.duplicate_of).where(ArticleRow.duplicate_of.isnot(None))
+        )
+        adopted = dict(copies.tuples().all())
+    assert adopted["wire-a1"] == "early-a0" and adopted["herald-a2"] == "early-a0"
+
+
+def test_a_failing_batch_is_redone_one_by_one_and_nothing_is_lost(
+    app_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_factory()
+    for ev in BATCHES[0]:
+        app.warehouse.upsert_article(ev.article)
+
+    def lost_connection(*_args: object, **_kwargs: object) -> None:
+        raise TransientError("warehouse unavailable: connection lost mid-batch")
+
+    # Fault injection: the batch transaction fails; the pipeline must redo its articles one at a time.
+    monkeypatch.setattr(app.warehouse, "dedup_batch", lost_connection)
+    results = app.pipeline._dedup(BATCHES[0])
+    assert [r[0].article.article_id if r else None for r in results] == [ev.article.article_id for ev in BATCHES[0]]
+    assert [r[0].verdict if r else None for r in results] == ["new", "new", "duplicate", "duplicate", "revision"]
+    assert app.pipeline.router.dead_lettered == 0
