@@ -1,4 +1,5 @@
-"""Dedup of a batch in one transaction (embedded runs) gives the verdicts and rows of one article at a time:
+"""Dedup and clustering of a batch in one transaction each (embedded runs) give the results and rows of one
+article at a time. Dedup:
 copies, revisions, an earlier copy arriving late (it adopts the roots, then a copy after it in the same batch
 follows it), a redelivered article; and a bad batch falls back to one by one without losing an article."""
 
@@ -12,10 +13,10 @@ import pytest
 from sqlalchemy import delete, select
 
 from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleBandRow, ArticleRow
+from storyline.adapters.tables import ArticleBandRow, ArticleRow, StoryArticleRow, StoryRow, TermFrequencyRow
 from storyline.domain.errors import TransientError
 from storyline.events import ArticleBody, ArticleDeduplicated, ArticleExtracted
-from storyline.services.stages import DedupStage
+from storyline.services.stages import ClusterStage, DedupStage
 
 T0 = datetime(2026, 3, 2, 8, tzinfo=UTC)
 _WORDS = [
@@ -150,3 +151,37 @@ def test_a_failing_batch_is_redone_one_by_one_and_nothing_is_lost(
     assert [r[0].article.article_id if r else None for r in results] == [ev.article.article_id for ev in BATCHES[0]]
     assert [r[0].verdict if r else None for r in results] == ["new", "new", "duplicate", "duplicate", "revision"]
     assert app.pipeline.router.dead_lettered == 0
+
+
+# Ten days on: an unrelated article (its step expires the dormant ferry story from the index), then one more copy
+# of the ferry text, whose story must be read back (from this batch's own pending writes or the warehouse).
+LATER = [
+    _event("gazette-c1", "https://gazette.example/c1", _text(3), T0 + timedelta(days=10)),
+    _event("wire-a5", "https://wire.example/a5", A, T0 + timedelta(days=10, hours=1)),
+]
+
+
+def _assign(wh: SqlWarehouse, batched: bool) -> list[tuple[str, str, float, bool]]:
+    dedup, cluster = DedupStage(wh), ClusterStage(wh)
+    out: list[tuple[str, str, float, bool]] = []
+    for batch in [*BATCHES, LATER]:
+        for ev in batch:
+            wh.upsert_article(ev.article)
+        deduped = [d for ev in batch for d in dedup.handle(ev)]
+        steps = cluster.handle_batch(deduped) if batched else [cluster.handle(d) for d in deduped]
+        out.extend((a.article_id, a.story_id, a.score, a.is_new_story) for step in steps for a in step)
+    cluster.flush()
+    return out
+
+
+def test_a_clustering_batch_assigns_as_one_article_at_a_time(warehouse: SqlWarehouse) -> None:
+    one_by_one = _assign(warehouse, batched=False)
+    rows_one_by_one = warehouse.table_digest()
+    with warehouse.engine.begin() as conn:
+        for table in (StoryArticleRow, StoryRow, TermFrequencyRow):
+            conn.execute(delete(table))
+    _clear(warehouse)
+    assert _assign(warehouse, batched=True) == one_by_one
+    assert warehouse.table_digest() == rows_one_by_one
+    stories = {aid: sid for aid, sid, _, _ in one_by_one}
+    assert stories["wire-a5"] == stories["wire-a1"] != stories["gazette-c1"]  # the dormant story, read back

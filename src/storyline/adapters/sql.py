@@ -663,6 +663,27 @@ class SqlWarehouse:
         result: tuple[str, float, bool] | None = self._run(q)
         return result
 
+    def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]:
+        """`assignment_of` for many articles in one transaction (embedded clustering reads a batch's at once)."""
+        wanted = sorted(set(article_ids))
+
+        def q(s: Session) -> dict[str, tuple[str, float, bool]]:
+            out: dict[str, tuple[str, float, bool]] = {}
+            for at in range(0, len(wanted), _CHUNK):
+                for aid, sid, score, seed in s.execute(
+                    select(
+                        StoryArticleRow.article_id,
+                        StoryArticleRow.story_id,
+                        StoryArticleRow.score,
+                        StoryArticleRow.is_seed,
+                    ).where(StoryArticleRow.article_id.in_(wanted[at : at + _CHUNK]))
+                ):
+                    out[aid] = (sid, score, seed)
+            return out
+
+        result: dict[str, tuple[str, float, bool]] = self._run(q)
+        return result
+
     def active_stories(self, since: datetime) -> list[StoredStory]:
         def q(s: Session) -> list[StoredStory]:
             rows = s.scalars(
@@ -713,6 +734,42 @@ class SqlWarehouse:
                 s,
                 StoryArticleRow,
                 [{"article_id": article_id, "story_id": story.story_id, "score": round(score, 6), "is_seed": is_new}],
+                ["article_id"],
+                [],
+            )
+
+        self._run(q)
+
+    def save_cluster_steps(
+        self, stories: Sequence[StoredStory], memberships: Sequence[tuple[str, str, float, bool]]
+    ) -> None:
+        """Many `save_cluster_step`s in one transaction: each story's latest state, then every (article, story,
+        score, is_seed) membership. The rows are those the steps one by one would leave."""
+
+        def q(s: Session) -> None:
+            self._upsert(
+                s,
+                StoryRow,
+                [
+                    {
+                        "story_id": st.story_id,
+                        "state": st.state,
+                        "first_seen": st.first_seen,
+                        "last_seen": st.last_seen,
+                        "article_count": int(st.state.get("article_count", 0)),
+                    }
+                    for st in stories
+                ],
+                ["story_id"],
+                ["state", "first_seen", "last_seen", "article_count"],
+            )
+            self._upsert(
+                s,
+                StoryArticleRow,
+                [
+                    {"article_id": aid, "story_id": sid, "score": round(score, 6), "is_seed": seed}
+                    for aid, sid, score, seed in memberships
+                ],
                 ["article_id"],
                 [],
             )

@@ -83,7 +83,7 @@ class Pipeline:
     cluster: ClusterStage
     enrich: EnrichStage
     router: Router
-    # Articles decided per dedup transaction in embedded runs (1: one transaction each, as streaming does).
+    # Articles per dedup and per clustering transaction in embedded runs (1: one transaction each, as streaming).
     dedup_batch: int = 64
 
     def process_fetched(
@@ -111,8 +111,10 @@ class Pipeline:
         progress.start("cluster", len(extracted))
         for at in range(0, len(extracted), max(self.dedup_batch, 1)):
             chunk = extracted[at : at + max(self.dedup_batch, 1)]
-            for i, (art, deduped) in enumerate(zip(chunk, self._dedup(chunk), strict=True), start=at + 1):
-                self._cluster(art, deduped, summary)
+            verdicts = self._dedup(chunk)
+            assigned = self._assign([d for ds in verdicts for d in ds or []])
+            for i, (art, deduped) in enumerate(zip(chunk, verdicts, strict=True), start=at + 1):
+                self._cluster(art, deduped, summary, assigned)
                 progress.advance("cluster", i)
         self.cluster.flush()
         progress.start("enrich", len(self.enrich.dirty))
@@ -137,11 +139,33 @@ class Pipeline:
             for ev in chunk
         ]
 
-    def _cluster(self, ev: ArticleExtracted, deduped: list[ArticleDeduplicated] | None, summary: RunSummary) -> None:
+    def _assign(self, deduped: Sequence[ArticleDeduplicated]) -> dict[str, list[StoryAssigned]]:
+        """Story assignments of a chunk in one transaction, by article id; empty if that failed (then `_cluster`
+        assigns each article through the router, so each error is routed)."""
+        if len(deduped) < 2 or self.dedup_batch < 2:
+            return {}
+        try:
+            out = self.cluster.handle_batch(deduped)
+        except Exception as exc:  # noqa: BLE001 - redone one by one, where each error is retried or dead-lettered
+            log.warning("clustering of %d articles in one transaction failed (%s); one by one", len(deduped), exc)
+            return {}
+        return {d.article.article_id: a for d, a in zip(deduped, out, strict=True)}
+
+    def _cluster(
+        self,
+        ev: ArticleExtracted,
+        deduped: list[ArticleDeduplicated] | None,
+        summary: RunSummary,
+        assigned_in_batch: dict[str, list[StoryAssigned]],
+    ) -> None:
         subject = ev.article.article_id
         for d in deduped or []:
             self._count_verdict(d, summary)
-            assigned = self.router.run(self.cluster.name, subject, d.model_dump_json(), partial(self.cluster.handle, d))
+            assigned = assigned_in_batch.get(d.article.article_id)
+            if assigned is None:
+                assigned = self.router.run(
+                    self.cluster.name, subject, d.model_dump_json(), partial(self.cluster.handle, d)
+                )
             for a in assigned or []:
                 self._count_story(a, summary)
                 self.enrich.handle(a)

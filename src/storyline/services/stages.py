@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -46,6 +46,16 @@ log = logging.getLogger(__name__)
 
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
+
+
+@dataclass
+class _ClusterBatch:
+    """A batch's clustering writes not made yet, and the assignments the batch knows (read once at its start, then
+    its own): what each step would otherwise read back from the warehouse."""
+
+    known: dict[str, tuple[str, float, bool]]
+    stories: dict[str, StoredStory] = field(default_factory=dict)
+    memberships: list[tuple[str, str, float, bool]] = field(default_factory=list)
 
 
 class Stage(Protocol):
@@ -267,9 +277,36 @@ class ClusterStage:
             self.reset()
             raise
 
-    def _handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
+    def handle_batch(self, events: Sequence[ArticleDeduplicated]) -> list[list[StoryAssigned]]:
+        """`handle` for each event in turn, written in one transaction (embedded runs): the same assignments and
+        rows. On any error the in-memory index is rebuilt from the warehouse and the error raised; the caller then
+        handles the events one by one, so each error is routed."""
+        follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
+        batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
+        try:
+            out = [self._handle(e, batch) for e in events]
+            self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships)
+        except Exception:
+            self.reset()  # the index holds assignments that were never written
+            raise
+        return out
+
+    def _assignment(self, article_id: str, batch: _ClusterBatch | None) -> tuple[str, float, bool] | None:
+        return batch.known.get(article_id) if batch is not None else self.stories.assignment_of(article_id)
+
+    def _save(
+        self, story: StoredStory, article_id: str, score: float, is_new: bool, batch: _ClusterBatch | None
+    ) -> None:
+        if batch is None:
+            self.stories.save_cluster_step(story, article_id, score, is_new)
+            return
+        batch.stories[story.story_id] = story
+        batch.memberships.append((article_id, story.story_id, score, is_new))
+        batch.known[article_id] = (story.story_id, score, is_new)
+
+    def _handle(self, event: ArticleDeduplicated, batch: _ClusterBatch | None = None) -> list[StoryAssigned]:
         art = event.article
-        done = self.stories.assignment_of(art.article_id)
+        done = self._assignment(art.article_id, batch)
         if done is not None:  # replay: same story, same event
             sid, score, seed = done
             return [self._assigned(event, sid, score, seed)]
@@ -277,24 +314,25 @@ class ClusterStage:
             self.dfs = self.stories.load_document_frequencies()
         self._ensure_window(art.published_at)
         follow = event.duplicate_of or event.revision_of
-        parent = self.stories.assignment_of(follow) if follow is not None else None
+        parent = self._assignment(follow, batch) if follow is not None else None
         if parent is not None:
             # A copy joins its original's story without moving the centroid: wire text counts once. However old
             # the original is (copies can follow days later): a dormant story is read back, not re-clustered.
             sid = parent[0]
             story = self.index.stories.get(sid)
             if story is None:
-                stored = self.stories.story_state(sid)
+                stored = batch.stories.get(sid) if batch is not None else None
+                stored = stored or self.stories.story_state(sid)
                 story = state_from_json(sid, stored.state, stored.first_seen, stored.last_seen) if stored else None
             if story is not None:
-                self.stories.save_cluster_step(self._stored(story), art.article_id, 1.0, False)
+                self._save(self._stored(story), art.article_id, 1.0, False, batch)
                 return [self._assigned(event, sid, 1.0, False)]
         feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
         keys = feats.df_keys()
-        self.stories.save_cluster_step(self._stored(story), art.article_id, decision.score, is_new)
+        self._save(self._stored(story), art.article_id, decision.score, is_new, batch)
         self._expire_dormant(art.published_at)
         self.dfs.add(keys)
         self._pending_docs += 1
