@@ -142,8 +142,12 @@ def test_a_failing_batch_is_redone_one_by_one_and_nothing_is_lost(
     for ev in BATCHES[0]:
         app.warehouse.upsert_article(ev.article)
 
-    def lost_connection(*_args: object, **_kwargs: object) -> None:
-        raise TransientError("warehouse unavailable: connection lost mid-batch")
+    real = app.warehouse.dedup_batch
+
+    def lost_connection(items: Any, decide: Any) -> Any:
+        if len(items) > 1:
+            raise TransientError("warehouse unavailable: connection lost mid-batch")
+        return real(items, decide)
 
     # Fault injection: the batch transaction fails; the pipeline must redo its articles one at a time.
     monkeypatch.setattr(app.warehouse, "dedup_batch", lost_connection)

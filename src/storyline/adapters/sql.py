@@ -445,41 +445,6 @@ class SqlWarehouse:
         result: list[Candidate] = self._run(lambda s: self._candidates(s, content_hash, canonical_url, bands))
         return result
 
-    def dedup_atomically(
-        self,
-        article_id: str,
-        content_hash: str,
-        canonical_url: str,
-        bands: Sequence[str],
-        decide: Callable[[list[Candidate]], Decision],
-    ) -> Decision:
-        """Look up candidates, decide and record in one serialised transaction.
-
-        A redelivered article (same id, same text) gets its stored verdict back unchanged.
-        """
-
-        def q(s: Session) -> Decision:
-            self._serialise(s, "dedup")
-            done = s.execute(
-                select(
-                    ArticleRow.verdict,
-                    ArticleRow.duplicate_of,
-                    ArticleRow.revision_of,
-                    ArticleRow.dedup_similarity,
-                    ArticleRow.content_hash,
-                ).where(ArticleRow.article_id == article_id)
-            ).first()
-            if done is not None and done.verdict is not None and done.content_hash == content_hash:
-                return Decision(
-                    Verdict(done.verdict), done.duplicate_of, done.revision_of, done.dedup_similarity or 0.0
-                )
-            decision = decide(self._candidates(s, content_hash, canonical_url, bands))
-            self._write_verdict(s, article_id, bands, decision)
-            return decision
-
-        result: Decision = self._run(q)
-        return result
-
     def _write_verdict(self, s: Session, article_id: str, bands: Sequence[str], decision: Decision) -> None:
         s.execute(
             update(ArticleRow)
@@ -505,8 +470,9 @@ class SqlWarehouse:
     def dedup_batch(
         self, items: Sequence[DedupItem], decide: Callable[[int, list[Candidate]], Decision]
     ) -> list[Decision]:
-        """`dedup_atomically` for each item in turn, in one serialised transaction: the same verdicts, with the
-        batch's candidate rows read in a few queries instead of four per article (embedded runs, ADR 0010).
+        """Look up candidates, decide and record each item in turn, in one serialised transaction; the batch's
+        candidate rows are read in four queries, whatever its size (embedded runs batch 64 articles, ADR 0010).
+        A redelivered article (same id, same text) gets its stored verdict back unchanged.
 
         Each item sees what the items before it decided, as it would one transaction at a time: their verdicts,
         their LSH bands and the roots an earlier-published copy took over.
@@ -608,7 +574,7 @@ class SqlWarehouse:
                 out.append(decision)
                 similarity = round(decision.similarity, 4)
                 mine = rows.get(it.article_id)
-                if mine is not None:  # a row to update, as `dedup_atomically` would (it updates none otherwise)
+                if mine is not None:  # no stored row, no row to update
                     mine.update(
                         verdict=decision.verdict.value,
                         duplicate_of=decision.duplicate_of,
@@ -714,37 +680,13 @@ class SqlWarehouse:
         return result
 
     def save_cluster_step(self, story: StoredStory, article_id: str, score: float, is_new: bool) -> None:
-        def q(s: Session) -> None:
-            self._upsert(
-                s,
-                StoryRow,
-                [
-                    {
-                        "story_id": story.story_id,
-                        "state": story.state,
-                        "first_seen": story.first_seen,
-                        "last_seen": story.last_seen,
-                        "article_count": int(story.state.get("article_count", 0)),
-                    }
-                ],
-                ["story_id"],
-                ["state", "first_seen", "last_seen", "article_count"],
-            )
-            self._upsert(
-                s,
-                StoryArticleRow,
-                [{"article_id": article_id, "story_id": story.story_id, "score": round(score, 6), "is_seed": is_new}],
-                ["article_id"],
-                [],
-            )
-
-        self._run(q)
+        self.save_cluster_steps([story], [(article_id, story.story_id, score, is_new)])
 
     def save_cluster_steps(
         self, stories: Sequence[StoredStory], memberships: Sequence[tuple[str, str, float, bool]]
     ) -> None:
-        """Many `save_cluster_step`s in one transaction: each story's latest state, then every (article, story,
-        score, is_seed) membership. The rows are those the steps one by one would leave."""
+        """Clustering steps in one transaction: each story's latest state, then every (article, story, score,
+        is_seed) membership."""
 
         def q(s: Session) -> None:
             self._upsert(

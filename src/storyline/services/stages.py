@@ -173,24 +173,14 @@ class DedupStage(StatelessStage):
         self.articles = articles
 
     def handle(self, event: ArticleExtracted) -> list[ArticleDeduplicated]:
-        art = event.article
-        fp = dd.fingerprint(art.content_hash, art.text)
-
-        def verdict(candidates: list[dd.Candidate]) -> dd.Decision:
-            return dd.decide(
-                art.article_id, art.canonical_url, fp.shingles, candidates, art.published_at.astimezone(UTC).isoformat()
-            )
-
-        # Look-up, decision and write in one serialised transaction: two dedup workers never both call
-        # two copies of one text "new" (ADR 0004).
-        decision = self.articles.dedup_atomically(
-            art.article_id, art.content_hash, art.canonical_url, fp.bands, verdict
-        )
-        return [self._deduplicated(event, decision)]
+        # Look-up, decision and write in one serialised transaction: two dedup workers never both call two copies
+        # of one text "new" (ADR 0004). One article is a batch of one: one implementation for both paths.
+        return self.handle_batch([event])
 
     def handle_batch(self, events: Sequence[ArticleExtracted]) -> list[ArticleDeduplicated]:
-        """`handle` for each event in turn, decided in one transaction (embedded runs): the same verdicts. Any
-        error fails the whole batch; the caller then handles its events one by one, so each error is routed."""
+        """Each event in turn, decided in one serialised transaction (embedded runs batch 64): each sees what the
+        ones before it decided. Any error fails the whole batch; the embedded caller then handles its events one
+        by one, so each error is routed."""
         fps = [dd.fingerprint(e.article.content_hash, e.article.text) for e in events]
         items = [
             dd.DedupItem(e.article.article_id, e.article.content_hash, e.article.canonical_url, tuple(fp.bands))
