@@ -5,6 +5,13 @@ usage: python bench/pipeline_vs_trafilatura.py [--corpus ../shared/data/replay-d
 Serves the corpus with its own replay server, crawls it end to end into a fresh SQLite warehouse, then
 extracts the very same archived pages with bare trafilatura (fast mode, metadata on) in the same process.
 Prints articles/s of each and the ratio; also prints the evaluation scores of the run. No assertions.
+
+Two ceilings are measured in the same run, to say what the ratio can reach on this machine:
+- page analysis alone (trafilatura + the recogniser: the libraries every page needs, no Storyline code around
+  them) on the same worker processes as the run, and bare trafilatura on as many processes, which shows how much
+  the machine's cores give in parallel;
+- the main process's own CPU time in the run (crawl, storing, dedup, clustering, sections): it runs on one core,
+  so no number of cores makes the run shorter than that.
 """
 
 from __future__ import annotations
@@ -12,18 +19,24 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import multiprocessing
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from trafilatura import bare_extraction
 
+from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.http import read_text
+from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.bootstrap import App, build
 from storyline.domain.evaluation import token_f1
+from storyline.domain.records import PageJob
 from storyline.services.evaluation import parse_gold, run_eval
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources
@@ -40,6 +53,33 @@ def wait_for(url: str, seconds: float = 20.0) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"replay server did not answer at {url}")
+
+
+def _bare(raw: bytes) -> bool:
+    return bare_extraction(raw.decode("utf-8", "replace"), fast=True, with_metadata=True) is not None
+
+
+def bare_on_processes(pages: list[bytes], processes: int) -> float:
+    """Seconds for bare trafilatura over the pages on `processes` forked workers (started before the clock)."""
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_bare, pages[:processes]))
+        t0 = time.perf_counter()
+        list(pool.map(_bare, pages, chunksize=16))
+        return time.perf_counter() - t0
+
+
+def analysis_alone(pages: list[bytes], processes: int) -> float:
+    """Seconds for the run's page analysis (extraction + recogniser) over the pages on its worker processes,
+    started and with the model loaded before the clock: the libraries' own cost, nothing around them."""
+    analyser = PooledAnalyser(SpacyRecognizer(), processes, min_pages=1)
+    jobs = [PageJob(raw, f"http://bench.example/{i}", "text/html") for i, raw in enumerate(pages)]
+    try:
+        list(analyser.analyse_ahead(jobs[: processes * 16]))
+        t0 = time.perf_counter()
+        list(analyser.analyse_ahead(jobs))
+        return time.perf_counter() - t0
+    finally:
+        analyser.close()
 
 
 def extraction_vs_trafilatura(app: App, gold_texts: dict[str, str]) -> dict[str, float]:
@@ -102,9 +142,12 @@ def main() -> None:
             app = build(settings)
             sources = parse_sources(read_text(f"{base}/sources.json"), "sources.json")
             phases = PhaseClock()
+            cpu0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             summary = app.pipeline.run(sources, phases)
             t_end = time.perf_counter()
+            cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            main_cpu = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
             pipeline_s = t_end - t0
             n_articles = summary.articles_new + summary.articles_duplicate + summary.articles_revision
             pages = [gzip.decompress(p.read_bytes()) for p in sorted(settings.resolved_archive_dir().rglob("*.gz"))]
@@ -113,6 +156,9 @@ def main() -> None:
                 1 for raw in pages if bare_extraction(raw.decode("utf-8", "replace"), fast=True, with_metadata=True)
             )
             bare_s = time.perf_counter() - t1
+            processes = app.analyser.processes
+            bare_all_s = bare_on_processes(pages, processes)
+            analysis_s = analysis_alone(pages, processes)
             gold = parse_gold((args.corpus / "gold" / "articles.jsonl").read_text("utf-8"), base, "gold")
             reports, _ = run_eval(gold, app.warehouse.assignments(), app.warehouse.article_texts())
             f1s = extraction_vs_trafilatura(app, {g.url: g.text for g in gold})
@@ -127,6 +173,19 @@ def main() -> None:
     print(f"  of which {phases.spans(t0, t_end)}")
     print(f"bare trafilatura, 1 process: {bare_rate:6.1f} pages/s ({bare_s:.1f} s: fast mode, same pages)")
     print(f"ratio pipeline / bare trafilatura: {pipe_rate / bare_rate:.2f}")
+    print("ceilings on this machine, measured in this run:")
+    print(
+        f"  bare trafilatura on {processes} processes: {len(pages) / bare_all_s:6.1f} pages/s "
+        f"({bare_s / bare_all_s:.2f}x one process: what the cores give in parallel)"
+    )
+    print(
+        f"  page analysis alone (trafilatura + recogniser, {processes} processes): {len(pages) / analysis_s:6.1f} "
+        f"pages/s -> ratio {len(pages) / analysis_s / bare_rate:.2f} (no pipeline around it could do better)"
+    )
+    print(
+        f"  main process CPU in the run: {main_cpu:.1f} s -> ratio {n_articles / main_cpu / bare_rate:.2f} "
+        "(crawl, storing, dedup, clustering, sections: one core, whatever the cores)"
+    )
     print(
         "extraction token F1 on the same {n} pages: pipeline {ours:.4f}, trafilatura fast {fast:.4f}, "
         "trafilatura default {default:.4f}".format(**f1s)

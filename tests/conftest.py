@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,31 @@ def app_factory(tmp_path: Path) -> Iterator[object]:
     yield factory
     for app in built:
         app.close()
+
+
+@pytest.fixture
+def archived_page() -> Any:
+    """Archives a page and returns its fetched event: (blobs, article id, key, html, when) -> ArticleFetched."""
+    from storyline.events import ArticleFetched
+
+    def archive(blobs: Any, article_id: str, key: str, html: str, when: datetime) -> ArticleFetched:
+        blobs.put(key, html.encode())
+        url = f"https://gazette.example/{article_id}"
+        return ArticleFetched(
+            event_time=when,
+            article_id=article_id,
+            url=url,
+            canonical_url=url,
+            source_id="gazette",
+            source_name="The Gazette",
+            raw_object_key=key,
+            content_type="text/html; charset=utf-8",
+            http_status=200,
+            byte_size=len(html),
+            fetched_at=when,
+        )
+
+    return archive
 
 
 # -- Kafka: a real broker (KRaft) started by the repo's script, once per test run ---------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -40,28 +41,12 @@ def stage(tmp_path: Path) -> Iterator[ExtractStage]:
     wh.engine.dispose()
 
 
-def _events(stage: ExtractStage, pages: list[str]) -> list[ArticleFetched]:
-    out = []
-    for i, html in enumerate(pages):
-        key = f"raw/{i}"
-        stage.blobs.put(key, html.encode())
-        url = f"https://gazette.example/{i}"
-        out.append(
-            ArticleFetched(
-                event_time=T0,
-                article_id=f"a{i}",
-                url=url,
-                canonical_url=url,
-                source_id="gazette",
-                source_name="The Gazette",
-                raw_object_key=key,
-                content_type="text/html; charset=utf-8",
-                http_status=200,
-                byte_size=len(html),
-                fetched_at=T0,
-            )
-        )
-    return out
+@pytest.fixture
+def make_events(archived_page: Any) -> Any:
+    def make(stage: ExtractStage, pages: list[str]) -> list[ArticleFetched]:
+        return [archived_page(stage.blobs, f"a{i}", f"raw/{i}", html, T0) for i, html in enumerate(pages)]
+
+    return make
 
 
 def _names(stage: ExtractStage, article_id: str) -> set[str]:
@@ -73,9 +58,9 @@ def _names(stage: ExtractStage, article_id: str) -> set[str]:
     return {m[0] for m in value["mentions"]}
 
 
-def test_pool_results_equal_in_process_and_a_bad_page_keeps_its_error(stage: ExtractStage) -> None:
+def test_pool_results_equal_in_process_and_a_bad_page_keeps_its_error(stage: ExtractStage, make_events: Any) -> None:
     pages = [GOOD.format(n=n) for n in range(20)] + [EMPTY] + [GOOD.format(n=20)]
-    events = _events(stage, pages)
+    events = make_events(stage, pages)
     ahead = list(stage.ahead(events))
     assert [ev.article_id for ev, _ in ahead] == [ev.article_id for ev in events], "order kept"
     assert stage.analyser._pool is not None  # type: ignore[attr-defined] # analysed on worker processes
@@ -92,8 +77,8 @@ def test_pool_results_equal_in_process_and_a_bad_page_keeps_its_error(stage: Ext
     assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a0")
 
 
-def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(stage: ExtractStage) -> None:
-    events = _events(stage, [GOOD.format(n=0), EMPTY, GOOD.format(n=1)])
+def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(stage: ExtractStage, make_events: Any) -> None:
+    events = make_events(stage, [GOOD.format(n=0), EMPTY, GOOD.format(n=1)])
     missing = events[2].model_copy(update={"article_id": "gone", "raw_object_key": "raw/none"})
     stage.prefetch([*events, missing])
     assert set(stage._prefetched) == {("a0", "raw/0"), ("a2", "raw/2")}

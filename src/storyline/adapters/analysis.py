@@ -11,6 +11,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import chain, islice
 
 from storyline.adapters.ner_spacy import MODEL, SpacyRecognizer
+from storyline.domain.batches import chunked
 from storyline.domain.entities import ENTITY_LANGUAGES, ArticleMentions, Lead
 from storyline.domain.records import Extracted, PageAnalysis, PageJob
 from storyline.extraction import extract
@@ -27,11 +28,6 @@ POOL_MIN_PAGES = 64
 
 def _title(page: Extracted, job: PageJob) -> str:
     return page.title or job.fallback_title or ""
-
-
-def _chunked(items: Iterator[PageJob | None], size: int) -> Iterator[list[PageJob | None]]:
-    while chunk := list(islice(items, size)):
-        yield chunk
 
 
 class LocalAnalyser:
@@ -82,7 +78,7 @@ class LocalAnalyser:
 
     def analyse_ahead(self, jobs: Iterable[PageJob | None]) -> Iterator[PageAnalysis | None]:
         # In-process, looking ahead CHUNK pages at a time buys the batched model pass.
-        for chunk in _chunked(iter(jobs), CHUNK):
+        for chunk in chunked(iter(jobs), CHUNK):
             yield from self.analyse_batch(chunk)
 
 
@@ -135,7 +131,7 @@ class PooledAnalyser(LocalAnalyser):
             yield from super().analyse_ahead(chain(head, stream))
             return
         pool = self._executor()
-        chunks = _chunked(chain(head, stream), CHUNK)
+        chunks = chunked(chain(head, stream), CHUNK)
         # A bounded window of chunks in flight: memory stays flat however long the input is.
         window: deque[tuple[list[PageJob | None], Future[list[PageAnalysis | None]]]] = deque()
 

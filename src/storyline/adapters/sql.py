@@ -384,18 +384,46 @@ class SqlWarehouse:
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]:
         return self._present(ArticleRow.canonical_url, canonical_urls)
 
-    def article_hash(self, article_id: str) -> str | None:
-        result: str | None = self._run(
-            lambda s: s.scalar(select(ArticleRow.content_hash).where(ArticleRow.article_id == article_id))
-        )
+    def article_hashes(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The stored content hash of each of these articles that exists, in IN-lists of bounded size."""
+        wanted = sorted(set(article_ids))
+
+        def q(s: Session) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows = s.execute(
+                    select(ArticleRow.article_id, ArticleRow.content_hash).where(ArticleRow.article_id.in_(chunk))
+                )
+                found.update((aid, chash) for aid, chash in rows)
+            return found
+
+        result: dict[str, str] = self._run(q)
         return result
 
     def upsert_article(self, article: ArticleBody, entities: ArticleMentions | None = None) -> None:
-        row = article.model_dump()
-        if entities is not None:
-            row["entities"] = mentions_to_json(entities)
-        cols = [c for c in row if c != "article_id"]
-        self._run(lambda s: self._upsert(s, ArticleRow, [row], ["article_id"], cols))
+        self.upsert_articles([(article, entities)])
+
+    def upsert_articles(self, items: Sequence[tuple[ArticleBody, ArticleMentions | None]]) -> None:
+        """Store articles in one transaction (with their entities where given). Written in order: for an id
+        given twice, the later row wins, as it would one call at a time."""
+        # Rows with and without entities update different columns (a row re-stored without entities keeps the
+        # ones it has): one executemany per run of rows of one shape, in the given order.
+        runs: list[list[dict[str, Any]]] = []
+        for article, entities in items:
+            row = article.model_dump()
+            if entities is not None:
+                row["entities"] = mentions_to_json(entities)
+            if not runs or runs[-1][0].keys() != row.keys():
+                runs.append([])
+            runs[-1].append(row)
+
+        def q(s: Session) -> None:
+            for rows in runs:
+                self._upsert(s, ArticleRow, rows, ["article_id"], [c for c in rows[0] if c != "article_id"])
+
+        if runs:
+            self._run(q)
 
     def _serialise(self, s: Session, name: str) -> None:
         """Take a database-wide lock for this transaction, so concurrent workers decide one at a time."""

@@ -9,7 +9,8 @@ from datetime import datetime
 from functools import partial
 from typing import Protocol
 
-from storyline.domain.records import FetchOutcome, Source
+from storyline.domain.batches import chunked
+from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
     ArticleDeduplicated,
@@ -83,7 +84,8 @@ class Pipeline:
     cluster: ClusterStage
     enrich: EnrichStage
     router: Router
-    # Articles per dedup and per clustering transaction in embedded runs (1: one transaction each, as streaming).
+    # Articles per transaction in embedded runs, when storing, deduplicating and clustering them (1: one
+    # transaction each, as streaming).
     dedup_batch: int = 64
 
     def process_fetched(
@@ -96,16 +98,12 @@ class Pipeline:
             total = len(fetched)
         progress.start("extract", total)
         extracted: list[ArticleExtracted] = []
-        # Pages are analysed ahead on every core; storing each and routing its errors stay here, in order.
-        for i, (ev, analysis) in enumerate(self.extract.ahead(fetched), start=1):
-            out = self.router.run(
-                self.extract.name, ev.canonical_url, ev.model_dump_json(), partial(self.extract.handle, ev, analysis)
-            )
-            if out is None:
-                summary.extract_failed += 1
-            else:
-                extracted.extend(out)
-            progress.advance("extract", i)
+        # Pages are analysed ahead on every core; storing them and routing their errors stay here, in order.
+        done = 0
+        for pages in chunked(self.extract.ahead(fetched), max(self.dedup_batch, 1)):
+            extracted.extend(self._extract(pages, summary))
+            done += len(pages)
+            progress.advance("extract", done)
         # Event time, not arrival time: clustering sees articles in publication order.
         extracted.sort(key=lambda e: (e.article.published_at, e.article.article_id))
         progress.start("cluster", len(extracted))
@@ -123,6 +121,29 @@ class Pipeline:
         summary.updates.extend(updates)
         summary.stories_updated = len({u.story_id for u in summary.updates}) - summary.stories_new
         summary.dead_letters = self.router.dead_lettered
+
+    def _extract(
+        self, chunk: Sequence[tuple[ArticleFetched, PageAnalysis | None]], summary: RunSummary
+    ) -> list[ArticleExtracted]:
+        """Store a chunk of analysed pages in one transaction (the same rows as one by one); a page that failed,
+        or the whole chunk if the write failed, goes one by one through the router, so each error is routed."""
+        stored: list[list[ArticleExtracted] | None] = [None] * len(chunk)
+        if len(chunk) > 1 and self.dedup_batch > 1:
+            try:
+                stored = self.extract.handle_batch(chunk)
+            except Exception as exc:  # noqa: BLE001 - redone below, where each error is retried or dead-lettered
+                log.warning("storing %d articles in one transaction failed (%s); one by one", len(chunk), exc)
+        out: list[ArticleExtracted] = []
+        for (ev, analysis), in_batch in zip(chunk, stored, strict=True):
+            done = in_batch
+            if done is None:
+                handle = partial(self.extract.handle, ev, analysis)
+                done = self.router.run(self.extract.name, ev.canonical_url, ev.model_dump_json(), handle)
+            if done is None:
+                summary.extract_failed += 1
+            else:
+                out.extend(done)
+        return out
 
     def _dedup(self, chunk: Sequence[ArticleExtracted]) -> list[list[ArticleDeduplicated] | None]:
         """Verdicts for a chunk in event-time order: one transaction for the chunk (the same verdicts as one by

@@ -130,26 +130,70 @@ class ExtractStage(StatelessStage):
             yield pending.popleft(), analysis
 
     def handle(self, event: ArticleFetched, analysis: PageAnalysis | None = None) -> list[ArticleExtracted]:
+        # One page is a batch of one: one implementation for streaming and embedded runs.
+        return self._store([(event, analysis)], strict=True)[0]  # type: ignore[return-value] # strict: never None
+
+    def handle_batch(
+        self, items: Sequence[tuple[ArticleFetched, PageAnalysis | None]]
+    ) -> list[list[ArticleExtracted] | None]:
+        """Store analysed pages in one transaction: the same rows as `handle` one at a time. A page that fails
+        before the write (no text, no title) is None and not stored: the caller redoes it with `handle`, so its
+        error is retried or dead-lettered. A failed write raises, and nothing of the batch is stored."""
+        return self._store(items, strict=False)
+
+    def _store(
+        self, items: Sequence[tuple[ArticleFetched, PageAnalysis | None]], strict: bool
+    ) -> list[list[ArticleExtracted] | None]:
+        ready: list[tuple[ArticleFetched, PageAnalysis, str] | None] = []
+        for event, analysis in items:
+            try:
+                ready.append(self._checked(event, analysis))
+            except Exception:
+                if strict:
+                    raise
+                ready.append(None)
+        # Each stored hash, updated as the batch writes rows: a later page of the same URL sees an earlier one.
+        hashes = self.articles.article_hashes(r[0].article_id for r in ready if r is not None)
+        rows: list[tuple[ArticleBody, ArticleMentions | None]] = []
+        out: list[list[ArticleExtracted] | None] = []
+        for r in ready:
+            if r is None:
+                out.append(None)
+                continue
+            event, analysis, chash = r
+            body = self._body(event, analysis, chash, hashes.get(event.article_id))
+            hashes[body.article_id] = chash
+            rows.append((body, replace(analysis.entities, article_id=body.article_id)))
+            out.append([ArticleExtracted(event_time=body.published_at, article=body)])
+        self.articles.upsert_articles(rows)
+        return out
+
+    def _checked(
+        self, event: ArticleFetched, analysis: PageAnalysis | None
+    ) -> tuple[ArticleFetched, PageAnalysis, str]:
+        """The page analysed (here, if it was not ahead) and checked, with its content hash; raises if unusable."""
         if analysis is None:
             analysis = self._prefetched.pop((event.article_id, event.raw_object_key), None)
         if analysis is None:
             analysis = self.analyser.analyse(self._job(event))
-        page, title = analysis.page, analysis.title
-        if not title:
+        if not analysis.title:
             raise PermanentError(f"{event.url}: no title in the page or the feed", kind="no_title")
-        chash = content_hash(normalise_for_hash(page.text))
+        return event, analysis, content_hash(normalise_for_hash(analysis.page.text))
+
+    @staticmethod
+    def _body(event: ArticleFetched, analysis: PageAnalysis, chash: str, previous: str | None) -> ArticleBody:
+        page = analysis.page
         aid = event.article_id
-        previous = self.articles.article_hash(aid)
         if previous is not None and previous != chash:
             # Same URL, new text: a revision is a new row that points back (ids stay stable for readers).
             aid = make_article_id(f"{event.canonical_url}#rev={chash}")
-        body = ArticleBody(
+        return ArticleBody(
             article_id=aid,
             url=event.url,
             canonical_url=event.canonical_url,
             source_id=event.source_id,
             source_name=event.source_name,
-            title=title,
+            title=analysis.title,
             text=page.text,
             authors=list(page.authors),
             language=page.language,
@@ -160,8 +204,6 @@ class ExtractStage(StatelessStage):
             raw_object_key=event.raw_object_key,
             paywalled=page.paywalled,
         )
-        self.articles.upsert_article(body, replace(analysis.entities, article_id=aid))
-        return [ArticleExtracted(event_time=body.published_at, article=body)]
 
 
 class DedupStage(StatelessStage):
