@@ -16,10 +16,14 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self._resolved_root = self.root.resolve()
+        # Folders this store has made or seen: one mkdir per folder, not one per object (a crawl writes
+        # hundreds of objects into each day's folder).
+        self._folders: set[Path] = set()
 
     def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        path = (self._resolved_root / key).resolve()
+        if self._resolved_root not in path.parents:
             raise PermanentError(f"object key escapes the archive: {key!r}", kind="bad_key")
         return path
 
@@ -28,9 +32,15 @@ class LocalBlobStore:
         if path.exists():
             return  # content-addressed: same key, same bytes
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(path.parent)
             # Write-then-rename so a crash never leaves a truncated object under a valid key.
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            except FileNotFoundError:  # the folder was removed since (by an operator): make it again
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(gzip.compress(data, compresslevel=6, mtime=0))
             Path(tmp).replace(path)
