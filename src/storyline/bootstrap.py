@@ -155,8 +155,9 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
     analyser = PooledAnalyser(recognizer, settings.analysis_processes)
     return Stages(
         extract=ExtractStage(blobs, warehouse, analyser),
-        dedup=DedupStage(warehouse),
-        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold)),
+        # The analysis processes also take the later stages' pure work (fingerprints, features, sections).
+        dedup=DedupStage(warehouse, analyser),
+        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold), analyser),
         enrich=EnrichStage(warehouse, recognizer, build_writer(settings)),
         analyser=analyser,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, DedupItem
@@ -15,6 +15,16 @@ from storyline.domain.features import DocumentFrequencies
 from storyline.domain.llm import LlmProse
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, PageAnalysis, PageJob, Source
 from storyline.events import ArticleBody
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class TaskPool(Protocol):
+    """Pure CPU-bound work over many items on every core an implementation has; results in input order, and
+    the same as `[fn(x) for x in items]`. `fn` must be a module-level function (it is sent to workers by name)."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
 
 class Clock(Protocol):

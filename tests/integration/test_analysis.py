@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +19,7 @@ from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.tables import ArticleRow
+from storyline.domain.dedup import fingerprint_of
 from storyline.domain.errors import PermanentError
 from storyline.events import ArticleFetched
 from storyline.services.stages import EnrichStage, ExtractStage
@@ -109,3 +113,34 @@ def test_an_extract_worker_loads_the_model_before_its_first_record(tmp_path: Pat
     assert isinstance(enrich.recognizer, SpacyRecognizer)
     assert not enrich.recognizer.loaded
     wh.engine.dispose()
+
+
+def _texts(n: int) -> list[tuple[str, str]]:
+    return [(f"h{i}", GOOD.format(n=i) * (1 + i % 3)) for i in range(n)]
+
+
+def test_the_pool_maps_pure_work_to_the_in_process_results() -> None:
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
+    try:
+        items = _texts(40)
+        assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items]
+        assert analyser._pool is not None, "mapped on the worker processes"
+        assert analyser.map(fingerprint_of, items[:3]) == [fingerprint_of(x) for x in items[:3]]
+    finally:
+        analyser.close()
+
+
+def test_a_dead_worker_costs_the_pool_not_the_result() -> None:
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
+    try:
+        items = _texts(40)
+        analyser.map(fingerprint_of, items)
+        pool = analyser._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # type: ignore[attr-defined] # killed as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items]
+        assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items], "a new pool next time"
+    finally:
+        analyser.close()

@@ -6,9 +6,11 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
+from typing import TypeVar
 
 from storyline.adapters.ner_spacy import MODEL, SpacyRecognizer
 from storyline.domain.batches import chunked
@@ -18,9 +20,14 @@ from storyline.extraction import extract
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 # Pages per task sent to a worker process: the recogniser batches them in one pass, and pickling overhead is
 # paid per task. Small enough that the first results come back quickly.
 CHUNK = 16
+# Fewer items than this are mapped in-process: the round trip to the workers costs more than the work.
+MAP_MIN_ITEMS = 16
 # Fewer pages than this are analysed in-process: starting processes (each loads trafilatura and the model,
 # ~2 s) costs more than a small crawl's analysis.
 POOL_MIN_PAGES = 64
@@ -156,6 +163,20 @@ class PooledAnalyser(LocalAnalyser):
                 results = iter([None] * len(chunk))
             for job in chunk:
                 yield None if job is None else next(results)
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """The TaskPool port on the same worker processes (idle once pages are analysed): pure work of the later
+        stages (fingerprints, features, sections) runs on every core while the caller waits."""
+        if self.processes < 2 or len(items) < MAP_MIN_ITEMS:
+            return [fn(x) for x in items]
+        try:
+            pool = self._executor()
+            return list(pool.map(fn, items, chunksize=-(-len(items) // (self.processes * 2))))
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): the work is pure, so it is redone here with the same result.
+            log.exception("task pool failed; mapping %d items in-process", len(items))
+            self.close()
+            return [fn(x) for x in items]
 
     def close(self) -> None:
         if self._pool is not None:

@@ -122,6 +122,11 @@ def fingerprint(content_hash: str, text: str) -> Fingerprint:
     return Fingerprint(content_hash=content_hash, shingles=sh, signature=signature(sh))
 
 
+def fingerprint_of(item: tuple[str, str]) -> Fingerprint:
+    """`fingerprint` of a (content hash, text) pair: one argument, for a task pool's map."""
+    return fingerprint(*item)
+
+
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0

@@ -65,6 +65,11 @@ def extract_features(article_id: str, source_id: str, published_at: datetime, ti
     )
 
 
+def features_of(item: tuple[str, str, datetime, str, str]) -> ArticleFeatures:
+    """`extract_features` of (article id, source id, published at, title, text): one argument, for a task pool."""
+    return extract_features(*item)
+
+
 def normalise(vec: Mapping[str, float]) -> SparseVector:
     norm = math.sqrt(sum(v * v for v in vec.values()))
     if norm == 0:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.enrichment import ProfileIndex, Sections, StoryArticle, build_sections, originals
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.errors import LlmUnavailable, PermanentError, TransientError
-from storyline.domain.features import DocumentFrequencies, extract_features, weighted
+from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extract_features, features_of, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
 from storyline.domain.llm import Generated
@@ -40,12 +40,23 @@ from storyline.ports import (
     ProseWriter,
     StoredStory,
     StoryStore,
+    TaskPool,
 )
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+R = TypeVar("R")
+
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
+
+
+class InProcess:
+    """The TaskPool of a process without worker processes."""
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        return [fn(x) for x in items]
 
 
 @dataclass
@@ -54,6 +65,7 @@ class _ClusterBatch:
     its own): what each step would otherwise read back from the warehouse."""
 
     known: dict[str, tuple[str, float, bool]]
+    features: dict[str, ArticleFeatures] = field(default_factory=dict)
     stories: dict[str, StoredStory] = field(default_factory=dict)
     memberships: list[tuple[str, str, float, bool]] = field(default_factory=list)
 
@@ -211,8 +223,9 @@ class DedupStage(StatelessStage):
 
     name = "dedup"
 
-    def __init__(self, articles: ArticleStore) -> None:
+    def __init__(self, articles: ArticleStore, tasks: TaskPool | None = None) -> None:
         self.articles = articles
+        self.tasks = tasks or InProcess()
 
     def handle(self, event: ArticleExtracted) -> list[ArticleDeduplicated]:
         # Look-up, decision and write in one serialised transaction: two dedup workers never both call two copies
@@ -223,7 +236,8 @@ class DedupStage(StatelessStage):
         """Each event in turn, decided in one serialised transaction (embedded runs batch 64): each sees what the
         ones before it decided. Any error fails the whole batch; the embedded caller then handles its events one
         by one, so each error is routed."""
-        fps = [dd.fingerprint(e.article.content_hash, e.article.text) for e in events]
+        # Fingerprints are pure and the costly part: computed on every core before the transaction opens.
+        fps = self.tasks.map(dd.fingerprint_of, [(e.article.content_hash, e.article.text) for e in events])
         items = [
             dd.DedupItem(e.article.article_id, e.article.content_hash, e.article.canonical_url, tuple(fp.bands))
             for e, fp in zip(events, fps, strict=True)
@@ -260,9 +274,10 @@ class ClusterStage:
 
     name = "cluster"
 
-    def __init__(self, stories: StoryStore, params: ClusterParams | None = None) -> None:
+    def __init__(self, stories: StoryStore, params: ClusterParams | None = None, tasks: TaskPool | None = None) -> None:
         self.stories = stories
         self.params = params or ClusterParams()
+        self.tasks = tasks or InProcess()
         self.index = StoryIndex(self.params)
         self.dfs: DocumentFrequencies | None = None
         # The index holds every unmerged story with last_seen >= _loaded_since (event time).
@@ -315,6 +330,12 @@ class ClusterStage:
         handles the events one by one, so each error is routed."""
         follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
+        # Each article's features are pure: computed on every core up front (the steps themselves are sequential).
+        arts = [e.article for e in events]
+        feats = self.tasks.map(
+            features_of, [(a.article_id, a.source_id, a.published_at, a.title, a.text) for a in arts]
+        )
+        batch.features = {a.article_id: f for a, f in zip(arts, feats, strict=True)}
         try:
             out = [self._handle(e, batch) for e in events]
             self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships)
@@ -359,7 +380,9 @@ class ClusterStage:
             if story is not None:
                 self._save(self._stored(story), art.article_id, 1.0, False, batch)
                 return [self._assigned(event, sid, 1.0, False)]
-        feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
+        feats = batch.features.get(art.article_id) if batch is not None else None
+        if feats is None:
+            feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
