@@ -158,7 +158,7 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
         # The analysis processes also take the later stages' pure work (fingerprints, features, sections).
         dedup=DedupStage(warehouse, analyser),
         cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold), analyser),
-        enrich=EnrichStage(warehouse, recognizer, build_writer(settings)),
+        enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser),
         analyser=analyser,
     )
 

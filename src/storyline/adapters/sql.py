@@ -813,7 +813,11 @@ class SqlWarehouse:
 
     def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool:
         """Write a story's sections and child rows; returns False when nothing changed (no new version)."""
-        payload = {
+        return self.save_sections_many([(story_id, sections, links)])[0] is not None
+
+    @staticmethod
+    def _sections_payload(sections: Sections, links: Sequence[Link]) -> dict[str, Any]:
+        return {
             **sections.to_json(),
             "perspectives": [
                 {
@@ -828,78 +832,97 @@ class SqlWarehouse:
             "links": [{"story_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links],
             "outlets": list(sections.outlets),
         }
-        version = _json_digest(payload)
 
-        def q(s: Session) -> bool:
-            story = s.get(StoryRow, story_id)
-            if story is None:
-                raise KeyError(story_id)
-            if story.version == version:
-                return False
-            story.headline = sections.headline
-            story.sections = payload
-            story.outlet_count = len(sections.outlets)
-            story.article_count = (
-                s.scalar(select(func.count()).select_from(StoryArticleRow).where(self._in_family(story_id))) or 0
-            )
-            story.version = version
-            s.execute(delete(StoryPerspectiveRow).where(StoryPerspectiveRow.story_id == story_id))
-            s.execute(delete(StoryEntityRow).where(StoryEntityRow.story_id == story_id))
-            s.execute(delete(StoryLinkRow).where(StoryLinkRow.story_id == story_id))
-            for p in payload["perspectives"]:  # type: ignore[attr-defined]
-                s.add(StoryPerspectiveRow(story_id=story_id, **p))
-            entity_rows = [
-                {
-                    "entity_id": entity_id(e.kind, e.name),
-                    "name": e.name,
-                    "kind": e.kind,
-                    "description": e.description.text if e.description else None,
-                }
-                for e in sections.entities
-            ]
-            self._upsert_entities(s, entity_rows)
-            for e, row in zip(sections.entities, entity_rows, strict=True):
-                s.add(
-                    StoryEntityRow(
-                        story_id=story_id,
-                        entity_id=row["entity_id"],
-                        salience=e.salience,
-                        article_count=e.article_count,
-                    )
+    def save_sections_many(self, items: Sequence[tuple[str, Sections, Sequence[Link]]]) -> list[dict[str, Any] | None]:
+        """Write stories' sections and child rows in one transaction; per story, its snapshot (as
+        `story_snapshot`) if it has a new version, None if nothing changed. Rows as one story at a time."""
+        payloads = [(sid, sections, links, self._sections_payload(sections, links)) for sid, sections, links in items]
+
+        def q(s: Session) -> list[dict[str, Any] | None]:
+            stories = {
+                r.story_id: r
+                for r in s.scalars(select(StoryRow).where(StoryRow.story_id.in_([sid for sid, *_ in items])))
+            }
+            changed: list[str] = []
+            perspectives: list[dict[str, Any]] = []
+            entities: list[dict[str, Any]] = []
+            story_entities: list[dict[str, Any]] = []
+            story_links: list[dict[str, Any]] = []
+            for sid, sections, links, payload in payloads:
+                story = stories.get(sid)
+                if story is None:
+                    raise KeyError(sid)
+                version = _json_digest(payload)
+                if story.version == version:
+                    continue
+                changed.append(sid)
+                story.headline = sections.headline
+                story.sections = payload
+                story.outlet_count = len(sections.outlets)
+                story.article_count = (
+                    s.scalar(select(func.count()).select_from(StoryArticleRow).where(self._in_family(sid))) or 0
                 )
-            for lk in links:
-                s.add(StoryLinkRow(story_id=story_id, other_id=lk.other_id, kind=lk.kind, score=lk.score))
-            return True
+                story.version = version
+                perspectives.extend({"story_id": sid, **p} for p in payload["perspectives"])
+                for e in sections.entities:
+                    eid = entity_id(e.kind, e.name)
+                    entities.append(
+                        {
+                            "entity_id": eid,
+                            "name": e.name,
+                            "kind": e.kind,
+                            "description": e.description.text if e.description else None,
+                        }
+                    )
+                    story_entities.append(
+                        {"story_id": sid, "entity_id": eid, "salience": e.salience, "article_count": e.article_count}
+                    )
+                story_links.extend(
+                    {"story_id": sid, "other_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links
+                )
+            if changed:
+                for table in (StoryPerspectiveRow, StoryEntityRow, StoryLinkRow):
+                    s.execute(delete(table).where(table.story_id.in_(changed)))
+                self._upsert_entities(s, entities)
+                for table, rows in (
+                    (StoryPerspectiveRow, perspectives),
+                    (StoryEntityRow, story_entities),
+                    (StoryLinkRow, story_links),
+                ):
+                    if rows:
+                        s.execute(insert(table), rows)
+            snapshots = {sid: self._snapshot(s, sid) for sid in changed}
+            return [snapshots.get(sid) for sid, *_ in items]
 
-        changed: bool = self._run(q)
-        return changed
+        result: list[dict[str, Any] | None] = self._run(q)
+        return result
+
+    def _snapshot(self, s: Session, story_id: str) -> dict[str, Any]:
+        story = s.get(StoryRow, story_id)
+        if story is None:
+            raise KeyError(story_id)
+        ids = list(
+            s.scalars(
+                select(StoryArticleRow.article_id)
+                .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                .where(self._in_family(story_id))
+                .order_by(ArticleRow.published_at, ArticleRow.article_id)
+            )
+        )
+        return {
+            "story_id": story.story_id,
+            "headline": story.headline or "",
+            "sections": story.sections or {},
+            "first_seen": story.first_seen,
+            "last_seen": story.last_seen,
+            "article_count": story.article_count,
+            "outlet_count": story.outlet_count,
+            "merged_into": story.merged_into,
+            "article_ids": ids,
+        }
 
     def story_snapshot(self, story_id: str) -> dict[str, Any]:
-        def q(s: Session) -> dict[str, Any]:
-            story = s.get(StoryRow, story_id)
-            if story is None:
-                raise KeyError(story_id)
-            ids = list(
-                s.scalars(
-                    select(StoryArticleRow.article_id)
-                    .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
-                    .where(self._in_family(story_id))
-                    .order_by(ArticleRow.published_at, ArticleRow.article_id)
-                )
-            )
-            return {
-                "story_id": story.story_id,
-                "headline": story.headline or "",
-                "sections": story.sections or {},
-                "first_seen": story.first_seen,
-                "last_seen": story.last_seen,
-                "article_count": story.article_count,
-                "outlet_count": story.outlet_count,
-                "merged_into": story.merged_into,
-                "article_ids": ids,
-            }
-
-        result: dict[str, Any] = self._run(q)
+        result: dict[str, Any] = self._run(lambda s: self._snapshot(s, story_id))
         return result
 
     # -- reads for export, eval and the CLI --------------------------------------------------------

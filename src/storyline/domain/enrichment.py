@@ -255,6 +255,11 @@ class Link:
     score: float
 
 
+def sections_of(item: tuple[Sequence[StoryArticle], DocumentFrequencies, Mapping[str, ArticleMentions]]) -> Sections:
+    """`build_sections` of (articles, document frequencies, mentions): one argument, for a task pool's map."""
+    return build_sections(*item)
+
+
 def related_links(
     story: StoryProfile, others: Sequence[StoryProfile], limit: int = 5, floor: float = 0.12
 ) -> list[Link]:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
-from storyline.domain.enrichment import ProfileIndex, Sections, StoryArticle, build_sections, originals
+from storyline.domain.enrichment import Link, ProfileIndex, Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.errors import LlmUnavailable, PermanentError, TransientError
 from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extract_features, features_of, weighted
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Stories whose sections are written in one transaction: bounds a rebuild's transactions and memory.
+_SECTIONS_PER_TRANSACTION = 256
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
 
@@ -426,10 +428,17 @@ class EnrichStage:
 
     name = "enrich"
 
-    def __init__(self, stories: StoryStore, recognizer: EntityRecognizer, writer: ProseWriter | None = None) -> None:
+    def __init__(
+        self,
+        stories: StoryStore,
+        recognizer: EntityRecognizer,
+        writer: ProseWriter | None = None,
+        tasks: TaskPool | None = None,
+    ) -> None:
         self.stories = stories
         self.recognizer = recognizer
         self.writer = writer
+        self.tasks = tasks or InProcess()
         self.dirty: set[str] = set()
         self.generated_dropped = 0  # sentences the prose model wrote that their citations did not support
 
@@ -451,18 +460,20 @@ class EnrichStage:
             return []
         dfs = self.stories.load_document_frequencies()
         profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
-        out: list[StoryUpdated] = []
         # A story merged by consolidation is enriched as its survivor (which covers the merged articles).
         members = {
             sid: self.stories.story_articles(sid) for sid in sorted({self.stories.resolve_story(d) for d in self.dirty})
         }
         # Rows stored before entities were recognised at extraction: one recogniser pass over all of them (the
-        # model batches far better than one call per story; it caches by article id for enrich() below).
+        # model batches far better than one call per story; it caches by article id for _mentions below).
         self.recognizer.mentions([a for arts in members.values() for a in originals(arts) if a.entities is None])
-        for sid, articles in members.items():
-            updated = self.enrich(sid, dfs, profiles, articles)
-            if updated is not None:
-                out.append(updated)
+        stories = [(sid, arts) for sid, arts in members.items() if arts]
+        out: list[StoryUpdated] = []
+        for at in range(0, len(stories), _SECTIONS_PER_TRANSACTION):
+            chunk = stories[at : at + _SECTIONS_PER_TRANSACTION]
+            # Sections are pure and the costly part: built on every core (the pool sends `dfs` once per task).
+            built = self.tasks.map(sections_of, [(arts, dfs, self._mentions(originals(arts))) for _, arts in chunk])
+            out.extend(self._save(chunk, built, profiles))
         self.dirty.clear()
         return out
 
@@ -484,18 +495,19 @@ class EnrichStage:
         self.generated_dropped += prose.dropped
         return replace(sections, generated=Generated(self.writer.model, prose))
 
-    def enrich(
-        self, sid: str, dfs: DocumentFrequencies, profiles: ProfileIndex, articles: Sequence[StoryArticle]
-    ) -> StoryUpdated | None:
-        if not articles:
-            return None
-        sections = build_sections(articles, dfs, self._mentions(originals(articles)))
-        if self.writer is not None:
-            sections = self._with_prose(sections, articles)
-        links = profiles.links(sid)
-        if not self.stories.save_sections(sid, sections, links):
-            return None
-        snap = self.stories.story_snapshot(sid)
+    def _save(
+        self, stories: Sequence[tuple[str, Sequence[StoryArticle]]], built: Sequence[Sections], profiles: ProfileIndex
+    ) -> list[StoryUpdated]:
+        """Write a chunk of stories' sections in one transaction; an update for each story that changed."""
+        items = []
+        for (sid, articles), extractive in zip(stories, built, strict=True):
+            sections = self._with_prose(extractive, articles) if self.writer is not None else extractive
+            items.append((sid, sections, profiles.links(sid)))
+        snapshots = self.stories.save_sections_many(items)
+        return [self._updated(*item, snap) for item, snap in zip(items, snapshots, strict=True) if snap is not None]
+
+    @staticmethod
+    def _updated(sid: str, sections: Sections, links: Sequence[Link], snap: dict[str, Any]) -> StoryUpdated:
         return StoryUpdated(
             event_time=snap["last_seen"],
             story_id=sid,
