@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from storyline.adapters.migrate import current_revision
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.tables import StoryRow
 from storyline.domain.dedup import Decision, Verdict, fingerprint
 from storyline.domain.enrichment import StoryArticle, build_sections
 from storyline.domain.entities import ArticleMentions, Mention
@@ -154,3 +157,21 @@ def test_host_slots_are_handed_out_atomically(warehouse: SqlWarehouse) -> None:
     warehouse.push_back_host("news.example", 5000.0)
     assert warehouse.reserve_host_slot("news.example", 1200.0, 2.0) == 5000.0
     assert warehouse.reserve_host_slot("other.example", 1200.0, 2.0) == 1200.0
+
+
+def test_articles_of_many_stories_include_merged_families(warehouse: SqlWarehouse) -> None:
+    """Read in one transaction, as each story alone would be: a survivor covers the stories merged into it, a
+    merged story still reads its own articles, an unknown story has none."""
+    for i, (aid, sid) in enumerate([("a1", "st_a"), ("a2", "st_b"), ("a3", "st_a"), ("a4", "st_c")]):
+        when = T0 + timedelta(hours=i)
+        warehouse.upsert_article(body(aid, f"http://h.example/{aid}", when=when))
+        warehouse.save_cluster_step(StoredStory(sid, T0, when, {"terms": {"harbour": 1.0}}), aid, 1.0, True)
+    with warehouse.engine.begin() as conn:
+        conn.execute(update(StoryRow).where(StoryRow.story_id == "st_b").values(merged_into="st_a"))
+    got = warehouse.story_articles_many(["st_a", "st_b", "st_none", "st_a"])
+    assert {sid: [a.article_id for a in arts] for sid, arts in got.items()} == {
+        "st_a": ["a1", "a2", "a3"],
+        "st_b": ["a2"],
+        "st_none": [],
+    }
+    assert [a.article_id for a in warehouse.story_articles("st_a")] == ["a1", "a2", "a3"]

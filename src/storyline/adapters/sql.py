@@ -769,29 +769,45 @@ class SqlWarehouse:
         return merged or story_id
 
     def story_articles(self, story_id: str) -> list[StoryArticle]:
-        def q(s: Session) -> list[StoryArticle]:
-            rows = s.execute(
-                select(ArticleRow)
-                .join(StoryArticleRow, StoryArticleRow.article_id == ArticleRow.article_id)
-                .where(self._in_family(story_id))
-                .order_by(ArticleRow.published_at, ArticleRow.article_id)
-            ).scalars()
-            return [
-                StoryArticle(
-                    article_id=r.article_id,
-                    source_id=r.source_id,
-                    source_name=r.source_name,
-                    url=r.url,
-                    title=r.title,
-                    text=r.text,
-                    published_at=r.published_at,
-                    duplicate_of=r.duplicate_of,
-                    entities=None if r.entities is None else mentions_from_json(r.article_id, r.entities),
-                )
-                for r in rows
-            ]
+        return self.story_articles_many([story_id])[story_id]
 
-        result: list[StoryArticle] = self._run(q)
+    def story_articles_many(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]:
+        """Each story's articles and those of the stories merged into it, in event-time order: one transaction,
+        a query per chunk of stories (not one per story)."""
+        wanted = list(dict.fromkeys(story_ids))
+
+        def q(s: Session) -> dict[str, list[StoryArticle]]:
+            out: dict[str, list[StoryArticle]] = {sid: [] for sid in wanted}
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                # Member story → the requested stories whose family it is in (itself, the one it merged into).
+                family: dict[str, list[str]] = {sid: [sid] for sid in chunk}
+                merged = select(StoryRow.story_id, StoryRow.merged_into).where(StoryRow.merged_into.in_(chunk))
+                for member, into in s.execute(merged).tuples():
+                    family.setdefault(member, []).append(str(into))
+                rows = s.execute(
+                    select(StoryArticleRow.story_id, ArticleRow)
+                    .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                    .where(StoryArticleRow.story_id.in_(list(family)))
+                    .order_by(ArticleRow.published_at, ArticleRow.article_id)
+                )
+                for member, r in rows:
+                    art = StoryArticle(
+                        article_id=r.article_id,
+                        source_id=r.source_id,
+                        source_name=r.source_name,
+                        url=r.url,
+                        title=r.title,
+                        text=r.text,
+                        published_at=r.published_at,
+                        duplicate_of=r.duplicate_of,
+                        entities=None if r.entities is None else mentions_from_json(r.article_id, r.entities),
+                    )
+                    for sid in family[member]:
+                        out[sid].append(art)
+            return out
+
+        result: dict[str, list[StoryArticle]] = self._run(q)
         return result
 
     def story_profiles(self, exclude: str) -> list[StoryProfile]:

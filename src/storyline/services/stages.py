@@ -461,9 +461,7 @@ class EnrichStage:
         dfs = self.stories.load_document_frequencies()
         profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
         # A story merged by consolidation is enriched as its survivor (which covers the merged articles).
-        members = {
-            sid: self.stories.story_articles(sid) for sid in sorted({self.stories.resolve_story(d) for d in self.dirty})
-        }
+        members = self.stories.story_articles_many(sorted({self.stories.resolve_story(d) for d in self.dirty}))
         # Rows stored before entities were recognised at extraction: one recogniser pass over all of them (the
         # model batches far better than one call per story; it caches by article id for _mentions below).
         self.recognizer.mentions([a for arts in members.values() for a in originals(arts) if a.entities is None])
