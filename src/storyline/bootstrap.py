@@ -137,7 +137,7 @@ class Stages:
     dedup: DedupStage
     cluster: ClusterStage
     enrich: EnrichStage
-    analyser: PooledAnalyser  # the extract stage's; its worker processes are closed with the app
+    analyser: PooledAnalyser  # analysis, and the later stages' pure work; its worker processes close with the app
 
 
 def build_writer(settings: Settings) -> OpenAICompatibleWriter | None:
@@ -172,8 +172,10 @@ class Maintenance:
     blobs: BlobStore
     enrich: EnrichStage
     cluster: ClusterParams
+    analyser: PooledAnalyser  # enrichment builds sections on its processes when many stories change
 
     def close(self) -> None:
+        self.analyser.close()
         self.warehouse.engine.dispose()
 
 
@@ -182,7 +184,7 @@ def build_maintenance(settings: Settings | None = None) -> Maintenance:
     warehouse = build_warehouse(settings, migrate=False)
     blobs = build_blobs(settings)
     stages = build_stages(settings, warehouse, blobs)
-    return Maintenance(settings, warehouse, blobs, stages.enrich, stages.cluster.params)
+    return Maintenance(settings, warehouse, blobs, stages.enrich, stages.cluster.params, stages.analyser)
 
 
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
