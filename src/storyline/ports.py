@@ -26,6 +26,10 @@ class TaskPool(Protocol):
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
+    def map_async(self, fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+        """`map` started now; the returned call waits for its results (the caller works in between)."""
+        ...
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...

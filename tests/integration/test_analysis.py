@@ -144,3 +144,23 @@ def test_a_dead_worker_costs_the_pool_not_the_result() -> None:
         assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items], "a new pool next time"
     finally:
         analyser.close()
+
+
+def test_work_started_ahead_comes_back_in_order_even_after_the_pool_dies() -> None:
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
+    try:
+        items = _texts(40)
+        expected = [fingerprint_of(x) for x in items]
+        first = analyser.map_async(fingerprint_of, items)
+        second = analyser.map_async(fingerprint_of, items[::-1])
+        assert first() == expected
+        pool = analyser._pool
+        assert pool is not None
+        for pid in list(pool._processes):  # type: ignore[attr-defined]
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        third = analyser.map_async(fingerprint_of, items)  # submitted to a broken pool: done in-process
+        assert second() == expected[::-1]
+        assert third() == expected
+    finally:
+        analyser.close()

@@ -7,7 +7,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import TypeVar
@@ -97,6 +97,10 @@ def _init_worker(model: str) -> None:
     _WORKER["analyser"] = LocalAnalyser(SpacyRecognizer(model))
 
 
+def _apply(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [fn(x) for x in items]
+
+
 def _work(jobs: list[PageJob]) -> list[PageAnalysis | None]:
     try:
         return _WORKER["analyser"].analyse_batch(jobs)
@@ -165,18 +169,32 @@ class PooledAnalyser(LocalAnalyser):
                 yield None if job is None else next(results)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """The TaskPool port on the same worker processes (idle once pages are analysed): pure work of the later
-        stages (fingerprints, features, sections) runs on every core while the caller waits."""
+        return self.map_async(fn, items)()
+
+    def map_async(self, fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+        """The TaskPool port on the same worker processes (idle once pages are analysed): the later stages' pure
+        work (fingerprints, features, sections) is submitted now and runs on every core while the caller goes
+        on; the returned call waits for the results."""
         if self.processes < 2 or len(items) < MAP_MIN_ITEMS:
-            return [fn(x) for x in items]
+            return lambda: [fn(x) for x in items]
+        size = -(-len(items) // (self.processes * 2))
         try:
             pool = self._executor()
-            return list(pool.map(fn, items, chunksize=-(-len(items) // (self.processes * 2))))
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory): the work is pure, so it is redone here with the same result.
-            log.exception("task pool failed; mapping %d items in-process", len(items))
-            self.close()
+            futures = [pool.submit(_apply, fn, items[at : at + size]) for at in range(0, len(items), size)]
+        except RuntimeError:  # BrokenProcessPool, or shut down
+            futures = []
+
+        def results() -> list[R]:
+            try:
+                if futures:
+                    return [r for future in futures for r in future.result()]
+            except (BrokenProcessPool, CancelledError):
+                # A worker died (killed, out of memory): the work is pure, so it is redone here, same result.
+                log.exception("task pool failed; mapping %d items in-process", len(items))
+                self.close()
             return [fn(x) for x in items]
+
+        return results
 
     def close(self) -> None:
         if self._pool is not None:

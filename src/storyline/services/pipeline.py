@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Protocol
 
 from storyline.domain.batches import chunked
+from storyline.domain.dedup import Fingerprint
+from storyline.domain.features import ArticleFeatures
 from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
@@ -107,13 +109,23 @@ class Pipeline:
         # Event time, not arrival time: clustering sees articles in publication order.
         extracted.sort(key=lambda e: (e.article.published_at, e.article.article_id))
         progress.start("cluster", len(extracted))
-        for at in range(0, len(extracted), max(self.dedup_batch, 1)):
-            chunk = extracted[at : at + max(self.dedup_batch, 1)]
-            verdicts = self._dedup(chunk)
-            assigned = self._assign([d for ds in verdicts for d in ds or []])
-            for i, (art, deduped) in enumerate(zip(chunk, verdicts, strict=True), start=at + 1):
-                self._cluster(art, deduped, summary, assigned)
-                progress.advance("cluster", i)
+        chunks = list(chunked(extracted, max(self.dedup_batch, 1)))
+        ahead = self._ahead(chunks[0]) if chunks else None
+        done = 0
+        for n, chunk in enumerate(chunks):
+            assert ahead is not None
+            fingerprints, features = ahead
+            # The next chunk's pure work starts now, on the other cores, while this chunk's transactions run.
+            ahead = self._ahead(chunks[n + 1]) if n + 1 < len(chunks) else None
+            verdicts = self._dedup(chunk, fingerprints)
+            deduped = [d for ds in verdicts for d in ds or []]
+            # The features are the chunk's: usable only if every article of it came through dedup, in order.
+            whole = [d.article.article_id for d in deduped] == [e.article.article_id for e in chunk]
+            assigned = self._assign(deduped, features if whole else None)
+            for art, verdict in zip(chunk, verdicts, strict=True):
+                self._cluster(art, verdict, summary, assigned)
+                done += 1
+                progress.advance("cluster", done)
         self.cluster.flush()
         progress.start("enrich", len(self.enrich.dirty))
         updates = self.enrich.flush()
@@ -145,12 +157,20 @@ class Pipeline:
                 out.extend(done)
         return out
 
-    def _dedup(self, chunk: Sequence[ArticleExtracted]) -> list[list[ArticleDeduplicated] | None]:
+    def _ahead(
+        self, chunk: Sequence[ArticleExtracted]
+    ) -> tuple[Callable[[], list[Fingerprint]], Callable[[], list[ArticleFeatures]]]:
+        """A chunk's fingerprints and features, started on the task pool (pure: the same whenever computed)."""
+        return self.dedup.fingerprints_ahead(chunk), self.cluster.features_ahead([e.article for e in chunk])
+
+    def _dedup(
+        self, chunk: Sequence[ArticleExtracted], fingerprints: Callable[[], list[Fingerprint]] | None = None
+    ) -> list[list[ArticleDeduplicated] | None]:
         """Verdicts for a chunk in event-time order: one transaction for the chunk (the same verdicts as one by
         one, ADR 0010); if it fails, one by one through the router, so each article's error is routed."""
         if len(chunk) > 1 and self.dedup_batch > 1:
             try:
-                return [[d] for d in self.dedup.handle_batch(chunk)]
+                return [[d] for d in self.dedup.handle_batch(chunk, fingerprints)]
             except Exception as exc:  # noqa: BLE001 - redone below, where each error is retried or dead-lettered
                 log.warning("dedup of %d articles in one transaction failed (%s); one by one", len(chunk), exc)
         return [
@@ -160,13 +180,18 @@ class Pipeline:
             for ev in chunk
         ]
 
-    def _assign(self, deduped: Sequence[ArticleDeduplicated]) -> dict[str, list[StoryAssigned]]:
+    def _assign(
+        self,
+        deduped: Sequence[ArticleDeduplicated],
+        features: Callable[[], list[ArticleFeatures]] | None = None,
+    ) -> dict[str, list[StoryAssigned]]:
         """Story assignments of a chunk in one transaction, by article id; empty if that failed (then `_cluster`
-        assigns each article through the router, so each error is routed)."""
+        assigns each article through the router, so each error is routed). `features`: of these articles, if the
+        caller started them."""
         if len(deduped) < 2 or self.dedup_batch < 2:
             return {}
         try:
-            out = self.cluster.handle_batch(deduped)
+            out = self.cluster.handle_batch(deduped, features)
         except Exception as exc:  # noqa: BLE001 - redone one by one, where each error is retried or dead-lettered
             log.warning("clustering of %d articles in one transaction failed (%s); one by one", len(deduped), exc)
             return {}

@@ -60,6 +60,9 @@ class InProcess:
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return [fn(x) for x in items]
 
+    def map_async(self, fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
+        return lambda: self.map(fn, items)
+
 
 @dataclass
 class _ClusterBatch:
@@ -234,12 +237,17 @@ class DedupStage(StatelessStage):
         # of one text "new" (ADR 0004). One article is a batch of one: one implementation for both paths.
         return self.handle_batch([event])
 
-    def handle_batch(self, events: Sequence[ArticleExtracted]) -> list[ArticleDeduplicated]:
+    def fingerprints_ahead(self, events: Sequence[ArticleExtracted]) -> Callable[[], list[dd.Fingerprint]]:
+        """The events' fingerprints, started on every core now (they are pure and the costly part of dedup)."""
+        return self.tasks.map_async(dd.fingerprint_of, [(e.article.content_hash, e.article.text) for e in events])
+
+    def handle_batch(
+        self, events: Sequence[ArticleExtracted], fingerprints: Callable[[], list[dd.Fingerprint]] | None = None
+    ) -> list[ArticleDeduplicated]:
         """Each event in turn, decided in one serialised transaction (embedded runs batch 64): each sees what the
         ones before it decided. Any error fails the whole batch; the embedded caller then handles its events one
-        by one, so each error is routed."""
-        # Fingerprints are pure and the costly part: computed on every core before the transaction opens.
-        fps = self.tasks.map(dd.fingerprint_of, [(e.article.content_hash, e.article.text) for e in events])
+        by one, so each error is routed. `fingerprints`: from `fingerprints_ahead`, if the caller started them."""
+        fps = (fingerprints or self.fingerprints_ahead(events))()
         items = [
             dd.DedupItem(e.article.article_id, e.article.content_hash, e.article.canonical_url, tuple(fp.bands))
             for e, fp in zip(events, fps, strict=True)
@@ -326,17 +334,23 @@ class ClusterStage:
             self.reset()
             raise
 
-    def handle_batch(self, events: Sequence[ArticleDeduplicated]) -> list[list[StoryAssigned]]:
+    def features_ahead(self, articles: Sequence[ArticleBody]) -> Callable[[], list[ArticleFeatures]]:
+        """The articles' features, started on every core now (pure; the steps that use them are sequential)."""
+        return self.tasks.map_async(
+            features_of, [(a.article_id, a.source_id, a.published_at, a.title, a.text) for a in articles]
+        )
+
+    def handle_batch(
+        self, events: Sequence[ArticleDeduplicated], features: Callable[[], list[ArticleFeatures]] | None = None
+    ) -> list[list[StoryAssigned]]:
         """`handle` for each event in turn, written in one transaction (embedded runs): the same assignments and
         rows. On any error the in-memory index is rebuilt from the warehouse and the error raised; the caller then
-        handles the events one by one, so each error is routed."""
+        handles the events one by one, so each error is routed. `features`: from `features_ahead` of the events'
+        articles, if the caller started them."""
         follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
-        # Each article's features are pure: computed on every core up front (the steps themselves are sequential).
         arts = [e.article for e in events]
-        feats = self.tasks.map(
-            features_of, [(a.article_id, a.source_id, a.published_at, a.title, a.text) for a in arts]
-        )
+        feats = (features or self.features_ahead(arts))()
         batch.features = {a.article_id: f for a, f in zip(arts, feats, strict=True)}
         try:
             out = [self._handle(e, batch) for e in events]
