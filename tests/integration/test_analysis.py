@@ -119,6 +119,15 @@ def _texts(n: int) -> list[tuple[str, str]]:
     return [(f"h{i}", GOOD.format(n=i) * (1 + i % 3)) for i in range(n)]
 
 
+def _kill_workers(analyser: PooledAnalyser) -> None:
+    """SIGKILL the pool's worker processes, as the OOM killer would."""
+    pool = analyser._pool
+    assert pool is not None
+    for pid in list(pool._processes):  # type: ignore[attr-defined]
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+
+
 def test_the_pool_maps_pure_work_to_the_in_process_results() -> None:
     analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
     try:
@@ -135,11 +144,7 @@ def test_a_dead_worker_costs_the_pool_not_the_result() -> None:
     try:
         items = _texts(40)
         analyser.map(fingerprint_of, items)
-        pool = analyser._pool
-        assert pool is not None
-        for pid in list(pool._processes):  # type: ignore[attr-defined] # killed as the OOM killer would
-            os.kill(pid, signal.SIGKILL)
-        time.sleep(0.5)
+        _kill_workers(analyser)
         assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items]
         assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items], "a new pool next time"
     finally:
@@ -154,11 +159,7 @@ def test_work_started_ahead_comes_back_in_order_even_after_the_pool_dies() -> No
         first = analyser.map_async(fingerprint_of, items)
         second = analyser.map_async(fingerprint_of, items[::-1])
         assert first() == expected
-        pool = analyser._pool
-        assert pool is not None
-        for pid in list(pool._processes):  # type: ignore[attr-defined]
-            os.kill(pid, signal.SIGKILL)
-        time.sleep(0.5)
+        _kill_workers(analyser)
         third = analyser.map_async(fingerprint_of, items)  # submitted to a broken pool: done in-process
         assert second() == expected[::-1]
         assert third() == expected

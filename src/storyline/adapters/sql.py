@@ -34,6 +34,7 @@ from storyline.adapters.tables import (
     StoryRow,
     TermFrequencyRow,
 )
+from storyline.domain.batches import chunked
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, DedupItem, Verdict, shingles
 from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
@@ -46,6 +47,11 @@ from storyline.ports import StoredStory
 
 _N_DOCS_KEY = ""  # the row of term_df that counts articles
 _CHUNK = 500
+
+
+def _in_lists(values: Iterable[str]) -> Iterator[list[str]]:
+    """Distinct values, sorted, in IN-lists of at most _CHUNK (drivers cap a statement's bound parameters)."""
+    return chunked(sorted(set(values)), _CHUNK)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -173,8 +179,7 @@ class SqlWarehouse:
 
         def q(s: Session) -> set[str]:
             found: set[str] = set()
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
+            for chunk in _in_lists(wanted):
                 found.update(s.scalars(select(column).where(column.in_(chunk), *conditions)))
             return found
 
@@ -229,8 +234,8 @@ class SqlWarehouse:
 
         def q(s: Session) -> None:
             s.execute(insert(FetchRow), rows)
-            for start in range(0, len(keys), _CHUNK):
-                s.execute(delete(ExpiredObjectRow).where(ExpiredObjectRow.object_key.in_(keys[start : start + _CHUNK])))
+            for chunk in _in_lists(keys):
+                s.execute(delete(ExpiredObjectRow).where(ExpiredObjectRow.object_key.in_(chunk)))
 
         self._run(q)
 
@@ -386,12 +391,11 @@ class SqlWarehouse:
 
     def article_hashes(self, article_ids: Iterable[str]) -> dict[str, str]:
         """The stored content hash of each of these articles that exists, in IN-lists of bounded size."""
-        wanted = sorted(set(article_ids))
+        wanted = list(article_ids)
 
         def q(s: Session) -> dict[str, str]:
             found: dict[str, str] = {}
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
+            for chunk in _in_lists(wanted):
                 rows = s.execute(
                     select(ArticleRow.article_id, ArticleRow.content_hash).where(ArticleRow.article_id.in_(chunk))
                 )
@@ -506,32 +510,27 @@ class SqlWarehouse:
         their LSH bands and the roots an earlier-published copy took over.
         """
 
-        def chunks(values: Iterable[str]) -> Iterator[list[str]]:
-            ordered = sorted(set(values))
-            for at in range(0, len(ordered), _CHUNK):
-                yield ordered[at : at + _CHUNK]
-
         def q(s: Session) -> list[Decision]:
             self._serialise(s, "dedup")
             by_key: dict[str, set[str]] = {}  # "h:<hash>", "u:<url>", "b:<band>" -> article ids
-            for part in chunks(it.content_hash for it in items):
+            for part in _in_lists(it.content_hash for it in items):
                 for aid, h in s.execute(
                     select(ArticleRow.article_id, ArticleRow.content_hash).where(ArticleRow.content_hash.in_(part))
                 ):
                     by_key.setdefault(f"h:{h}", set()).add(aid)
-            for part in chunks(it.canonical_url for it in items):
+            for part in _in_lists(it.canonical_url for it in items):
                 for aid, u in s.execute(
                     select(ArticleRow.article_id, ArticleRow.canonical_url).where(ArticleRow.canonical_url.in_(part))
                 ):
                     by_key.setdefault(f"u:{u}", set()).add(aid)
-            for part in chunks(b for it in items for b in it.bands):
+            for part in _in_lists(b for it in items for b in it.bands):
                 for aid, b in s.execute(
                     select(ArticleBandRow.article_id, ArticleBandRow.band_key).where(ArticleBandRow.band_key.in_(part))
                 ):
                     by_key.setdefault(f"b:{b}", set()).add(aid)
             wanted = {aid for ids in by_key.values() for aid in ids} | {it.article_id for it in items}
             rows: dict[str, Any] = {}
-            for part in chunks(wanted):
+            for part in _in_lists(wanted):
                 for r in s.execute(
                     select(
                         ArticleRow.article_id,
@@ -659,18 +658,18 @@ class SqlWarehouse:
 
     def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]:
         """`assignment_of` for many articles in one transaction (embedded clustering reads a batch's at once)."""
-        wanted = sorted(set(article_ids))
+        wanted = list(article_ids)
 
         def q(s: Session) -> dict[str, tuple[str, float, bool]]:
             out: dict[str, tuple[str, float, bool]] = {}
-            for at in range(0, len(wanted), _CHUNK):
+            for chunk in _in_lists(wanted):
                 for aid, sid, score, seed in s.execute(
                     select(
                         StoryArticleRow.article_id,
                         StoryArticleRow.story_id,
                         StoryArticleRow.score,
                         StoryArticleRow.is_seed,
-                    ).where(StoryArticleRow.article_id.in_(wanted[at : at + _CHUNK]))
+                    ).where(StoryArticleRow.article_id.in_(chunk))
                 ):
                     out[aid] = (sid, score, seed)
             return out
@@ -778,8 +777,7 @@ class SqlWarehouse:
 
         def q(s: Session) -> dict[str, list[StoryArticle]]:
             out: dict[str, list[StoryArticle]] = {sid: [] for sid in wanted}
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
+            for chunk in _in_lists(wanted):
                 # Member story → the requested stories whose family it is in (itself, the one it merged into).
                 family: dict[str, list[str]] = {sid: [sid] for sid in chunk}
                 merged = select(StoryRow.story_id, StoryRow.merged_into).where(StoryRow.merged_into.in_(chunk))

@@ -118,10 +118,7 @@ class Pipeline:
             # The next chunk's pure work starts now, on the other cores, while this chunk's transactions run.
             ahead = self._ahead(chunks[n + 1]) if n + 1 < len(chunks) else None
             verdicts = self._dedup(chunk, fingerprints)
-            deduped = [d for ds in verdicts for d in ds or []]
-            # The features are the chunk's: usable only if every article of it came through dedup, in order.
-            whole = [d.article.article_id for d in deduped] == [e.article.article_id for e in chunk]
-            assigned = self._assign(deduped, features if whole else None)
+            assigned = self._assign([d for ds in verdicts for d in ds or []], features)
             for art, verdict in zip(chunk, verdicts, strict=True):
                 self._cluster(art, verdict, summary, assigned)
                 done += 1
@@ -159,7 +156,7 @@ class Pipeline:
 
     def _ahead(
         self, chunk: Sequence[ArticleExtracted]
-    ) -> tuple[Callable[[], list[Fingerprint]], Callable[[], list[ArticleFeatures]]]:
+    ) -> tuple[Callable[[], list[Fingerprint]], Callable[[], dict[str, ArticleFeatures]]]:
         """A chunk's fingerprints and features, started on the task pool (pure: the same whenever computed)."""
         return self.dedup.fingerprints_ahead(chunk), self.cluster.features_ahead([e.article for e in chunk])
 
@@ -183,10 +180,10 @@ class Pipeline:
     def _assign(
         self,
         deduped: Sequence[ArticleDeduplicated],
-        features: Callable[[], list[ArticleFeatures]] | None = None,
+        features: Callable[[], dict[str, ArticleFeatures]] | None = None,
     ) -> dict[str, list[StoryAssigned]]:
         """Story assignments of a chunk in one transaction, by article id; empty if that failed (then `_cluster`
-        assigns each article through the router, so each error is routed). `features`: of these articles, if the
+        assigns each article through the router, so each error is routed). `features`: by article id, if the
         caller started them."""
         if len(deduped) < 2 or self.dedup_batch < 2:
             return {}

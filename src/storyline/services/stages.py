@@ -334,24 +334,24 @@ class ClusterStage:
             self.reset()
             raise
 
-    def features_ahead(self, articles: Sequence[ArticleBody]) -> Callable[[], list[ArticleFeatures]]:
-        """The articles' features, started on every core now (pure; the steps that use them are sequential)."""
-        return self.tasks.map_async(
+    def features_ahead(self, articles: Sequence[ArticleBody]) -> Callable[[], dict[str, ArticleFeatures]]:
+        """The articles' features by article id, started on every core now (pure; the steps that use them are
+        sequential, and compute any article's that is missing)."""
+        pending = self.tasks.map_async(
             features_of, [(a.article_id, a.source_id, a.published_at, a.title, a.text) for a in articles]
         )
+        return lambda: {a.article_id: f for a, f in zip(articles, pending(), strict=True)}
 
     def handle_batch(
-        self, events: Sequence[ArticleDeduplicated], features: Callable[[], list[ArticleFeatures]] | None = None
+        self, events: Sequence[ArticleDeduplicated], features: Callable[[], dict[str, ArticleFeatures]] | None = None
     ) -> list[list[StoryAssigned]]:
         """`handle` for each event in turn, written in one transaction (embedded runs): the same assignments and
         rows. On any error the in-memory index is rebuilt from the warehouse and the error raised; the caller then
-        handles the events one by one, so each error is routed. `features`: from `features_ahead` of the events'
-        articles, if the caller started them."""
+        handles the events one by one, so each error is routed. `features`: from `features_ahead`, if the caller
+        started them (for these events' articles or more)."""
         follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
-        arts = [e.article for e in events]
-        feats = (features or self.features_ahead(arts))()
-        batch.features = {a.article_id: f for a, f in zip(arts, feats, strict=True)}
+        batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
             out = [self._handle(e, batch) for e in events]
             self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships)
