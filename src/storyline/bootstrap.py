@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.blobstore import LocalBlobStore
@@ -15,6 +17,7 @@ from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStre
 from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
+from storyline.adapters.offload import ForkedStream, fork_available
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
@@ -26,6 +29,9 @@ from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage, Stage
 from storyline.services.streaming import StreamPolicy, StreamRunner
 from storyline.settings import Settings
+
+if TYPE_CHECKING:
+    from storyline.adapters.s3 import S3BlobStore
 
 
 @dataclass
@@ -43,7 +49,7 @@ class App:
         self.warehouse.engine.dispose()
 
 
-def build_blobs(settings: Settings) -> BlobStore:
+def build_blobs(settings: Settings) -> LocalBlobStore | S3BlobStore:
     """The raw archive: S3 when a bucket is configured, else a local directory (the embedded default)."""
     if settings.s3_bucket:
         from storyline.adapters.s3 import S3BlobStore
@@ -99,6 +105,15 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         slots=warehouse,
     )
     stages = build_stages(settings, warehouse, blobs)
+    offload = None
+    if stages.analyser.processes >= 2 and fork_available():
+        # A big crawl fetches in a process of its own while this one analyses and stores (ADR 0012); with one
+        # analysis process, everything stays in this one.
+        resets: list[Callable[[], None]] = [warehouse.after_fork, blobs.after_fork, http.after_fork]
+        injected = getattr(fetcher, "after_fork", None)
+        if callable(injected):
+            resets.append(injected)
+        offload = ForkedStream(resets)
     pipeline = Pipeline(
         sources_store=warehouse,
         crawler=crawler,
@@ -107,6 +122,7 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         cluster=stages.cluster,
         enrich=stages.enrich,
         router=Router(warehouse, clock, time.sleep),
+        offload=offload,
     )
     return App(
         settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline, analyser=stages.analyser

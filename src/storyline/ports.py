@@ -31,6 +31,14 @@ class TaskPool(Protocol):
         ...
 
 
+class Offload(Protocol):
+    """Runs a producer somewhere else (another process) and yields what it produces, in order, as it comes. The
+    producer's own exception is raised here; if the other side dies, an error says so. Closing the returned
+    iterator early stops the producer between items (its `finally` blocks run there)."""
+
+    def stream(self, produce: Callable[[], Iterable[T]]) -> Iterator[T]: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

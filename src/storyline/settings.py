@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     analysis_processes: int = Field(
         default=0,
         ge=0,
-        description="Processes that extract pages and recognise entities in embedded runs; 0: one per CPU core.",
+        description=(
+            "Processes that extract pages and recognise entities in embedded runs; 0: one per CPU core. With 2 or "
+            "more, a crawl of 64 pages or more also fetches in a process of its own; 1 keeps everything in one."
+        ),
     )
     reorder_window_s: float = Field(
         default=10.0,

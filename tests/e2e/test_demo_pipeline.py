@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,11 +12,14 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from storyline.adapters.offload import OffloadError
 from storyline.adapters.static_site import StaticSite
 from storyline.adapters.tables import FetchRow
 from storyline.bootstrap import App
 from storyline.cli import app as cli_app
 from storyline.demo.site import build_site, expected_failures, gold_rows
+from storyline.domain.records import HttpResult
+from storyline.ports import Fetcher
 from storyline.sources.registry import parse_sources
 
 pytestmark = pytest.mark.e2e
@@ -37,20 +41,54 @@ def _partition(pairs: list[tuple[str, str]]) -> set[frozenset[str]]:
     return {frozenset(g) for g in groups.values()}
 
 
-@pytest.mark.parametrize("analysis", ["in-process", "pool"])
+class PidFetcher:
+    """The real fetcher, noting which process made each request (one line per request: pid and URL)."""
+
+    def __init__(self, inner: Fetcher, log: Path) -> None:
+        self.inner, self.log = inner, log
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> HttpResult:
+        with self.log.open("a") as fh:
+            fh.write(f"{os.getpid()} {url}\n")
+        return self.inner.get(url, headers)
+
+
+@pytest.mark.parametrize("analysis", ["in-process", "pool", "pool + crawl process"])
 def test_demo_gives_the_exact_stories_and_duplicates(
-    demo_site: tuple[str, list[dict[str, str]]], app_factory: Callable[..., App], database_url: str, analysis: str
+    demo_site: tuple[str, list[dict[str, str]]],
+    app_factory: Callable[..., App],
+    database_url: str,
+    analysis: str,
+    tmp_path: Path,
 ) -> None:
     """Pages analysed in-process (as a streaming extract worker does) or ahead on two worker processes (embedded
-    runs of 64 pages or more; here every run): the same stories, copies, dead letters and stored entities."""
+    runs of 64 pages or more; here every run), and pages fetched here or in a crawl process of their own (embedded
+    runs of 64 pages or more): the same stories, copies, fetch log, dead letters and stored entities."""
     base, sources_json = demo_site
     app = app_factory(database_url, analysis_processes=2)
-    if analysis == "pool":
-        app.analyser.min_pages = 1
-    else:
+    if analysis == "in-process":
         app.analyser.processes = 1
+    else:
+        app.analyser.min_pages = 1
+    offloaded = analysis == "pool + crawl process"
+    app.pipeline.offload_min_pages = 1 if offloaded else 10**9
+    requests = tmp_path / "requests.log"
+    app.pipeline.crawler.fetcher = PidFetcher(app.pipeline.crawler.fetcher, requests)
     sources = parse_sources(json.dumps(sources_json), "demo")
     summary = app.pipeline.run(sources)
+
+    # Feeds and robots.txt are read here, while planning; the pages were fetched in the crawl process if offloaded.
+    by_pid: dict[str, set[str]] = defaultdict(set)
+    for line in requests.read_text().splitlines():
+        pid, url = line.split(" ", 1)
+        by_pid[pid].add(url)
+    here = by_pid.pop(str(os.getpid()))
+    page_urls = {str(g["url"]) for g in gold_rows(base)}
+    assert any(u.endswith(("feed.xml", "robots.txt")) for u in here)
+    if offloaded:
+        assert len(by_pid) == 1 and page_urls <= next(iter(by_pid.values())) and not page_urls & here
+    else:
+        assert not by_pid and page_urls <= here
 
     gold = gold_rows(base)
     got = {row["url"]: row for row in app.warehouse.assignments()}
@@ -67,7 +105,11 @@ def test_demo_gives_the_exact_stories_and_duplicates(
     # The bad items are recorded with their reasons; the rest went through.
     failures = expected_failures(base)
     with app.warehouse.session() as s:
-        fetches = {(r.url, r.outcome): r.reason for r in s.scalars(select(FetchRow))}
+        rows = list(s.scalars(select(FetchRow)))
+        fetches = {(r.url, r.outcome): r.reason for r in rows}
+    # Every decision of the run is on record once, wherever it was made.
+    assert len(rows) == len(fetches) and {u for u, o in fetches if o == "fetched"} >= page_urls
+    assert summary.pages_fetched == sum(1 for r in rows if r.kind == "page" and r.outcome == "fetched")
     letters = {d.subject: d for d in app.warehouse.dead_letters()}
     for url, kind in failures.items():
         if kind == "disallowed":
@@ -85,7 +127,7 @@ def test_demo_gives_the_exact_stories_and_duplicates(
     assert all(a.entities is not None for a in members)
     mentions = [(a.text, m) for a in members for m in a.entities.mentions if not m.in_title]  # type: ignore[union-attr]
     assert len(mentions) > len(members) and all(t[m.start : m.end] == m.name for t, m in mentions)
-    assert (app.analyser._pool is not None) == (analysis == "pool")
+    assert (app.analyser._pool is not None) == (analysis != "in-process")
     for story in story_ids:
         sections = app.warehouse.story_snapshot(story)["sections"]
         cited = sections["what_happened"] + sections["behind_the_headline"]
@@ -100,6 +142,47 @@ def test_demo_gives_the_exact_stories_and_duplicates(
     assert again.pages_fetched == 0 and again.articles_new == 0 and again.stories_new == 0
     assert again.feeds_not_modified == summary.feeds_ok and again.feeds_ok == 0  # conditional GET: 304s
     assert app.warehouse.table_digest() == before
+
+
+class DyingFetcher:
+    """The real fetcher, until the crawl process has made `pages` page requests: then that process dies at once
+    (killed, out of memory), with no exception and no chance to record anything."""
+
+    def __init__(self, inner: Fetcher, parent_pid: int, pages: int) -> None:
+        self.inner, self.parent_pid, self.left = inner, parent_pid, pages
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> HttpResult:
+        if os.getpid() != self.parent_pid and url.endswith(".html"):
+            if self.left == 0:
+                os._exit(9)
+            self.left -= 1
+        return self.inner.get(url, headers)
+
+
+def test_a_crawl_process_that_dies_is_a_clear_error_and_a_rerun_loses_nothing(
+    demo_site: tuple[str, list[dict[str, str]]], app_factory: Callable[..., App], database_url: str
+) -> None:
+    base, sources_json = demo_site
+    app = app_factory(database_url, analysis_processes=2)
+    app.pipeline.offload_min_pages = 1
+    real = app.pipeline.crawler.fetcher
+    app.pipeline.crawler.fetcher = DyingFetcher(real, os.getpid(), pages=12)
+    sources = parse_sources(json.dumps(sources_json), "demo")
+    with pytest.raises(OffloadError, match="exit code 9 before its work was done"):
+        app.pipeline.run(sources)
+    stored = {row["url"] for row in app.warehouse.assignments()}
+    assert len(stored) < len(gold_rows(base))
+
+    # The next run (here in-process) fetches what the dead one did not deliver: every gold article, exact stories.
+    app.pipeline.crawler.fetcher = real
+    app.pipeline.offload_min_pages = 10**9
+    app.pipeline.run(sources)
+    gold = gold_rows(base)
+    got = {row["url"]: row for row in app.warehouse.assignments()}
+    assert set(got) == {str(g["url"]) for g in gold} and stored <= set(got)
+    assert _partition([(u, str(r["story_id"])) for u, r in got.items()]) == _partition(
+        [(str(g["url"]), str(g["story"])) for g in gold]
+    )
 
 
 def test_cli_export_and_eval_on_the_demo(demo_site: tuple[str, list[dict[str, str]]], tmp_path: Path) -> None:

@@ -47,6 +47,9 @@ class LocalBlobStore:
         except OSError as exc:
             raise TransientError(f"cannot write {key} to the archive: {exc}") from exc
 
+    def after_fork(self) -> None:
+        """Nothing to reset: files are opened per call."""
+
     def get(self, key: str) -> bytes:
         path = self._path(key)
         try:

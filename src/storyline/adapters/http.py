@@ -44,11 +44,20 @@ class HttpxFetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.allow_private = allow_private
-        self.client = httpx.Client(
-            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
-            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+        self.user_agent, self.timeout_s = user_agent, timeout_s
+        self.client = self._new_client()
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(self.timeout_s, connect=min(10.0, self.timeout_s)),
             follow_redirects=False,
         )
+
+    def after_fork(self) -> None:
+        """In a forked child: a client of its own. The inherited one is left as it is, not closed: its pooled
+        connections are the parent's too, and a request (or a TLS close) on them here would corrupt the parent's."""
+        self.client = self._new_client()
 
     def close(self) -> None:
         self.client.close()

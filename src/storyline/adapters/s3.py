@@ -25,12 +25,20 @@ class S3BlobStore:
         create_bucket: bool = False,
     ) -> None:
         self.bucket = bucket
-        self.client: Any = boto3.client(
+        self._client_args: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": access_key,
+            "aws_secret_access_key": secret_key,
+            "region_name": region,
+        }
+        self.client: Any = self._new_client()
+        if create_bucket:
+            self.ensure_bucket()
+
+    def _new_client(self) -> Any:
+        return boto3.client(
             "s3",
-            endpoint_url=endpoint_url,
-            aws_access_key_id=access_key,
-            aws_secret_access_key=secret_key,
-            region_name=region,
+            **self._client_args,
             config=Config(
                 s3={"addressing_style": "path"},  # self-hosted servers rarely have wildcard DNS
                 retries={"max_attempts": 3, "mode": "standard"},
@@ -41,8 +49,10 @@ class S3BlobStore:
                 response_checksum_validation="when_required",
             ),
         )
-        if create_bucket:
-            self.ensure_bucket()
+
+    def after_fork(self) -> None:
+        """In a forked child: a client of its own (the parent's connection pool stays the parent's)."""
+        self.client = self._new_client()
 
     def ensure_bucket(self) -> None:
         try:

@@ -92,6 +92,11 @@ class SqlWarehouse:
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     # -- plumbing ---------------------------------------------------------------------------------
+    def after_fork(self) -> None:
+        """In a forked child: new connections on first use. `close=False` leaves the pooled connections to the
+        parent, which owns them (SQLAlchemy's pattern for engines crossing a fork)."""
+        self.engine.dispose(close=False)
+
     def upgrade(self) -> None:
         from storyline.adapters.migrate import upgrade_to_head
 

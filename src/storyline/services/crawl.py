@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -426,14 +427,24 @@ class CrawlService:
         """Fetch and archive the planned pages, yielding each as soon as it is archived, so an embedded run can
         analyse pages while the rest are still being fetched. Every fetch decision is recorded when the stream
         ends, however it ends (a consumer that stops early still leaves the fetches it caused on record)."""
+        with closing(self.fetch_steps(plan, report)) as steps:
+            for done, fetched in steps:
+                if fetched is not None:
+                    yield fetched
+                if on_page:
+                    on_page(done, len(plan))
+
+    def fetch_steps(
+        self, plan: Sequence[tuple[Source, FeedItem, str]], report: CrawlReport
+    ) -> Generator[tuple[int, ArticleFetched | None]]:
+        """`fetch_planned` one plan position at a time: (pages done, the page's event or None if it was not
+        fetched). Also what an embedded run's crawl process streams back to the analysing one."""
         try:
             for done, (source, item, canonical) in enumerate(plan, start=1):
                 fetched = self.fetch_page(source, item, canonical, report)
                 if fetched is not None:
                     report.events.append(fetched)
-                    yield fetched
-                if on_page:
-                    on_page(done, len(plan))
+                yield done, fetched
         finally:
             self.fetch_log.record_fetches(report.decisions)
 
