@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -109,11 +108,7 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
     if stages.analyser.processes >= 2 and fork_available():
         # A big crawl fetches in a process of its own while this one analyses and stores (ADR 0012); with one
         # analysis process, everything stays in this one.
-        resets: list[Callable[[], None]] = [warehouse.after_fork, blobs.after_fork, http.after_fork]
-        injected = getattr(fetcher, "after_fork", None)
-        if callable(injected):
-            resets.append(injected)
-        offload = ForkedStream(resets)
+        offload = ForkedStream([warehouse.after_fork, blobs.after_fork, http.after_fork])
     pipeline = Pipeline(
         sources_store=warehouse,
         crawler=crawler,

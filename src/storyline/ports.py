@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -36,7 +36,7 @@ class Offload(Protocol):
     producer's own exception is raised here; if the other side dies, an error says so. Closing the returned
     iterator early stops the producer between items (its `finally` blocks run there)."""
 
-    def stream(self, produce: Callable[[], Iterable[T]]) -> Iterator[T]: ...
+    def stream(self, produce: Callable[[], Iterable[T]]) -> Generator[T]: ...
 
 
 class Clock(Protocol):

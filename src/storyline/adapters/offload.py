@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
@@ -46,7 +46,7 @@ class ForkedStream:
             raise OffloadError("this platform cannot fork; run without offloading")
         self.after_fork = tuple(after_fork)
 
-    def stream(self, produce: Callable[[], Iterable[T]]) -> Iterator[T]:
+    def stream(self, produce: Callable[[], Iterable[T]]) -> Generator[T]:
         ctx = multiprocessing.get_context("fork")
         reader, writer = ctx.Pipe(duplex=False)
         stop = ctx.Event()
@@ -91,7 +91,7 @@ def _wind_down(reader: Connection, child: BaseProcess) -> None:
                 waited += POLL_S
         except EOFError:
             break
-    child.join(STOP_GRACE_S if not child.is_alive() else 0)
+    child.join(max(STOP_GRACE_S - waited, POLL_S))  # past the end of its pipe, a child is only exiting
     if child.is_alive():
         log.warning("%s did not stop within %.0f s; terminating it", child.name, STOP_GRACE_S)
         child.terminate()

@@ -21,7 +21,17 @@ from storyline.domain.politeness import ai_training_optouts, interleave_by_host,
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of
 from storyline.events import ArticleFetched
-from storyline.ports import ArticleStore, BlobStore, Clock, DeadLetterStore, Fetcher, FetchLog, HostSlots, Sleeper
+from storyline.ports import (
+    ArticleStore,
+    BlobStore,
+    Clock,
+    DeadLetterStore,
+    Fetcher,
+    FetchLog,
+    HostSlots,
+    Offload,
+    Sleeper,
+)
 
 log = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -423,16 +433,45 @@ class CrawlService:
         plan: Sequence[tuple[Source, FeedItem, str]],
         report: CrawlReport,
         on_page: Callable[[int, int], None] | None = None,
+        offload: Offload | None = None,
     ) -> Iterator[ArticleFetched]:
         """Fetch and archive the planned pages, yielding each as soon as it is archived, so an embedded run can
         analyse pages while the rest are still being fetched. Every fetch decision is recorded when the stream
-        ends, however it ends (a consumer that stops early still leaves the fetches it caused on record)."""
-        with closing(self.fetch_steps(plan, report)) as steps:
+        ends, however it ends (a consumer that stops early still leaves the fetches it caused on record). With an
+        `offload`, the fetching runs there (an embedded run's crawl process, ADR 0012) and streams back here."""
+        steps = self._steps_elsewhere(offload, plan, report) if offload else self.fetch_steps(plan, report)
+        with closing(steps):
             for done, fetched in steps:
                 if fetched is not None:
                     yield fetched
                 if on_page:
                     on_page(done, len(plan))
+
+    def _steps_elsewhere(
+        self, offload: Offload, plan: Sequence[tuple[Source, FeedItem, str]], report: CrawlReport
+    ) -> Generator[tuple[int, ArticleFetched | None]]:
+        """`fetch_steps` run by the offload on this crawler's state as it is (robots.txt, pacing); its events and
+        decisions join `report` here."""
+
+        def produce() -> Iterator[_Step]:
+            # The planning's decisions (feeds, robots.txt) are recorded with the pages', in one go when the stream
+            # ends, as in-process: if the crawl process dies first, none is, so the next run reads the feeds again
+            # in full (not a 304) and plans every page this one did not deliver.
+            planned = len(report.decisions)
+            own = CrawlReport(decisions=list(report.decisions))
+            for done, fetched in self.fetch_steps(plan, own):
+                yield _Step(done, fetched)
+            yield _Step(len(plan), decisions=own.decisions[planned:])  # recorded in the fetch log by now
+
+        stream = offload.stream(produce)
+        with closing(stream):  # stopped early here: the crawl process stops too
+            for step in stream:
+                if step.decisions is not None:
+                    report.decisions.extend(step.decisions)
+                else:
+                    if step.fetched is not None:
+                        report.events.append(step.fetched)
+                    yield step.done, step.fetched
 
     def fetch_steps(
         self, plan: Sequence[tuple[Source, FeedItem, str]], report: CrawlReport
@@ -459,6 +498,15 @@ class CrawlService:
         for _ in self.fetch_planned(self.plan(sources, report, since), report, on_page):
             pass
         return report
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What an offloaded crawl sends back: a plan position (with its page, if fetched), or, last, its decisions."""
+
+    done: int
+    fetched: ArticleFetched | None = None
+    decisions: list[FetchDecision] | None = None
 
 
 class RateLimited(TransientError):

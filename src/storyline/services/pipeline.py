@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -12,7 +12,7 @@ from typing import Protocol
 from storyline.domain.batches import chunked
 from storyline.domain.dedup import Fingerprint
 from storyline.domain.features import ArticleFeatures
-from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, PageAnalysis, Source
+from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
     ArticleDeduplicated,
@@ -80,15 +80,6 @@ class RunSummary:
 # Planned pages from which an embedded run fetches in a crawl process of its own (fewer: here, in order): starting
 # it costs a fork and a round trip per page through a queue.
 OFFLOAD_MIN_PAGES = 64
-
-
-@dataclass(frozen=True)
-class _CrawlStep:
-    """What the crawl process sends back: a plan position (with its page, if fetched), or, last, its decisions."""
-
-    done: int
-    fetched: ArticleFetched | None = None
-    decisions: list[FetchDecision] | None = None
 
 
 @dataclass
@@ -245,37 +236,6 @@ class Pipeline:
         if a.is_new_story:
             summary.stories_new += 1
 
-    def _fetch_elsewhere(
-        self,
-        offload: Offload,
-        plan: Sequence[tuple[Source, FeedItem, str]],
-        report: CrawlReport,
-        on_page: Callable[[int, int], None],
-    ) -> Iterator[ArticleFetched]:
-        """`fetch_planned` run by the offload (a crawl process), its pages streamed here as each is archived. The
-        same code on the same state (robots.txt, pacing): the same requests, archive and fetch log; its decisions
-        join `report` when it has recorded them."""
-        crawler = self.crawler
-
-        def produce() -> Iterator[_CrawlStep]:
-            # The planning's decisions (feeds, robots.txt) are recorded with the pages', in one go when the stream
-            # ends, as fetch_planned does: if the crawl process dies first, none is, so the next run reads the feeds
-            # again in full (not a 304) and plans every page this one did not deliver.
-            planned = len(report.decisions)
-            own = CrawlReport(decisions=list(report.decisions))
-            for done, fetched in crawler.fetch_steps(plan, own):
-                yield _CrawlStep(done, fetched)
-            yield _CrawlStep(len(plan), decisions=own.decisions[planned:])  # recorded in the fetch log by now
-
-        for step in offload.stream(produce):
-            if step.decisions is not None:
-                report.decisions.extend(step.decisions)
-                continue
-            if step.fetched is not None:
-                report.events.append(step.fetched)
-                yield step.fetched
-            on_page(step.done, len(plan))
-
     def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:
         """Rebuild from the raw archive (no network): the same stages over archived pages, in event-time order."""
         summary = RunSummary()
@@ -301,10 +261,8 @@ class Pipeline:
 
         report = CrawlReport()
         plan = self.crawler.plan(sources, report, since)
-        if publisher is None and self.offload is not None and len(plan) >= self.offload_min_pages:
-            pages = self._fetch_elsewhere(self.offload, plan, report, on_page)
-        else:
-            pages = self.crawler.fetch_planned(plan, report, on_page)
+        offload = self.offload if publisher is None and len(plan) >= self.offload_min_pages else None
+        pages = self.crawler.fetch_planned(plan, report, on_page, offload)
         if publisher is None:
             # Pages are analysed while the rest are still being fetched: the crawl waits on the network (here on
             # the replay server), the analysis on the CPU, so the two overlap.
