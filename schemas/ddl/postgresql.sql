@@ -76,6 +76,7 @@ CREATE TABLE fetches (
 	etag TEXT, 
 	last_modified VARCHAR(64), 
 	at TIMESTAMP WITH TIME ZONE NOT NULL, 
+	event JSON, 
 	PRIMARY KEY (id)
 );
 
@@ -113,10 +114,13 @@ CREATE TABLE stories (
 	outlet_count INTEGER NOT NULL, 
 	merged_into VARCHAR(64), 
 	version VARCHAR(32), 
+	sections_pending BOOLEAN DEFAULT false NOT NULL, 
 	PRIMARY KEY (story_id)
 );
 
 CREATE INDEX ix_stories_last_seen ON stories (last_seen);
+
+CREATE INDEX ix_stories_sections_pending ON stories (sections_pending);
 
 CREATE TABLE story_articles (
 	article_id VARCHAR(64) NOT NULL, 

@@ -118,6 +118,7 @@ def build(settings: Settings | None = None, fetcher: Fetcher | None = None) -> A
         enrich=stages.enrich,
         router=Router(warehouse, clock, time.sleep),
         offload=offload,
+        resume=warehouse,
     )
     return App(
         settings=settings, warehouse=warehouse, blobs=blobs, fetcher=http, pipeline=pipeline, analyser=stages.analyser

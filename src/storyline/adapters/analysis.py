@@ -12,6 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import TypeVar
 
+from storyline.adapters.lifetime import exit_with_parent
 from storyline.adapters.ner_spacy import MODEL, SpacyRecognizer
 from storyline.domain.batches import chunked
 from storyline.domain.entities import ENTITY_LANGUAGES, ArticleMentions, Lead
@@ -93,7 +94,8 @@ class LocalAnalyser:
 _WORKER: dict[str, LocalAnalyser] = {}
 
 
-def _init_worker(model: str) -> None:
+def _init_worker(model: str, parent_pid: int) -> None:
+    exit_with_parent(parent_pid)  # a killed run leaves no worker behind
     _WORKER["analyser"] = LocalAnalyser(SpacyRecognizer(model))
 
 
@@ -130,7 +132,7 @@ class PooledAnalyser(LocalAnalyser):
                 self.processes,
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(self.recognizer.model_name or MODEL,),
+                initargs=(self.recognizer.model_name or MODEL, os.getpid()),
             )
         return self._pool
 

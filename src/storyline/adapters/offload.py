@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 from collections.abc import Callable, Generator, Iterable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from typing import Any, TypeVar
+
+from storyline.adapters.lifetime import exit_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class ForkedStream:
         stop = ctx.Event()
         child = ctx.Process(
             target=_run_child,
-            args=(produce, reader, writer, stop, self.after_fork),
+            args=(produce, reader, writer, stop, self.after_fork, os.getpid()),
             name="storyline-offload",
             daemon=True,
         )
@@ -105,7 +108,9 @@ def _run_child(
     writer: Connection,
     stop: Event,
     after_fork: Sequence[Callable[[], None]],
+    parent_pid: int,
 ) -> None:
+    exit_with_parent(parent_pid)  # a killed run leaves no crawl process behind
     reader.close()
     for reset in after_fork:
         reset()

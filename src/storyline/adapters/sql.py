@@ -229,6 +229,7 @@ class SqlWarehouse:
                 "etag": d.etag,
                 "last_modified": d.last_modified,
                 "at": d.at,
+                "event": d.event,
             }
             for d in decisions
         ]
@@ -715,10 +716,15 @@ class SqlWarehouse:
         self.save_cluster_steps([story], [(article_id, story.story_id, score, is_new)])
 
     def save_cluster_steps(
-        self, stories: Sequence[StoredStory], memberships: Sequence[tuple[str, str, float, bool]]
+        self,
+        stories: Sequence[StoredStory],
+        memberships: Sequence[tuple[str, str, float, bool]],
+        df: tuple[int, dict[str, int]] | None = None,
     ) -> None:
-        """Clustering steps in one transaction: each story's latest state, then every (article, story, score,
-        is_seed) membership."""
+        """Clustering steps in one transaction: each story's latest state (its sections now owed), every (article,
+        story, score, is_seed) membership, and the steps' document-frequency increments `df` (articles, per-term
+        counts). All or nothing: a run that dies finds the index, the statistics and the owed sections as they
+        were after the last whole batch, so resuming gives the stories an uninterrupted run gives (ADR 0013)."""
 
         def q(s: Session) -> None:
             self._upsert(
@@ -731,11 +737,12 @@ class SqlWarehouse:
                         "first_seen": st.first_seen,
                         "last_seen": st.last_seen,
                         "article_count": int(st.state.get("article_count", 0)),
+                        "sections_pending": True,
                     }
                     for st in stories
                 ],
                 ["story_id"],
-                ["state", "first_seen", "last_seen", "article_count"],
+                ["state", "first_seen", "last_seen", "article_count", "sections_pending"],
             )
             self._upsert(
                 s,
@@ -747,16 +754,21 @@ class SqlWarehouse:
                 ["article_id"],
                 [],
             )
+            if df is not None and df[0]:
+                self._add_document_frequencies(s, *df)
 
         self._run(q)
 
     def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None:
-        """Add a batch of document-frequency increments (the cluster stage checkpoints them)."""
+        """Add a batch of document-frequency increments."""
+        self._run(lambda s: self._add_document_frequencies(s, n_docs, deltas))
+
+    def _add_document_frequencies(self, s: Session, n_docs: int, deltas: dict[str, int]) -> None:
         rows = [{"term": _N_DOCS_KEY, "df": n_docs}] + [{"term": k[:256], "df": v} for k, v in sorted(deltas.items())]
         dialect = self.engine.dialect.name
         ins: Any = postgresql.insert(TermFrequencyRow) if dialect == "postgresql" else sqlite.insert(TermFrequencyRow)
         stmt = ins.on_conflict_do_update(index_elements=["term"], set_={"df": TermFrequencyRow.df + ins.excluded.df})
-        self._run(lambda s: s.execute(stmt, rows))
+        s.execute(stmt, rows)
 
     # -- stories: enrichment ------------------------------------------------------------------------
     @staticmethod
@@ -899,6 +911,16 @@ class SqlWarehouse:
                 story_links.extend(
                     {"story_id": sid, "other_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links
                 )
+            # The sections are owed no more, for the story and the ones merged into it (its sections cover theirs). In
+            # streaming mode a member assigned meanwhile also reaches the enrich worker as an event, which marks the
+            # story again there.
+            ids = [sid for sid, *_ in items]
+            s.execute(
+                update(StoryRow)
+                .where(or_(StoryRow.story_id.in_(ids), StoryRow.merged_into.in_(ids)))
+                .values(sections_pending=False)
+                .execution_options(synchronize_session=False)
+            )
             if changed:
                 for table in (StoryPerspectiveRow, StoryEntityRow, StoryLinkRow):
                     s.execute(delete(table).where(table.story_id.in_(changed)))
@@ -1124,6 +1146,55 @@ class SqlWarehouse:
             return int(result.rowcount or 0)
 
         result: int = self._run(q)
+        return result
+
+    # -- resuming what a run left unfinished (ADR 0013) ----------------------------------------------
+    def unstored_pages(self) -> list[ArticleFetched]:
+        """Pages archived with their event on record but never stored nor dead-lettered at extraction (a run that
+        died after its crawl was recorded), whose raw object is still there: each page once, as fetched."""
+
+        def q(s: Session) -> list[ArticleFetched]:
+            rows = s.execute(
+                select(FetchRow.event).where(
+                    FetchRow.kind == "page",
+                    FetchRow.outcome == "fetched",
+                    FetchRow.object_key.is_not(None),
+                    FetchRow.object_key.not_in(select(ExpiredObjectRow.object_key)),
+                    FetchRow.url.not_in(select(ArticleRow.url)),
+                )
+            ).scalars()
+            # A JSON null and SQL NULL both read back as None: rows from before events were recorded have none.
+            events = {e.article_id: e for e in (ArticleFetched.model_validate(r) for r in rows if r)}
+            letters = set(s.scalars(select(DeadLetterRow.subject).where(DeadLetterRow.stage == "extract")))
+            return [e for _, e in sorted(events.items()) if e.canonical_url not in letters]
+
+        result: list[ArticleFetched] = self._run(q)
+        return result
+
+    def unfinished_articles(self) -> list[ArticleBody]:
+        """Stored articles without a story (no dedup verdict yet, or no membership: a run died between the stages),
+        except those dead-lettered at dedup or clustering, which wait for `replay`."""
+
+        def q(s: Session) -> list[ArticleBody]:
+            member = select(StoryArticleRow.article_id).where(StoryArticleRow.article_id == ArticleRow.article_id)
+            letters = select(DeadLetterRow.subject).where(DeadLetterRow.stage.in_(("dedup", "cluster")))
+            rows = s.scalars(
+                select(ArticleRow)
+                .where(~member.exists(), ArticleRow.article_id.not_in(letters))
+                .order_by(ArticleRow.published_at, ArticleRow.article_id)
+            )
+            return [ArticleBody(**{f: getattr(r, f) for f in ArticleBody.model_fields}) for r in rows]
+
+        result: list[ArticleBody] = self._run(q)
+        return result
+
+    def pending_sections(self) -> list[str]:
+        """Stories whose membership changed after their sections were last written."""
+        result: list[str] = self._run(
+            lambda s: list(
+                s.scalars(select(StoryRow.story_id).where(StoryRow.sections_pending.is_(True)).order_by("story_id"))
+            )
+        )
         return result
 
     def archived_pages(self) -> list[ArticleFetched]:

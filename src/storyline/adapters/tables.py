@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Float, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +62,8 @@ class FetchRow(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime]
+    # A fetched page's event (ArticleFetched as JSON): what an embedded run resumes from after a crash.
+    event: Mapped[dict[str, Any] | None]
 
 
 class ArticleRow(Base):
@@ -109,6 +111,8 @@ class StoryRow(Base):
     outlet_count: Mapped[int] = mapped_column(Integer, default=0)
     merged_into: Mapped[str | None] = mapped_column(ID)
     version: Mapped[str | None] = mapped_column(String(32))
+    # Membership changed since the sections were last built (set with the membership, cleared with the sections).
+    sections_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
 
 
 class StoryArticleRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from storyline.domain.entities import ArticleMentions
 
@@ -49,6 +50,8 @@ class FetchDecision:
     object_key: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    # A fetched page's event as JSON (what an embedded run resumes from if it dies before storing the page).
+    event: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from itertools import chain
 from typing import Protocol
 
 from storyline.domain.batches import chunked
@@ -15,6 +16,7 @@ from storyline.domain.features import ArticleFeatures
 from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
+    ArticleBody,
     ArticleDeduplicated,
     ArticleExtracted,
     ArticleFetched,
@@ -22,7 +24,7 @@ from storyline.events import (
     StoryUpdated,
     headers,
 )
-from storyline.ports import Offload, Publisher, SourceStore
+from storyline.ports import Offload, Publisher, ResumeStore, SourceStore
 from storyline.services.crawl import CrawlReport, CrawlService
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
@@ -58,10 +60,12 @@ class RunSummary:
     stories_new: int = 0
     stories_updated: int = 0
     dead_letters: int = 0
+    resumed: int = 0
     updates: list[StoryUpdated] = field(default_factory=list)
 
     def lines(self) -> list[tuple[str, int]]:
         return [
+            ("items resumed from an interrupted run", self.resumed),
             ("feeds fetched", self.feeds_ok),
             ("feeds not modified", self.feeds_not_modified),
             ("feeds failed", self.feeds_failed),
@@ -98,12 +102,20 @@ class Pipeline:
     # another process, so this one's core goes to analysis, storing, dedup and clustering (ADR 0012). None: here.
     offload: Offload | None = None
     offload_min_pages: int = OFFLOAD_MIN_PAGES
+    # What a run that died left between the stages (None: nothing is resumed, e.g. a rebuild into a new warehouse).
+    resume: ResumeStore | None = None
 
     def process_fetched(
-        self, fetched: Iterable[ArticleFetched], summary: RunSummary, progress: Progress, total: int | None = None
+        self,
+        fetched: Iterable[ArticleFetched],
+        summary: RunSummary,
+        progress: Progress,
+        total: int | None = None,
+        stored: Sequence[ArticleBody] = (),
     ) -> None:
         """Everything after the crawl; also the path for re-extraction from the raw archive. `fetched` may be a
-        stream still being crawled (`total`: how many pages at most)."""
+        stream still being crawled (`total`: how many pages at most). `stored`: articles already stored that
+        still need their verdict or story; they join this run's in event-time order, as if never interrupted."""
         if total is None:
             fetched = list(fetched)
             total = len(fetched)
@@ -115,6 +127,10 @@ class Pipeline:
             extracted.extend(self._extract(pages, summary))
             done += len(pages)
             progress.advance("extract", done)
+        have = {e.article.article_id for e in extracted}
+        extracted.extend(
+            ArticleExtracted(event_time=a.published_at, article=a) for a in stored if a.article_id not in have
+        )
         # Event time, not arrival time: clustering sees articles in publication order.
         extracted.sort(key=lambda e: (e.article.published_at, e.article.article_id))
         progress.start("cluster", len(extracted))
@@ -259,6 +275,15 @@ class Pipeline:
                 progress.start("fetch", total)
             progress.advance("fetch", done)
 
+        # Embedded: first what a run that died left unfinished (pages archived but not stored, articles stored
+        # without a story; owed sections are built by the enrich stage's flush). Read before this run stores any.
+        unstored = self.resume.unstored_pages() if self.resume is not None and publisher is None else []
+        unfinished = self.resume.unfinished_articles() if self.resume is not None and publisher is None else []
+        summary.resumed = len(unstored) + len(unfinished)
+        if summary.resumed:
+            log.info(
+                "resuming %d archived pages and %d stored articles left unfinished", len(unstored), len(unfinished)
+            )
         report = CrawlReport()
         plan = self.crawler.plan(sources, report, since)
         offload = self.offload if publisher is None and len(plan) >= self.offload_min_pages else None
@@ -266,7 +291,8 @@ class Pipeline:
         if publisher is None:
             # Pages are analysed while the rest are still being fetched: the crawl waits on the network (here on
             # the replay server), the analysis on the CPU, so the two overlap.
-            self.process_fetched(pages, summary, progress, total=len(plan))
+            total = len(plan) + len(unstored)
+            self.process_fetched(chain(unstored, pages), summary, progress, total=total, stored=unfinished)
         else:
             for ev in list(pages):  # the whole crawl is on record before the first event is handed on
                 publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))

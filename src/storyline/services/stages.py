@@ -11,9 +11,10 @@ from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
+from storyline.domain.dates import publication_time
 from storyline.domain.enrichment import Link, ProfileIndex, Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
-from storyline.domain.errors import LlmUnavailable, PermanentError, TransientError
+from storyline.domain.errors import LlmUnavailable, PermanentError
 from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extract_features, features_of, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
@@ -73,6 +74,9 @@ class _ClusterBatch:
     features: dict[str, ArticleFeatures] = field(default_factory=dict)
     stories: dict[str, StoredStory] = field(default_factory=dict)
     memberships: list[tuple[str, str, float, bool]] = field(default_factory=list)
+    # Document-frequency increments of the batch's articles, written with its memberships.
+    docs: int = 0
+    df: dict[str, int] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -204,6 +208,18 @@ class ExtractStage(StatelessStage):
         if previous is not None and previous != chash:
             # Same URL, new text: a revision is a new row that points back (ids stay stable for readers).
             aid = make_article_id(f"{event.canonical_url}#rev={chash}")
+        # Event time: the page's own timestamp, else the feed's, else when we saw it; a date outside the plausible
+        # window (year 9999 would pin the story to the top, year 1 breaks date arithmetic) is passed over.
+        published = publication_time((("page", page.published_at), ("feed", event.feed_published_at)), event.fetched_at)
+        if published.doubts:
+            log.warning(
+                "article %s (%s): %s; published_at is the %s time %s",
+                aid,
+                event.url,
+                "; ".join(published.doubts),
+                published.origin,
+                published.at.isoformat(),
+            )
         return ArticleBody(
             article_id=aid,
             url=event.url,
@@ -214,8 +230,7 @@ class ExtractStage(StatelessStage):
             text=page.text,
             authors=list(page.authors),
             language=page.language,
-            # Event time: the page's own timestamp, else the feed's, else when we saw it.
-            published_at=page.published_at or event.feed_published_at or event.fetched_at,
+            published_at=published.at,
             fetched_at=event.fetched_at,
             content_hash=chash,
             raw_object_key=event.raw_object_key,
@@ -293,9 +308,6 @@ class ClusterStage:
         # The index holds every unmerged story with last_seen >= _loaded_since (event time).
         self._loaded_since: datetime | None = None
         self._expired_at: datetime | None = None
-        # Document-frequency increments not yet in the warehouse; written by checkpoint() in one batch.
-        self._pending_docs = 0
-        self._pending_df: dict[str, int] = {}
 
     def _ensure_window(self, at: datetime) -> None:
         since = at - self.params.active_window
@@ -324,15 +336,10 @@ class ClusterStage:
         self.dfs = None
         self._loaded_since = None
         self._expired_at = None
-        self._pending_docs, self._pending_df = 0, {}
 
     def handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
-        try:
-            return self._handle(event)
-        except TransientError:
-            # The in-memory index may hold an article whose write failed: rebuild it from the warehouse.
-            self.reset()
-            raise
+        # One article is a batch of one: one implementation, and its statistics written with its membership.
+        return self.handle_batch([event])[0]
 
     def features_ahead(self, articles: Sequence[ArticleBody]) -> Callable[[], dict[str, ArticleFeatures]]:
         """The articles' features by article id, started on every core now (pure; the steps that use them are
@@ -354,28 +361,21 @@ class ClusterStage:
         batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
             out = [self._handle(e, batch) for e in events]
-            self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships)
+            self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships, (batch.docs, batch.df))
         except Exception:
-            self.reset()  # the index holds assignments that were never written
+            # The index (and its statistics) hold assignments that were never written: rebuilt from the warehouse.
+            self.reset()
             raise
         return out
 
-    def _assignment(self, article_id: str, batch: _ClusterBatch | None) -> tuple[str, float, bool] | None:
-        return batch.known.get(article_id) if batch is not None else self.stories.assignment_of(article_id)
-
-    def _save(
-        self, story: StoredStory, article_id: str, score: float, is_new: bool, batch: _ClusterBatch | None
-    ) -> None:
-        if batch is None:
-            self.stories.save_cluster_step(story, article_id, score, is_new)
-            return
+    def _save(self, story: StoredStory, article_id: str, score: float, is_new: bool, batch: _ClusterBatch) -> None:
         batch.stories[story.story_id] = story
         batch.memberships.append((article_id, story.story_id, score, is_new))
         batch.known[article_id] = (story.story_id, score, is_new)
 
-    def _handle(self, event: ArticleDeduplicated, batch: _ClusterBatch | None = None) -> list[StoryAssigned]:
+    def _handle(self, event: ArticleDeduplicated, batch: _ClusterBatch) -> list[StoryAssigned]:
         art = event.article
-        done = self._assignment(art.article_id, batch)
+        done = batch.known.get(art.article_id)
         if done is not None:  # replay: same story, same event
             sid, score, seed = done
             return [self._assigned(event, sid, score, seed)]
@@ -383,20 +383,19 @@ class ClusterStage:
             self.dfs = self.stories.load_document_frequencies()
         self._ensure_window(art.published_at)
         follow = event.duplicate_of or event.revision_of
-        parent = self._assignment(follow, batch) if follow is not None else None
+        parent = batch.known.get(follow) if follow is not None else None
         if parent is not None:
             # A copy joins its original's story without moving the centroid: wire text counts once. However old
             # the original is (copies can follow days later): a dormant story is read back, not re-clustered.
             sid = parent[0]
             story = self.index.stories.get(sid)
             if story is None:
-                stored = batch.stories.get(sid) if batch is not None else None
-                stored = stored or self.stories.story_state(sid)
+                stored = batch.stories.get(sid) or self.stories.story_state(sid)
                 story = state_from_json(sid, stored.state, stored.first_seen, stored.last_seen) if stored else None
             if story is not None:
                 self._save(self._stored(story), art.article_id, 1.0, False, batch)
                 return [self._assigned(event, sid, 1.0, False)]
-        feats = batch.features.get(art.article_id) if batch is not None else None
+        feats = batch.features.get(art.article_id)
         if feats is None:
             feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
@@ -406,18 +405,13 @@ class ClusterStage:
         self._save(self._stored(story), art.article_id, decision.score, is_new, batch)
         self._expire_dormant(art.published_at)
         self.dfs.add(keys)
-        self._pending_docs += 1
+        batch.docs += 1
         for k in keys:
-            self._pending_df[k] = self._pending_df.get(k, 0) + 1
+            batch.df[k] = batch.df.get(k, 0) + 1
         return [self._assigned(event, story.story_id, decision.score, is_new)]
 
     def flush(self) -> list[StoryAssigned]:
-        """Persist pending document frequencies. A crash before this loses only IDF statistics, which are
-        approximate by nature; assignments themselves are written per article."""
-        if self._pending_docs:
-            self.stories.add_document_frequencies(self._pending_docs, self._pending_df)
-            self._pending_docs, self._pending_df = 0, {}
-        return []
+        return []  # every batch is written whole, statistics included
 
     @staticmethod
     def _stored(story: StoryState) -> StoredStory:
@@ -470,6 +464,9 @@ class EnrichStage:
         return None  # dirty marks survive: their assignments are already in the warehouse
 
     def flush(self) -> list[StoryUpdated]:
+        # And the sections still owed in the warehouse: marked with each membership, so the ones a process that
+        # died never built are built now (ADR 0013).
+        self.dirty.update(self.stories.pending_sections())
         if not self.dirty:
             return []
         dfs = self.stories.load_document_frequencies()
