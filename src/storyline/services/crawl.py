@@ -378,22 +378,7 @@ class CrawlService:
             )
             log.warning("page %s failed: %s", item.url, exc)
             return None
-        report.decisions.append(
-            FetchDecision(
-                item.url,
-                source.id,
-                "page",
-                FetchOutcome.FETCHED,
-                "ok",
-                now,
-                resp.status,
-                len(resp.body),
-                key,
-                resp.header("etag"),
-                resp.header("last-modified"),
-            )
-        )
-        return ArticleFetched(
+        fetched = ArticleFetched(
             event_time=item.published_at or now,
             article_id=article_id(canonical),
             url=item.url,
@@ -408,6 +393,24 @@ class CrawlService:
             feed_published_at=item.published_at,
             fetched_at=now,
         )
+        report.decisions.append(
+            FetchDecision(
+                item.url,
+                source.id,
+                "page",
+                FetchOutcome.FETCHED,
+                "ok",
+                now,
+                resp.status,
+                len(resp.body),
+                key,
+                resp.header("etag"),
+                resp.header("last-modified"),
+                # On record with the fetch: a run that dies before storing the page resumes it from the archive.
+                fetched.model_dump(mode="json"),
+            )
+        )
+        return fetched
 
     def plan(
         self, sources: Sequence[Source], report: CrawlReport, since: datetime | None = None
