@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from storyline.domain.dates import minus
 from storyline.domain.features import SparseVector, cosine, normalise, top_k
 
 
@@ -173,7 +174,8 @@ class StoryIndex:
 
     def expire(self, now: datetime) -> list[str]:
         """Drop stories dormant for longer than the active window (event time); returns their ids."""
-        cutoff = now - self.params.active_window
+        # Clipped: dates are kept plausible upstream, but an event time near year 1 must not stop clustering.
+        cutoff = minus(now, self.params.active_window)
         gone = [sid for sid, s in self.stories.items() if s.last_seen is not None and s.last_seen < cutoff]
         for sid in gone:
             for term in self._indexed_terms.pop(sid, set()):
