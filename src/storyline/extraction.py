@@ -17,6 +17,7 @@ from storyline.domain.records import Extracted
 
 MIN_TEXT_CHARS = 80  # shorter than a two-line brief: a video, gallery or stub page
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_UTF16 = ("utf-16", "utf-16-le", "utf-16-be")  # codecs.lookup names
 _DATE_META = (
     "article:published_time",
     "og:article:published_time",
@@ -45,13 +46,28 @@ def _known(codec: str | None) -> str | None:
         return None
 
 
+def _declared_charset(raw: bytes, content_type: str | None) -> str | None:
+    """The charset the HTTP header, else the page's <meta>, declares (a codec name Python knows), or None."""
+    head = raw[:4096]
+    # A UTF-16 page's <meta> is ASCII with a NUL after (or before) each byte: legible once the NULs are out.
+    meta = _META_CHARSET.search(head) or _META_CHARSET.search(head.replace(b"\x00", b""))
+    return _known(_charset_from_content_type(content_type)) or _known(meta.group(1).decode() if meta else None)
+
+
+def _utf16_codec(declared: str, raw: bytes) -> str:
+    """The byte order of a BOM-less UTF-16 page: as labelled, or for a bare "utf-16" label, as its bytes show.
+    Markup is mostly ASCII, whose high byte is NUL: at odd offsets in little-endian text, at even ones in big-endian."""
+    if declared != "utf-16":
+        return declared
+    head = raw[:4096]
+    return "utf-16-be" if head[0::2].count(0) > head[1::2].count(0) else "utf-16-le"
+
+
 def decode_html(raw: bytes, content_type: str | None = None) -> str:
     """Decode with the declared charset (HTTP header, then <meta>), falling back to UTF-8.
 
     Refuses bytes that are mostly undecodable instead of extracting mojibake.
     """
-    if b"\x00" in raw[:2048] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise PermanentError("page is binary, not HTML (NUL bytes in the first 2 KiB)", kind="not_html")
     # A byte-order mark is the strongest declaration there is (WHATWG encoding sniffing, step 1).
     for bom, codec in (
         (codecs.BOM_UTF8, "utf-8-sig"),
@@ -63,14 +79,23 @@ def decode_html(raw: bytes, content_type: str | None = None) -> str:
                 return raw.decode(codec)
             except UnicodeDecodeError:
                 break
-    meta = _META_CHARSET.search(raw[:4096])
-    declared = _known(_charset_from_content_type(content_type)) or _known(meta.group(1).decode() if meta else None)
-    for codec in [c for c in (declared, "utf-8") if c]:
+    declared = _declared_charset(raw, content_type)
+    if b"\x00" in raw[:2048]:
+        # NUL bytes are binary, unless the page says it is UTF-16, whose ASCII characters all carry a NUL byte.
+        if declared not in _UTF16:
+            raise PermanentError("page is binary, not HTML (NUL bytes in the first 2 KiB)", kind="not_html")
+        declared = _utf16_codec(declared, raw)
+    elif declared in _UTF16:
+        # A UTF-16 label on bytes without a NUL is wrong (ASCII markup in UTF-16 has NULs): WHATWG reads such a
+        # page as UTF-8 too.
+        declared = None
+    candidates = [c for c in (declared, "utf-8") if c]
+    for codec in candidates:
         try:
             return raw.decode(codec)
         except UnicodeDecodeError:
             continue
-    text = raw.decode("utf-8", errors="replace")
+    text = raw.decode(candidates[0], errors="replace")
     bad = text.count("\ufffd")
     if bad > max(20, len(text) // 50):
         raise PermanentError(

@@ -9,6 +9,8 @@ import pytest
 from storyline.domain.errors import PermanentError
 from storyline.services.crawl import MAX_CHILD_SITEMAPS, parse_sitemap
 
+FETCHED = datetime(2026, 3, 3, tzinfo=UTC)
+
 NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
   <url><loc>https://news.example/a</loc>
@@ -21,7 +23,7 @@ NEWS = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_news_sitemap_items() -> None:
-    items, children = parse_sitemap(NEWS, "https://news.example/sitemap.xml")
+    items, children = parse_sitemap(NEWS, "https://news.example/sitemap.xml", FETCHED)
     assert children == []
     assert [i.url for i in items] == ["https://news.example/a", "https://news.example/b", "https://news.example/c"]
     assert items[0].title == "Bridge reopens"
@@ -33,7 +35,7 @@ def test_news_sitemap_items() -> None:
 def test_sitemap_index_lists_children_with_a_cap() -> None:
     locs = "".join(f"<sitemap><loc>https://news.example/s{i}.xml</loc></sitemap>" for i in range(50))
     body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'.encode()
-    items, children = parse_sitemap(body, "https://news.example/index.xml")
+    items, children = parse_sitemap(body, "https://news.example/index.xml", FETCHED)
     assert items == [] and len(children) == MAX_CHILD_SITEMAPS and children[0] == "https://news.example/s0.xml"
 
 
@@ -48,7 +50,7 @@ def test_sitemap_index_lists_children_with_a_cap() -> None:
 )
 def test_malformed_or_hostile_sitemaps_are_refused(body: bytes) -> None:
     try:
-        items, _ = parse_sitemap(body, "https://news.example/bad.xml")
+        items, _ = parse_sitemap(body, "https://news.example/bad.xml", FETCHED)
     except PermanentError as exc:
         assert exc.kind == "malformed_sitemap" and "news.example/bad.xml" in str(exc)
         return

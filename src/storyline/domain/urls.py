@@ -25,6 +25,8 @@ def _is_tracking(key: str) -> bool:
 # Printable ASCII stays as typed; anything else is percent-encoded as UTF-8 before byte-level normalisation.
 _ASCII_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+# "scheme://user:password@" up to the authority's last '@' (as urlsplit reads it); the authority ends at / ? or #.
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*@")
 
 
 def _encode_non_ascii(text: str) -> str:
@@ -55,8 +57,15 @@ def _valid_host(host: str) -> bool:
     return all(_HOST_LABEL.match(label) for label in host.split("."))
 
 
+def without_userinfo(url: str) -> str:
+    """`url` without `user:password@`: credentials in a link from a feed are never sent, stored or shown. Textual,
+    so it also cleans a URL too malformed to parse (which is still recorded as a failed fetch)."""
+    return _USERINFO.sub(lambda m: f"{m.group(1) or ''}//", url, count=1)
+
+
 def canonicalize(url: str) -> str:
-    """Lower-case scheme and host, drop default port, fragment and tracking parameters, sort the query."""
+    """Lower-case scheme and host, drop default port, fragment and tracking parameters, sort the query. Userinfo
+    is dropped too (the netloc is rebuilt from host and port): the article id never depends on credentials."""
     text = url.strip()
     try:
         parts = urlsplit(text)

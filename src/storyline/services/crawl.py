@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
@@ -9,17 +10,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from lxml import etree
 from protego import Protego
 
+from storyline.domain.dates import implausible
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.ids import article_id, object_key
 from storyline.domain.politeness import ai_training_optouts, interleave_by_host, next_poll_due, parse_robots
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
-from storyline.domain.urls import canonicalize, host_of
+from storyline.domain.urls import canonicalize, host_of, without_userinfo
 from storyline.events import ArticleFetched
 from storyline.ports import (
     ArticleStore,
@@ -58,9 +60,16 @@ class CrawlReport:
         return sum(1 for d in self.decisions if d.kind == kind and d.outcome == outcome)
 
 
-def parse_feed(body: bytes, url: str) -> list[FeedItem]:
-    """RSS/Atom items with absolute links; a feed that parses to nothing is a permanent error."""
-    parsed = feedparser.parse(body)
+def parse_feed(body: bytes, url: str, fetched_at: datetime) -> list[FeedItem]:
+    """RSS/Atom items with absolute links (relative ones resolved against xml:base and the feed's URL, as feed
+    readers do), without credentials, dated only when plausible at `fetched_at`; a feed that parses to nothing is
+    a permanent error."""
+    # A stream, never bytes: feedparser opens bytes that name an existing file as that file (a local-file read
+    # chosen by a hostile feed). Content-Location is the base for relative links; application/xml without a
+    # charset leaves the encoding to the XML declaration, as parsing without headers does.
+    parsed = feedparser.parse(
+        io.BytesIO(body), response_headers={"content-location": url, "content-type": "application/xml"}
+    )
     entries = parsed.get("entries", [])
     bozo = parsed.get("bozo_exception")
     if not parsed.get("version") and not entries:
@@ -71,24 +80,13 @@ def parse_feed(body: bytes, url: str) -> list[FeedItem]:
         link = entry.get("link") or entry.get("id")
         if not link:
             continue
+        link = without_userinfo(str(link))
         published = None
         for key in ("published", "updated"):
-            raw = entry.get(key)
-            if raw:
-                try:
-                    published = parsedate_to_datetime(raw)
-                except (TypeError, ValueError):
-                    try:
-                        published = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-                    except ValueError:
-                        published = None
-                if published is not None and published.tzinfo is None:
-                    published = None  # never guess a zone for an event time
-                if published:
-                    break
-        items.append(
-            FeedItem(url=str(link), title=entry.get("title"), published_at=published, summary=entry.get("summary"))
-        )
+            published = _aware(entry.get(key) or "", fetched_at, link)
+            if published:
+                break
+        items.append(FeedItem(url=link, title=entry.get("title"), published_at=published, summary=entry.get("summary")))
     if bozo and not items:
         # A feed that broke before its first usable item is broken, not empty.
         raise PermanentError(f"malformed feed {url}: {bozo.__class__.__name__}: {bozo}", kind="malformed_feed")
@@ -111,12 +109,17 @@ def _xml_root(body: bytes, url: str) -> Any:
         raise PermanentError(f"malformed sitemap {url}: {exc}", kind="malformed_sitemap") from exc
 
 
-def parse_sitemap(body: bytes, url: str) -> tuple[list[FeedItem], list[str]]:
-    """A (news) sitemap's items, or, for a sitemap index, the child sitemaps to read (at most 20)."""
+def parse_sitemap(body: bytes, url: str, fetched_at: datetime) -> tuple[list[FeedItem], list[str]]:
+    """A (news) sitemap's items, or, for a sitemap index, the child sitemaps to read (at most 20). Locations are
+    resolved against the sitemap's URL and lose any credentials; dates are kept only when plausible at
+    `fetched_at`."""
     root = _xml_root(body, url)
     tag = etree.QName(root).localname
     if tag == "sitemapindex":
-        locs = [str(t).strip() for t in root.xpath("sm:sitemap/sm:loc/text()", namespaces=_SITEMAP_NS)]
+        locs = [
+            without_userinfo(urljoin(url, str(t).strip()))
+            for t in root.xpath("sm:sitemap/sm:loc/text()", namespaces=_SITEMAP_NS)
+        ]
         return [], locs[:MAX_CHILD_SITEMAPS]
     if tag != "urlset":
         raise PermanentError(f"malformed sitemap {url}: root element <{tag}>, not <urlset>", kind="malformed_sitemap")
@@ -125,23 +128,35 @@ def parse_sitemap(body: bytes, url: str) -> tuple[list[FeedItem], list[str]]:
         loc = "".join(node.xpath("sm:loc/text()", namespaces=_SITEMAP_NS)).strip()
         if not loc:
             continue
+        loc = without_userinfo(urljoin(url, loc))
         title = "".join(node.xpath("news:news/news:title/text()", namespaces=_SITEMAP_NS)).strip() or None
         raw_date = "".join(
             node.xpath("news:news/news:publication_date/text()", namespaces=_SITEMAP_NS)
             or node.xpath("sm:lastmod/text()", namespaces=_SITEMAP_NS)
         ).strip()
-        items.append(FeedItem(url=loc, title=title, published_at=_aware(raw_date)))
+        items.append(FeedItem(url=loc, title=title, published_at=_aware(raw_date, fetched_at, loc)))
     return items, []
 
 
-def _aware(text: str) -> datetime | None:
+def _aware(text: str, fetched_at: datetime, item_url: str) -> datetime | None:
+    """A listing's date (RFC 822 or ISO 8601) if it has a zone and is plausible at `fetched_at`; else None, so the
+    item counts as undated and the fetch time stands in (as the event time, and unless the page has a date)."""
     if not text:
         return None
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        return None  # never guess a zone for an event time
+    reason = implausible(parsed, fetched_at)
+    if reason is not None:
+        log.warning("item %s: listed date %s; using the fetch time instead", item_url, reason)
         return None
-    return parsed if parsed.tzinfo else None  # never guess a zone for an event time
+    return parsed
 
 
 class HostPacer:
@@ -278,8 +293,8 @@ class CrawlService:
     def _sitemap(self, url: str, source: Source, report: CrawlReport) -> tuple[list[FeedItem], list[str]]:
         children: list[str] = []
 
-        def parse(body: bytes, where: str) -> list[FeedItem]:
-            found, nested = parse_sitemap(body, where)
+        def parse(body: bytes, where: str, fetched_at: datetime) -> list[FeedItem]:
+            found, nested = parse_sitemap(body, where, fetched_at)
             children.extend(nested)
             return found
 
@@ -291,7 +306,7 @@ class CrawlService:
         kind: str,
         source: Source,
         report: CrawlReport,
-        parse: Callable[[bytes, str], list[FeedItem]] = parse_feed,
+        parse: Callable[[bytes, str, datetime], list[FeedItem]] = parse_feed,
     ) -> list[FeedItem]:
         """Fetch one feed or sitemap with its stored validators; record the decision; return its items."""
         now = self.clock.now()
@@ -315,7 +330,7 @@ class CrawlService:
                     FetchDecision(feed_url, source.id, kind, FetchOutcome.NOT_MODIFIED, "304 Not Modified", now, 304)
                 )
                 return []
-            found = parse(resp.body, feed_url)[: self.policy.max_items_per_feed]
+            found = parse(resp.body, feed_url, now)[: self.policy.max_items_per_feed]
         except StorylineError as exc:
             report.decisions.append(FetchDecision(feed_url, source.id, kind, _outcome(exc), f"{exc.kind}: {exc}", now))
             log.warning("%s %s of %s failed: %s", kind, feed_url, source.id, exc)
