@@ -12,7 +12,13 @@ from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.clock import SystemClock
 from storyline.adapters.deadletters import FanoutDeadLetters
 from storyline.adapters.http import HttpxFetcher
-from storyline.adapters.kafka import KafkaDeadLetters, KafkaPublisher, KafkaStreamConsumer, wait_for_broker
+from storyline.adapters.kafka import (
+    KafkaDeadLetters,
+    KafkaPublisher,
+    KafkaStreamConsumer,
+    dlq_replay_group,
+    wait_for_broker,
+)
 from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
@@ -236,7 +242,7 @@ def build_worker(
     router = Router(dead_letters, clock, time.sleep, metrics=metrics)
     holder: dict[str, StreamRunner] = {}
     topic = dlq_topic(input_topic) if from_dlq else input_topic
-    group = f"storyline-{stage}-dlq-replay" if from_dlq else f"storyline-{stage}" + ("-backfill" if backfill else "")
+    group = dlq_replay_group(stage) if from_dlq else f"storyline-{stage}" + ("-backfill" if backfill else "")
     consumer = KafkaStreamConsumer(
         settings.kafka_bootstrap,
         topic,

@@ -94,6 +94,7 @@ class InRecord:
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    headers: tuple[tuple[str, bytes], ...] = ()  # kept with a dead letter, so the DLQ record carries them
 
 
 class StreamConsumer(Protocol):

@@ -18,6 +18,7 @@ from storyline.ports import InRecord
 
 log = logging.getLogger(__name__)
 _MAX_HEADER_MESSAGE = 1000
+_DLQ = "dlq."  # prefix of the headers a dead letter adds; the record's own headers are kept beside them
 
 
 class KafkaPublisher:
@@ -115,7 +116,15 @@ class KafkaStreamConsumer:
         out: list[InRecord] = []
         for tp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
             out.extend(
-                InRecord(tp.topic, tp.partition, r.offset, r.key, r.value if r.value is not None else b"", r.timestamp)
+                InRecord(
+                    tp.topic,
+                    tp.partition,
+                    r.offset,
+                    r.key,
+                    r.value if r.value is not None else b"",
+                    r.timestamp,
+                    tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
+                )
                 for r in records
             )
         return out
@@ -170,8 +179,21 @@ class KafkaStreamConsumer:
         self.consumer.close(autocommit=False)
 
 
+def dlq_replay_group(stage: str) -> str:
+    """The consumer group that replays a stage's DLQ: its committed offset is where the live dead letters start."""
+    return f"storyline-{stage}-dlq-replay"
+
+
 class KafkaDeadLetters:
-    """DLQ sink: the original bytes, untouched, with headers saying what failed where (stage, error, origin)."""
+    """DLQ sink: the original bytes and headers, untouched, plus headers saying what failed where.
+
+    A Kafka log is append-only, so "one copy per failed record" is defined from the replay group's position: a
+    replay (`worker STAGE --from-dlq`) reads the DLQ from that group's committed offset to the end it saw at start,
+    and a record that fails again is appended anew (with the first failure's origin and the original headers)
+    before the replay commits past the old copy. Readers from the replay group's position, and `stream_status`'s
+    DLQ sizes, therefore see each failed record once however often it is replayed; the copies behind the
+    committed offset are history until retention removes them.
+    """
 
     def __init__(self, publisher: KafkaPublisher) -> None:
         self.publisher = publisher
@@ -180,18 +202,24 @@ class KafkaDeadLetters:
         origin = letter.origin
         if origin is None:
             return  # not from a stream (embedded mode): the warehouse table records it
-        headers = [
-            ("dlq.stage", letter.stage.encode()),
-            ("dlq.error_class", letter.error_kind.encode()),
-            ("dlq.error_message", letter.message[:_MAX_HEADER_MESSAGE].encode()),
-            ("dlq.original_topic", origin.topic.encode()),
-            ("dlq.original_partition", str(origin.partition).encode()),
-            ("dlq.original_offset", str(origin.offset).encode()),
-            ("dlq.time", letter.at.astimezone(UTC).isoformat().encode()),
-            ("dlq.attempts", str(letter.attempts).encode()),
+        # A record replayed from the DLQ carries the dlq.* headers of its first failure: its identity stays the
+        # record that first failed (topic, partition, offset), not the DLQ copy it was read from.
+        previous = dict(origin.headers)
+        topic = previous.get(_DLQ + "original_topic", origin.topic.encode()).decode()
+        partition = previous.get(_DLQ + "original_partition", str(origin.partition).encode())
+        offset = previous.get(_DLQ + "original_offset", str(origin.offset).encode())
+        headers = [(k, v) for k, v in origin.headers if not k.startswith(_DLQ)] + [
+            (_DLQ + "stage", letter.stage.encode()),
+            (_DLQ + "error_class", letter.error_kind.encode()),
+            (_DLQ + "error_message", letter.message[:_MAX_HEADER_MESSAGE].encode()),
+            (_DLQ + "original_topic", topic.encode()),
+            (_DLQ + "original_partition", partition),
+            (_DLQ + "original_offset", offset),
+            (_DLQ + "time", letter.at.astimezone(UTC).isoformat().encode()),
+            (_DLQ + "attempts", str(letter.attempts).encode()),
         ]
         key = origin.key.decode("utf-8", "replace") if origin.key is not None else None
-        self.publisher.send(dlq_topic(origin.topic), key, origin.value, headers)
+        self.publisher.send(dlq_topic(topic), key, origin.value, headers)
 
 
 def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
@@ -237,25 +265,37 @@ def group_lag(bootstrap: str, group: str, topic: str) -> int:
 
 
 def stream_status(bootstrap: str, stage_topics: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Lag of every stage's consumer group on its input topic, and the size of every dead-letter topic."""
+    """Lag of every stage's consumer group on its input topic, and the live size of every dead-letter topic: the
+    records its replay group has not replayed yet (see KafkaDeadLetters), so a replayed copy is not counted."""
+    from kafka import KafkaAdminClient
+
     lags = {stage: group_lag(bootstrap, f"storyline-{stage}", topic) for stage, (topic, _) in stage_topics.items()}
+    replayed_by = {dlq_topic(topic): dlq_replay_group(stage) for stage, (topic, _) in stage_topics.items()}
     probe = KafkaConsumer(bootstrap_servers=bootstrap)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-status")
     try:
         sizes: dict[str, int] = {}
         for topic in sorted({t for pair in stage_topics.values() for t in pair}):
-            dlq = f"{topic}.dlq"
+            dlq = dlq_topic(topic)
             parts = probe.partitions_for_topic(dlq) or set()
             tps = [TopicPartition(dlq, p) for p in sorted(parts)]
             if not tps:
                 continue
             ends = probe.end_offsets(tps)
             starts = probe.beginning_offsets(tps)
-            sizes[dlq] = sum(int(ends[tp]) - int(starts[tp]) for tp in tps)
+            group = replayed_by.get(dlq)
+            replayed = admin.list_group_offsets({group: None}).get(group, {}) if group else {}
+            sizes[dlq] = 0
+            for tp in tps:
+                done = replayed.get(tp)
+                start = max(int(starts[tp]), int(done.offset) if done is not None else -1)
+                sizes[dlq] += max(0, int(ends[tp]) - start)
         return {"lag": lags, "dlq": sizes}
     except KafkaError as exc:
         raise TransientError(f"cannot read topic sizes from {bootstrap}: {exc}") from exc
     finally:
         probe.close()
+        admin.close()
 
 
 def wait_until_drained(

@@ -111,13 +111,14 @@ class PageAnalysis:
 
 @dataclass(frozen=True)
 class RecordOrigin:
-    """Where a streamed record came from, and its original bytes (a DLQ keeps them untouched)."""
+    """Where a streamed record came from, and its original bytes and headers (a DLQ keeps them untouched)."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

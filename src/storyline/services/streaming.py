@@ -91,8 +91,11 @@ class StreamRunner:
     def process(self, record: InRecord) -> None:
         started = time.perf_counter()
         subject = record.key.decode("utf-8", "replace") if record.key else f"{record.topic}@{record.offset}"
-        # A record that fails again during a DLQ replay goes back to the same DLQ, never to "<dlq>.dlq".
-        origin = RecordOrigin(self.decode_as or record.topic, record.partition, record.offset, record.key, record.value)
+        # A record that fails again during a DLQ replay goes back to the same DLQ, never to "<dlq>.dlq"; its
+        # headers travel with it (the DLQ sink keeps the original record's and names the first failure's origin).
+        origin = RecordOrigin(
+            self.decode_as or record.topic, record.partition, record.offset, record.key, record.value, record.headers
+        )
         payload = record.value.decode("utf-8", "replace")
         outputs = self.router.run(self.stage.name, subject, payload, partial(self._handle, record), origin)
         self._publish(outputs or [])
