@@ -22,6 +22,8 @@ from storyline.adapters.tables import (
 from storyline.domain.pages import StoryBrief
 
 MAX_PAGE = 200
+# The largest OFFSET the SQL engines take (a signed 64-bit integer); no table can hold more rows than that.
+MAX_OFFSET = 2**63 - 1
 
 
 def read_only_url(url: str) -> str:
@@ -41,6 +43,12 @@ class StoryFilter:
     query: str | None = None
     limit: int = 20
     offset: int = 0
+
+
+def _contains(column: Any, needle: str) -> Any:
+    """Case-insensitive substring match of the text as typed: `%`, `_` and the escape character are escaped,
+    so a search for "50%" finds "50%" and not every title (needle is already case-folded)."""
+    return func.lower(column).contains(needle, autoescape=True)
 
 
 def _iso(value: datetime) -> str:
@@ -103,14 +111,14 @@ class SqlReader:
                 )
             )
         if f.query:
-            like = f"%{f.query.casefold()}%"
+            needle = f.query.casefold()
             conds.append(
                 or_(
-                    func.lower(StoryRow.headline).like(like),
+                    _contains(StoryRow.headline, needle),
                     exists(
                         self._family_articles(StoryRow.story_id)
                         .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
-                        .where(func.lower(ArticleRow.title).like(like))
+                        .where(_contains(ArticleRow.title, needle))
                     ),
                 )
             )
@@ -118,6 +126,8 @@ class SqlReader:
         limit = max(1, min(f.limit, MAX_PAGE))
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(StoryRow).where(where)) or 0
+            if f.offset >= total:
+                return total, []  # past the last row: nothing to read (and no offset too big for the engine)
             rows = s.scalars(
                 select(StoryRow)
                 .where(where)
@@ -218,7 +228,7 @@ class SqlReader:
     ) -> tuple[int, list[dict[str, Any]]]:
         conds: list[Any] = []
         if query:
-            conds.append(func.lower(EntityRow.name).like(f"%{query.casefold()}%"))
+            conds.append(_contains(EntityRow.name, query.casefold()))
         if kind:
             conds.append(EntityRow.kind == kind)
         count = func.count(StoryEntityRow.story_id).label("stories")
@@ -231,6 +241,8 @@ class SqlReader:
         )
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
+            if offset >= total:
+                return total, []
             rows = s.execute(
                 base.order_by(count.desc(), EntityRow.name).limit(max(1, min(limit, MAX_PAGE))).offset(max(0, offset))
             ).all()

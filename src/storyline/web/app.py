@@ -4,20 +4,34 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storyline.adapters.sql_read import MAX_PAGE, SqlReader, StoryFilter
+from storyline.adapters.sql_read import SqlReader, StoryFilter
 from storyline.domain.pages import PageLinks, StoryBrief, page_links
 from storyline.web.models import (
     ArticleDetail,
     EntityPage,
+    ErrorOut,
     SourceOut,
     StoryDetail,
     StoryPage,
+)
+from storyline.web.params import (
+    ArticleId,
+    Entity,
+    EntityText,
+    Kind,
+    Limit,
+    Offset,
+    Since,
+    Source,
+    StoryId,
+    StoryText,
+    Until,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,19 +78,24 @@ def create_app(reader: SqlReader) -> FastAPI:
 
     @app.get("/api/stories", response_model=StoryPage, tags=["stories"])
     def list_stories(
-        since: datetime | None = None,
-        until: datetime | None = None,
-        source: str | None = None,
-        entity: Annotated[str | None, Query(description="entity name (case-insensitive) or entity id")] = None,
-        q: Annotated[str | None, Query(description="text in a headline or member article title")] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        since: Since = None,
+        until: Until = None,
+        source: Source = None,
+        entity: Entity = None,
+        q: StoryText = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         total, items = reader.list_stories(StoryFilter(since, until, source, entity, q, limit, offset))
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
-    @app.get("/api/stories/{story_id}", response_model=StoryDetail, tags=["stories"])
-    def story_detail(story_id: str) -> dict[str, Any]:
+    @app.get(
+        "/api/stories/{story_id}",
+        response_model=StoryDetail,
+        tags=["stories"],
+        responses={404: {"model": ErrorOut, "description": "No story has this id."}},
+    )
+    def story_detail(story_id: StoryId) -> dict[str, Any]:
         story, links, _ = _detail(reader, story_id)
         return {
             **story,
@@ -93,20 +112,20 @@ def create_app(reader: SqlReader) -> FastAPI:
             "go_deeper": [{"question": q.text, "story_id": q.story_id, "answer": q.answer} for q in links.go_deeper],
         }
 
-    @app.get("/api/articles/{article_id}", response_model=ArticleDetail, tags=["articles"])
-    def article(article_id: str) -> dict[str, Any]:
+    @app.get(
+        "/api/articles/{article_id}",
+        response_model=ArticleDetail,
+        tags=["articles"],
+        responses={404: {"model": ErrorOut, "description": "No article has this id."}},
+    )
+    def article(article_id: ArticleId) -> dict[str, Any]:
         found = reader.article(article_id)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no article {article_id!r}")
         return found
 
     @app.get("/api/entities", response_model=EntityPage, tags=["entities"])
-    def entities(
-        q: str | None = None,
-        kind: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> dict[str, Any]:
+    def entities(q: EntityText = None, kind: Kind = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         total, items = reader.entities(q, kind, limit, offset)
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
@@ -115,12 +134,12 @@ def create_app(reader: SqlReader) -> FastAPI:
         return reader.sources()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(q: str | None = None, offset: Annotated[int, Query(ge=0)] = 0) -> str:
+    def index(q: StoryText = None, offset: Offset = 0) -> str:
         total, items = reader.list_stories(StoryFilter(query=q, limit=50, offset=offset))
         return env.get_template("index.html").render(stories=items, total=total, q=q or "", offset=offset)
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False, response_model=None)
-    def story_page(story_id: str, request: Request) -> HTMLResponse | RedirectResponse:
+    def story_page(story_id: StoryId, request: Request) -> HTMLResponse | RedirectResponse:
         story, links, articles = _detail(reader, story_id)
         if story["story_id"] != story_id:
             # A merged story's page moved to its survivor's; the old address keeps working.

@@ -7,6 +7,12 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
+class ErrorOut(BaseModel):
+    """A 404's body: what was asked for and not found."""
+
+    detail: str
+
+
 class CitedOut(BaseModel):
     text: str
     article_id: str = Field(description="the article the words were taken from")

@@ -1,0 +1,88 @@
+"""Parameters of the read API: what each accepts is stated in the OpenAPI schema and enforced, so a request the
+schema allows is answered and any other gets a 422 saying which parameter is wrong and why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query
+from pydantic import AfterValidator
+
+from storyline.adapters.sql_read import MAX_OFFSET, MAX_PAGE
+
+# No stored text can hold NUL (PostgreSQL refuses it), so a parameter holding one is malformed, not a miss.
+_NO_NUL: dict[str, Any] = {"pattern": "^[^\\x00]*$"}
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain a NUL character (\\x00)")
+    return value
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """An instant in UTC. A time without a zone is refused rather than guessed: 09:00 is a different instant in
+    every zone, and a wrong guess would silently shift the window."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall within the years 1 to 9999 once converted to UTC") from None
+
+
+_TIME_DOC = "RFC 3339 date-time with its zone (`Z` or `±hh:mm`); a time without a zone is refused (422)"
+
+Since = Annotated[
+    datetime | None,
+    AfterValidator(_utc),
+    Query(description=f"stories still running at or after this time. {_TIME_DOC}"),
+]
+Until = Annotated[
+    datetime | None,
+    AfterValidator(_utc),
+    Query(description=f"stories that had started by this time. {_TIME_DOC}"),
+]
+
+
+NoNul = AfterValidator(_no_nul)
+Source = Annotated[
+    str | None, NoNul, Query(description="stories with an article from this source id", json_schema_extra=_NO_NUL)
+]
+Entity = Annotated[
+    str | None,
+    NoNul,
+    Query(description="entity name (case-insensitive) or entity id", json_schema_extra=_NO_NUL),
+]
+StoryText = Annotated[
+    str | None,
+    NoNul,
+    Query(description="text in a headline or member article title, as typed (no wildcards)", json_schema_extra=_NO_NUL),
+]
+EntityText = Annotated[
+    str | None,
+    NoNul,
+    Query(description="text in the entity's name, as typed (no wildcards)", json_schema_extra=_NO_NUL),
+]
+Kind = Annotated[
+    str | None,
+    NoNul,
+    Query(description="person, organisation, place, group, event or product", json_schema_extra=_NO_NUL),
+]
+StoryId = Annotated[
+    str, NoNul, Path(description="a story id; a merged story's id answers with its survivor", json_schema_extra=_NO_NUL)
+]
+ArticleId = Annotated[str, NoNul, Path(description="an article id", json_schema_extra=_NO_NUL)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size, at most {MAX_PAGE}")]
+Offset = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"items to skip; past the last one the page is empty. At most {MAX_OFFSET} (the largest "
+        "offset the SQL engines take), else 422",
+    ),
+]
