@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
@@ -39,6 +39,13 @@ def interleave_by_host(items: Sequence[T], host: Callable[[T], str]) -> list[T]:
     for rank in range(max((len(q) for q in queues.values()), default=0)):
         out.extend(q[rank] for q in queues.values() if rank < len(q))
     return out
+
+
+def next_ready(heads: Mapping[T, int], ready_at: Mapping[T, datetime], now: datetime) -> T | None:
+    """Of the hosts ready at `now`, the one whose next item comes first (`heads`: each host's next plan position);
+    None when none is ready. A host that is not ready is passed over, never waited for while another is ready."""
+    ready = [host for host in heads if ready_at[host] <= now]
+    return min(ready, key=lambda host: heads[host], default=None)
 
 
 def parse_robots(text: str) -> Protego:

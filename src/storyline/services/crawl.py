@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -19,7 +19,13 @@ from protego import Protego
 from storyline.domain.dates import implausible
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.ids import article_id, object_key
-from storyline.domain.politeness import ai_training_optouts, interleave_by_host, next_poll_due, parse_robots
+from storyline.domain.politeness import (
+    ai_training_optouts,
+    interleave_by_host,
+    next_poll_due,
+    next_ready,
+    parse_robots,
+)
 from storyline.domain.records import FeedItem, FetchDecision, FetchOutcome, HttpResult, Source
 from storyline.domain.urls import canonicalize, host_of, without_userinfo
 from storyline.events import ArticleFetched
@@ -160,34 +166,49 @@ def _aware(text: str, fetched_at: datetime, item_url: str) -> datetime | None:
 
 
 class HostPacer:
-    """Spaces requests to one host by at least its delay. Within a process the crawl is sequential per host; with
-    `slots` (the warehouse) the spacing also holds across processes, e.g. two mapped DAG tasks on one host."""
+    """Spaces requests to one host by at least its delay and keeps away from a host for as long as it asked; with
+    `slots` (the warehouse) both also hold across processes, e.g. two mapped DAG tasks on one host. `ready_at` says
+    when a host may next be sent to, so a crawl can send to another host meanwhile instead of sleeping."""
 
     def __init__(self, clock: Clock, sleep: Sleeper, default_delay_s: float, slots: HostSlots | None = None) -> None:
         self.clock, self.sleep, self.default, self.slots = clock, sleep, default_delay_s, slots
         self.last: dict[str, datetime] = {}
         self.delays: dict[str, float] = {}  # crawl-delay from robots.txt, or a source's override
         self.not_before: dict[str, datetime] = {}  # Retry-After: the host asked us to stay away until then
+        self.reserved: dict[str, datetime] = {}  # the start of a shared slot taken for the host's next request
 
     def delay_for(self, host: str) -> float:
         return max(self.default, self.delays.get(host, 0.0))
 
-    def wait(self, host: str) -> None:
-        now = self.clock.now()
-        delay = self.delay_for(host)
-        pause = 0.0
+    def ready_at(self, host: str) -> datetime:
+        """When a request to `host` may go, as far as this process knows (before a shared slot is taken)."""
+        if host in self.reserved:
+            return self.reserved[host]
+        at = self.clock.now()
         last = self.last.get(host)
         if last is not None:
-            pause = delay - (now - last).total_seconds()
+            at = max(at, last + timedelta(seconds=self.delay_for(host)))
         until = self.not_before.get(host)
-        if until is not None:
-            pause = max(pause, (until - now).total_seconds())
-        if self.slots is not None and delay > 0:
-            # No delay, no shared slot: an unpaced host (the loopback replay) costs no round trip per request.
-            start = self.slots.reserve_host_slot(host, now.timestamp() + max(pause, 0.0), delay)
-            pause = max(pause, start - now.timestamp())
+        return at if until is None else max(at, until)
+
+    def reserve(self, host: str) -> datetime:
+        """Take the slot of the host's next request (from the slots every crawler process shares) and say when it
+        starts; the request that follows uses it."""
+        if host not in self.reserved:
+            at, delay = self.ready_at(host), self.delay_for(host)
+            if self.slots is not None and delay > 0:
+                # No delay, no shared slot: an unpaced host (the loopback replay) costs no round trip per request.
+                start = self.slots.reserve_host_slot(host, at.timestamp(), delay)
+                at = max(at, datetime.fromtimestamp(start, UTC))
+            self.reserved[host] = at
+        return self.reserved[host]
+
+    def wait(self, host: str) -> None:
+        """Sleep until the host's next slot, and use it."""
+        pause = (self.reserve(host) - self.clock.now()).total_seconds()
         if pause > 0:
             self.sleep(pause)
+        del self.reserved[host]
         self.last[host] = self.clock.now()
 
     def back_off(self, host: str, seconds: float) -> None:
@@ -214,28 +235,49 @@ class CrawlService:
         self.policy = policy
         self.pacer = HostPacer(clock, sleep, policy.min_host_delay_s, slots)
         self._robots: dict[str, Protego | None] = {}
+        # Hosts that asked this run for a longer pause than it waits (policy.max_retry_after_s), and their words:
+        # nothing more is sent to them until the next run (which `plan` starts).
+        self._closed: dict[str, str] = {}
 
     # -- polite GET ---------------------------------------------------------------------------------
     def _get(self, url: str, headers: dict[str, str] | None = None) -> HttpResult:
-        """GET paced per host; 429/503 with Retry-After wait as asked (within a cap) and try again."""
-        host = host_of(url)
-        for attempt in range(1, self.policy.max_attempts + 1):
-            self.pacer.wait(host)
+        """GET paced per host; 429/503 with Retry-After (within a cap) and network errors are tried again after the
+        back-off, waited out here (feeds are read one after the other; pages go through `fetch_steps`)."""
+        attempt = 1
+        while True:
             try:
-                return self.fetcher.get(url, headers)
-            except TransientError as exc:
-                asked = exc.retry_after_s
-                if attempt == self.policy.max_attempts or (asked is not None and asked > self.policy.max_retry_after_s):
-                    if asked is not None:
-                        self.pacer.back_off(host, min(asked, self.policy.max_retry_after_s))
-                        raise RateLimited(str(exc), asked) from exc
-                    raise
-                wait = asked if asked is not None else self.policy.backoff_s * 2 ** (attempt - 1)
-                self.pacer.back_off(host, wait)
-        raise AssertionError("unreachable")
+                return self._request(url, headers, attempt)
+            except _RetryLater:
+                attempt += 1
+
+    def _request(self, url: str, headers: dict[str, str] | None, attempt: int) -> HttpResult:
+        """Attempt number `attempt` at a GET, in the host's next slot. When another attempt may help, the host is
+        backed off and `_RetryLater` raised; after the last attempt the error is final (RateLimited when the host
+        asked to wait). A host asking for more than a run waits gets nothing more this run."""
+        host = host_of(url)
+        if host in self._closed:
+            raise RateLimited(f"not requested: {self._closed[host]}", None)
+        self.pacer.wait(host)
+        try:
+            return self.fetcher.get(url, headers)
+        except TransientError as exc:
+            asked, cap = exc.retry_after_s, self.policy.max_retry_after_s
+            if asked is not None and asked > cap:
+                self._closed[host] = (
+                    f"{host} asked for no requests for {asked:.0f} s (Retry-After), longer than a run waits"
+                )
+                self.pacer.back_off(host, cap)
+                raise RateLimited(str(exc), asked) from exc
+            if attempt >= self.policy.max_attempts:
+                if asked is not None:
+                    self.pacer.back_off(host, asked)
+                    raise RateLimited(str(exc), asked) from exc
+                raise
+            self.pacer.back_off(host, asked if asked is not None else self.policy.backoff_s * 2 ** (attempt - 1))
+            raise _RetryLater from exc
 
     # -- robots.txt ---------------------------------------------------------------------------------
-    def _robots_for(self, url: str, source_id: str, report: CrawlReport) -> Protego | None:
+    def _robots_for(self, url: str, source_id: str, report: CrawlReport, get: _Get) -> Protego | None:
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         if root in self._robots:
@@ -244,7 +286,7 @@ class CrawlService:
         parser: Protego | None
         now = self.clock.now()
         try:
-            resp = self._get(robots_url)
+            resp = get(robots_url, None)
             parser = parse_robots(resp.body.decode("utf-8", errors="replace"))
             delay = parser.crawl_delay(self.policy.user_agent)
             if delay is not None:
@@ -268,8 +310,8 @@ class CrawlService:
         self._robots[root] = parser
         return parser
 
-    def _allowed(self, url: str, source_id: str, report: CrawlReport) -> bool:
-        parser = self._robots_for(url, source_id, report)
+    def _allowed(self, url: str, source_id: str, report: CrawlReport, get: _Get | None = None) -> bool:
+        parser = self._robots_for(url, source_id, report, get or self._get)
         return parser is None or bool(parser.can_fetch(url, self.policy.user_agent))
 
     # -- feeds ------------------------------------------------------------------------------------
@@ -335,6 +377,12 @@ class CrawlService:
             report.decisions.append(FetchDecision(feed_url, source.id, kind, _outcome(exc), f"{exc.kind}: {exc}", now))
             log.warning("%s %s of %s failed: %s", kind, feed_url, source.id, exc)
             return []
+        except Exception as exc:  # a bug or an unmapped error: this feed's failure on record, not the run's end
+            report.decisions.append(
+                FetchDecision(feed_url, source.id, kind, FetchOutcome.FAILED, _unexpected(exc), now)
+            )
+            log.exception("%s %s of %s failed", kind, feed_url, source.id)
+            return []
         report.decisions.append(
             FetchDecision(
                 feed_url,
@@ -375,15 +423,30 @@ class CrawlService:
         fetched = self.fetch_log.fetched_pages(item.url for item, _ in pairs)
         return [(item, c) for item, c in pairs if c not in known and item.url not in fetched]
 
-    def fetch_page(self, source: Source, item: FeedItem, canonical: str, report: CrawlReport) -> ArticleFetched | None:
+    def fetch_page(
+        self, source: Source, item: FeedItem, canonical: str, report: CrawlReport, get: _Get | None = None
+    ) -> ArticleFetched | None:
+        """Fetch and archive one page (with `get`, e.g. a step of `fetch_steps`); its decision is recorded whatever
+        happens, unless `get` raises `_RetryLater` (the page is not done yet)."""
         now = self.clock.now()
-        if not self._allowed(item.url, source.id, report):
+        get = get or self._get
+        try:
+            allowed = self._allowed(item.url, source.id, report, get)
+        except _RetryLater:
+            raise
+        except Exception as exc:  # a bug or an unmapped error: this page's failure on record, not the run's end
+            report.decisions.append(
+                FetchDecision(item.url, source.id, "page", FetchOutcome.FAILED, _unexpected(exc), now)
+            )
+            log.exception("page %s failed", item.url)
+            return None
+        if not allowed:
             report.decisions.append(
                 FetchDecision(item.url, source.id, "page", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
             )
             return None
         try:
-            resp = self._get(item.url)
+            resp = get(item.url, None)
             _check_html(resp)
             key = object_key(resp.body)
             self.blobs.put(key, resp.body)
@@ -392,6 +455,14 @@ class CrawlService:
                 FetchDecision(item.url, source.id, "page", _outcome(exc), f"{exc.kind}: {exc}", now)
             )
             log.warning("page %s failed: %s", item.url, exc)
+            return None
+        except _RetryLater:
+            raise
+        except Exception as exc:  # a bug or an unmapped error: this page's failure on record, not the run's end
+            report.decisions.append(
+                FetchDecision(item.url, source.id, "page", FetchOutcome.FAILED, _unexpected(exc), now)
+            )
+            log.exception("page %s failed", item.url)
             return None
         fetched = ArticleFetched(
             event_time=item.published_at or now,
@@ -433,6 +504,7 @@ class CrawlService:
         """Discover the sources' items and keep those to fetch: (source, item, canonical URL). With `since` (a DAG
         run's data interval start), items dated before it are left to the runs that covered them (undated items
         are always considered)."""
+        self._closed = {}  # a new run: hosts that closed the last one are asked again
         plan: list[tuple[Source, FeedItem, str]] = []
         for source in sources:
             if not source.enabled:
@@ -495,15 +567,48 @@ class CrawlService:
         self, plan: Sequence[tuple[Source, FeedItem, str]], report: CrawlReport
     ) -> Generator[tuple[int, ArticleFetched | None]]:
         """`fetch_planned` one plan position at a time: (pages done, the page's event or None if it was not
-        fetched). Also what an embedded run's crawl process streams back to the analysing one."""
+        fetched). Also what an embedded run's crawl process streams back to the analysing one.
+
+        Pages go in plan order, except that a host not ready yet (its delay, a back-off it asked for) is passed over
+        for the next page of one that is: a slow or throttling host holds up only its own pages, and the crawl
+        sleeps only when no host is ready. A host that asks for a longer pause than a run waits has its remaining
+        pages recorded as rate-limited, for the next run."""
         try:
-            for done, (source, item, canonical) in enumerate(plan, start=1):
-                fetched = self.fetch_page(source, item, canonical, report)
+            queues: dict[str, list[int]] = {}
+            for index, (_, item, _) in enumerate(plan):
+                queues.setdefault(host_of(item.url), []).append(index)
+            turns = _Turns(self)
+            done = 0
+            while queues:
+                host = self._next_host(queues)
+                source, item, canonical = plan[queues[host][0]]
+                try:
+                    fetched = self.fetch_page(source, item, canonical, report, turns.step())
+                except _RetryLater:
+                    continue  # backed off, or its request this turn went to robots.txt: the page stays first in line
+                queues[host].pop(0)
+                if not queues[host]:
+                    del queues[host]
                 if fetched is not None:
                     report.events.append(fetched)
+                done += 1
                 yield done, fetched
         finally:
             self.fetch_log.record_fetches(report.decisions)
+
+    def _next_host(self, queues: dict[str, list[int]]) -> str:
+        """The host to send to next: of those ready, the one whose next page comes first in the plan. Sleeps only
+        when none is ready, until the first one is. A closed host is always ready: its pages are recorded unsent."""
+        while True:
+            ready_at = {h: self.pacer.ready_at(h) for h in queues if h not in self._closed}
+            now = self.clock.now()  # after ready_at, which says "now" for a host that is ready: no later than this
+            ready_at.update((h, now) for h in queues if h in self._closed)
+            host = next_ready({h: q[0] for h, q in queues.items()}, ready_at, now)
+            if host is None:
+                self.pacer.sleep((min(ready_at.values()) - now).total_seconds())
+            elif host in self._closed or self.pacer.reserve(host) <= self.clock.now():
+                return host
+            # else another crawler process holds the host's next slot: its start is the host's ready time now.
 
     def crawl(
         self,
@@ -527,6 +632,36 @@ class _Step:
     decisions: list[FetchDecision] | None = None
 
 
+_Get = Callable[[str, dict[str, str] | None], HttpResult]
+
+
+class _RetryLater(Exception):
+    """A request was not made, or failed in a way another attempt may mend; the host is backed off meanwhile."""
+
+
+class _Turns:
+    """The requests of `fetch_steps`: one per step, so a host's next request (a page after its robots.txt, or a
+    retry) waits for the host's turn in the loop, never in a sleep that would hold up other hosts. Attempts are
+    counted per URL across steps."""
+
+    def __init__(self, crawler: CrawlService) -> None:
+        self.crawler = crawler
+        self.attempts: dict[str, int] = {}
+
+    def step(self) -> _Get:
+        sent = False
+
+        def get(url: str, headers: dict[str, str] | None) -> HttpResult:
+            nonlocal sent
+            if sent:
+                raise _RetryLater
+            sent = True
+            self.attempts[url] = self.attempts.get(url, 0) + 1
+            return self.crawler._request(url, headers, self.attempts[url])
+
+        return get
+
+
 class RateLimited(TransientError):
     """The host keeps answering 429/503: recorded as rate-limited; the next run tries again."""
 
@@ -534,6 +669,10 @@ class RateLimited(TransientError):
 
     def __init__(self, message: str, retry_after_s: float | None) -> None:
         super().__init__(message, retry_after_s=retry_after_s)
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"unexpected: {exc.__class__.__name__}: {exc}"
 
 
 def _outcome(exc: StorylineError) -> FetchOutcome:
