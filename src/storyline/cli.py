@@ -8,25 +8,100 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from typer.core import TyperGroup
 
 from storyline.domain.consolidation import ConsolidationParams
 from storyline.domain.errors import ConfigError, StorylineError
 from storyline.settings import Settings
 
-app = typer.Typer(help="Storyline: news feeds in, deduplicated and clustered stories out.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from storyline.adapters.sql import SqlWarehouse
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    """The driver's own words when a database could not be reached or used (its message names host and port and
+    never the password), found anywhere in the chain: the warehouse wraps them in TransientError."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            where = next(iter(getattr(exc, "__notes__", [])), "STORYLINE_DATABASE_URL")
+            return (
+                f"warehouse unavailable: {_one_line(str(seen.orig))} — start the database, or fix {where} "
+                "if it points at the wrong place"
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _user_error(exc: Exception) -> str | None:
+    """One line for an error the user can fix (bad settings or input, a database that is down); None for a bug."""
+    database = _database_problem(exc)
+    if database is not None:
+        return database
+    if isinstance(exc, ValidationError) and exc.title == Settings.__name__:
+        prefix = Settings.model_config.get("env_prefix", "")
+        problems = (f"{prefix}{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: {e['msg']}" for e in exc.errors())
+        return f"invalid setting {'; '.join(problems)} (fix or unset it)"
+    if isinstance(exc, StorylineError):
+        return _one_line(str(exc))
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror}"
+    return None
+
+
+class _Commands(TyperGroup):
+    """The top-level group: every command's user errors end here as one line on stderr (exit 2), so no command
+    needs its own try/except; `--debug` (or STORYLINE_DEBUG=1) lets the traceback through instead."""
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (Typer vendors its own click)
+        try:
+            return super().invoke(ctx)
+        except typer.TyperException as exc:
+            # A bad option value (or a missing one) is a user error like any other: one line, not a usage block.
+            where = getattr(getattr(exc, "ctx", None), "command_path", None) or ctx.command_path
+            _fail(f"{exc.format_message()} (see `{where} --help`)")
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            line = None if ctx.params.get("debug") else _user_error(exc)
+            if line is None:
+                raise
+            _fail(line)
+
+
+app = typer.Typer(cls=_Commands, no_args_is_help=True)
 db_app = typer.Typer(help="Warehouse schema.", no_args_is_help=True)
 export_app = typer.Typer(help="Export tables.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
-console = Console(stderr=True)
-out = Console()
+# Markup off: headlines, titles and names are data and print as text ("[/bold]" in a title is not a tag).
+console = Console(stderr=True, markup=False, emoji=False)
+out = Console(markup=False, emoji=False)
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="STORYLINE_DEBUG", help="Show the traceback of an error, not one line.")
+    ] = False,
+) -> None:
+    """Storyline: news feeds in, deduplicated and clustered stories out."""
+    # `debug` is read where errors are handled (_Commands.invoke, from ctx.params).
+
 
 _PHASES = {"fetch": "Fetching pages", "extract": "Extracting", "cluster": "Dedup + clustering", "enrich": "Enriching"}
 
@@ -54,9 +129,36 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
-def _fail(exc: Exception) -> NoReturn:
-    console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+def _fail(problem: Exception | str) -> NoReturn:
+    console.print(Text.assemble(("error: ", "bold red"), _one_line(str(problem))), soft_wrap=True)
     raise typer.Exit(2)
+
+
+def _existing_warehouse(settings: Settings) -> SqlWarehouse:
+    """The warehouse of a command that reads one. Opening a SQLite file that is not there would create it empty
+    and fail on its first table, so say where we looked instead."""
+    from storyline.bootstrap import build_warehouse
+
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(str(url.database))
+        if not path.exists():
+            raise ConfigError(
+                f"no warehouse at {path}: run `storyline run --sources …` first, or point --data-dir (or "
+                "STORYLINE_DATA_DIR / STORYLINE_DATABASE_URL) at an existing one; `storyline demo` keeps its "
+                "warehouse in .storyline/demo"
+            )
+    return build_warehouse(settings, migrate=False)
+
+
+def _read_input(location: str, what: str) -> str:
+    """A registry or gold file as text; a binary or non-UTF-8 file is the user's to fix, said in one line."""
+    from storyline.adapters.http import read_text
+
+    try:
+        return read_text(location)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{location} is not UTF-8 text (byte {exc.start}): give {what} saved as UTF-8") from exc
 
 
 def _progress() -> Progress:
@@ -113,10 +215,7 @@ def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
     }
     if settings.database_url is not None:
         env["STORYLINE_DATABASE_URL"] = settings.database_url.get_secret_value()
-    try:
-        publisher = build_publisher(settings)
-    except StorylineError as exc:
-        _fail(exc)
+    publisher = build_publisher(settings)
     application = build(settings)  # migrates the warehouse before the workers start
     workers = [
         subprocess.Popen([sys.executable, "-m", "storyline.cli", "worker", stage], env=env)  # noqa: S603
@@ -127,7 +226,7 @@ def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
         console.print(f"published {summary.pages_fetched} fetched articles; waiting for the workers...")
         groups = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
         if not wait_until_drained(settings.kafka_bootstrap, groups, timeout_s=600):
-            console.print("[yellow]workers did not catch up within 10 minutes; showing what is done[/]")
+            console.print("workers did not catch up within 10 minutes; showing what is done", style="yellow")
     finally:
         for proc in workers:
             proc.terminate()
@@ -146,9 +245,7 @@ def _print_summary(summary: Any, seconds: float) -> None:
 
 
 def _print_stories(settings: Settings, limit: int) -> None:
-    from storyline.bootstrap import build_warehouse
-
-    warehouse = build_warehouse(settings, migrate=False)
+    warehouse = _existing_warehouse(settings)
     stories = warehouse.stories_overview(limit)
     table = Table(title=f"Stories (top {len(stories)} by articles)")
     table.add_column("articles", justify="right")
@@ -169,19 +266,14 @@ def run(
     ),
 ) -> None:
     """Crawl the sources and run every stage in this process (embedded mode), or publish to Kafka."""
-    from storyline.adapters.http import read_text
     from storyline.sources.registry import parse_sources
 
     settings = _settings(data_dir)
     if bus not in ("embedded", "kafka"):
-        _fail(ValueError(f"--bus must be 'embedded' or 'kafka', not {bus!r}"))
-    try:
-        registry = parse_sources(read_text(sources), sources)
-        started = time.perf_counter()
-        summary = _run_pipeline(settings, registry) if bus == "embedded" else _publish_crawl(settings, registry)
-    except StorylineError as exc:
-        _fail(exc)
-        return
+        _fail(f"--bus must be 'embedded' or 'kafka', not {bus!r}")
+    registry = parse_sources(_read_input(sources, "a YAML or JSON source registry"), sources)
+    started = time.perf_counter()
+    summary = _run_pipeline(settings, registry) if bus == "embedded" else _publish_crawl(settings, registry)
     _print_summary(summary, time.perf_counter() - started)
     out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
 
@@ -225,8 +317,7 @@ def demo(
         elif bus == "embedded":
             summary = _run_pipeline(settings, registry)
         else:
-            _fail(ValueError(f"--bus must be 'embedded' or 'kafka', not {bus!r}"))
-            return
+            _fail(f"--bus must be 'embedded' or 'kafka', not {bus!r}")
     _print_summary(summary, time.perf_counter() - started)
     _print_stories(settings, 20)
     out.print(f"warehouse: {settings.safe_database_url()}", soft_wrap=True)
@@ -258,16 +349,11 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Operations at a glance: last crawl per source, dead letters, freshness, and (streaming) lag per stage."""
-    from storyline.bootstrap import build_warehouse
     from storyline.events import STAGE_TOPICS
 
     settings = _settings(data_dir)
     now = datetime.now(UTC)
-    try:
-        report = build_warehouse(settings, migrate=False).operations_status()
-    except StorylineError as exc:
-        _fail(exc)
-        return
+    report = _existing_warehouse(settings).operations_status()
     if kafka:
         from storyline.adapters.kafka import stream_status, wait_for_broker
 
@@ -347,11 +433,7 @@ def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     from storyline.bootstrap import build_warehouse
 
     settings = _settings(data_dir)
-    try:
-        warehouse = build_warehouse(settings)
-    except StorylineError as exc:
-        _fail(exc)
-        return
+    warehouse = build_warehouse(settings)
     out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}", soft_wrap=True)
 
 
@@ -366,17 +448,10 @@ def db_grant_reader(
     """PostgreSQL: create/update a role that can read the warehouse and write nothing (for the read API)."""
     import os
 
-    from storyline.bootstrap import build_warehouse
-
     password = os.environ.get(password_env)
     if not password:
-        _fail(ConfigError(f"set {password_env} to the reader role's password"))
-        return
-    try:
-        build_warehouse(_settings(data_dir), migrate=False).grant_reader(role, password)
-    except StorylineError as exc:
-        _fail(exc)
-        return
+        _fail(f"set {password_env} to the reader role's password")
+    _existing_warehouse(_settings(data_dir)).grant_reader(role, password)
     out.print(f"role {role}: SELECT on every warehouse table; point STORYLINE_API_DATABASE_URL at it")
 
 
@@ -386,9 +461,7 @@ def export_assignments(
     output: Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")] = None,
 ) -> None:
     """One JSON line per article: url, article_id, story_id, duplicate_of (URL or null)."""
-    from storyline.bootstrap import build_warehouse
-
-    warehouse = build_warehouse(_settings(data_dir), migrate=False)
+    warehouse = _existing_warehouse(_settings(data_dir))
     lines = [json.dumps(row, ensure_ascii=False) for row in warehouse.assignments()]
     text = "\n".join(lines) + ("\n" if lines else "")
     if output is None:
@@ -406,17 +479,11 @@ def eval_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """Score the warehouse against gold labels: BCubed stories, duplicate pairs, extraction token F1."""
-    from storyline.adapters.http import read_text
-    from storyline.bootstrap import build_warehouse
     from storyline.services.evaluation import parse_gold, run_eval
 
     settings = _settings(data_dir)
-    try:
-        gold_rows = parse_gold(read_text(gold), base, gold)
-    except StorylineError as exc:
-        _fail(exc)
-        return
-    warehouse = build_warehouse(settings, migrate=False)
+    gold_rows = parse_gold(_read_input(gold, "gold articles as JSON lines"), base, gold)
+    warehouse = _existing_warehouse(settings)
     reports, errors = run_eval(gold_rows, warehouse.assignments(), warehouse.article_texts())
     if as_json:
         out.print_json(json.dumps({"reports": [_report_json(r) for r in reports], "errors": errors}))
@@ -440,7 +507,7 @@ def eval_cmd(
     out.print(table)
     for kind in ("merges", "splits"):
         if errors[kind]:
-            out.print(f"[bold]worst {kind}[/] (title | title):")
+            out.print(Text.assemble((f"worst {kind}", "bold"), " (title | title):"))
             for a, b in errors[kind]:
                 out.print(f"  {a[:70]!r} | {b[:70]!r}")
 
@@ -472,9 +539,6 @@ def extract(
     except StorylineError as exc:
         out.print_json(json.dumps({"error": exc.kind, "message": str(exc)}))
         raise typer.Exit(1) from None
-    except OSError as exc:
-        _fail(exc)
-        return
     data = asdict(result)
     data["published_at"] = result.published_at.isoformat() if result.published_at else None
     out.print_json(json.dumps(data, ensure_ascii=False))
@@ -499,7 +563,7 @@ def replay(
     from storyline.services.pipeline import RunSummary
 
     if stage != "extract":
-        _fail(ValueError("embedded mode dead-letters at extract; other stages replay by re-running"))
+        _fail("embedded mode dead-letters at extract; other stages replay by re-running")
     settings = _settings(data_dir)
     application = build(settings)
     try:
@@ -525,11 +589,15 @@ def reextract(
     extraction fix). Reads the current warehouse's archived pages, runs every stage over them."""
     from pydantic import SecretStr
 
-    from storyline.bootstrap import build, build_warehouse
+    from storyline.bootstrap import build
 
     settings = _settings(data_dir)
-    events = build_warehouse(settings, migrate=False).archived_pages()
-    target = build(settings.model_copy(update={"database_url": SecretStr(into)}))
+    events = _existing_warehouse(settings).archived_pages()
+    try:
+        target = build(settings.model_copy(update={"database_url": SecretStr(into)}))
+    except Exception as exc:
+        exc.add_note("--into")  # the warehouse that failed is the target, not STORYLINE_DATABASE_URL
+        raise
     try:
         with _progress() as bar:
             summary = target.pipeline.reextract(events, RichProgress(bar))
@@ -568,7 +636,7 @@ def consolidate(
             ConsolidationParams(threshold=threshold, max_gap=timedelta(days=max_gap_days)),
             m.cluster,
         )
-    except (StorylineError, ValueError) as exc:
+    except ValueError as exc:  # parameters out of range
         _fail(exc)
     finally:
         m.close()
@@ -579,11 +647,12 @@ def consolidate(
 
 @app.command()
 def expire(
+    # min=0: a negative age is a cutoff in the future, which would delete everything.
     raw_days: Annotated[
-        float | None, typer.Option(help="Delete raw objects not referenced for this many days (default: keep).")
+        float | None, typer.Option(min=0, help="Delete raw objects not referenced for this many days (default: keep).")
     ] = None,
     fetch_log_days: Annotated[
-        float | None, typer.Option(help="Delete fetch-log rows older than this many days (default: keep).")
+        float | None, typer.Option(min=0, help="Delete fetch-log rows older than this many days (default: keep).")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option()] = None,
 ) -> None:
@@ -594,7 +663,7 @@ def expire(
     from storyline.services.maintenance import expire_raw_objects
 
     if raw_days is None and fetch_log_days is None:
-        _fail(ValueError("nothing to do: give --raw-days and/or --fetch-log-days"))
+        _fail("nothing to do: give --raw-days and/or --fetch-log-days")
     settings = _settings(data_dir)
     m = build_maintenance(settings)
     now = datetime.now(UTC)
@@ -605,8 +674,6 @@ def expire(
         if fetch_log_days is not None:
             n = m.warehouse.delete_fetch_rows_before(now - timedelta(days=fetch_log_days))
             out.print(f"fetch-log rows deleted: {n}")
-    except StorylineError as exc:
-        _fail(exc)
     finally:
         m.close()
 
@@ -627,9 +694,8 @@ def worker(
     settings = _settings(data_dir)
     try:
         code = run_worker(stage, from_dlq=from_dlq, settings=settings, metrics_port=metrics_port, backfill=backfill)
-    except (StorylineError, ValueError) as exc:
+    except ValueError as exc:  # an unknown stage
         _fail(exc)
-        return
     raise typer.Exit(code)
 
 
@@ -645,12 +711,8 @@ def topics(
     from storyline.adapters.kafka import ensure_topics, wait_for_broker
 
     settings = _settings(None)
-    try:
-        wait_for_broker(settings.kafka_bootstrap, timeout_s=120)
-        created = ensure_topics(settings.kafka_bootstrap, yaml.safe_load(file.read_text(encoding="utf-8")))
-    except (StorylineError, OSError) as exc:
-        _fail(exc)
-        return
+    wait_for_broker(settings.kafka_bootstrap, timeout_s=120)
+    created = ensure_topics(settings.kafka_bootstrap, yaml.safe_load(file.read_text(encoding="utf-8")))
     out.print(f"created {len(created)} topics" + (f": {', '.join(created)}" if created else " (all existed)"))
 
 
@@ -665,7 +727,7 @@ def schemas(
     if check:
         stale = drift(out_dir)
         for rel in stale:
-            console.print(f"[red]out of date:[/] {out_dir / rel}")
+            console.print(Text.assemble(("out of date: ", "red"), str(out_dir / rel)))
         raise typer.Exit(1 if stale else 0)
     for path in write(out_dir):
         out.print(f"wrote {path}")

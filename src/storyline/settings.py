@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,7 +32,7 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
-    log_level: str = "WARNING"
+    log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).")
     # Optional LLM backend for the prose sections (off unless llm_base_url is set; extractive is the default).
     llm_base_url: str | None = Field(
         default=None, description="OpenAI-compatible API base, e.g. http://host:port/v1; unset: no model is used."
@@ -60,6 +61,15 @@ class Settings(BaseSettings):
     reorder_quiet_s: float = Field(
         default=2.0, ge=0, description="Dedup and cluster workers: release held records once none came for this long."
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        # Checked here, with the other settings, rather than failing later inside logging.basicConfig.
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("not a log level; use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return level
 
     def resolved_api_database_url(self) -> str:
         """The read API's database: a read-only role's URL in production, else the warehouse (opened read-only)."""
