@@ -3,11 +3,12 @@ schema allows is answered and any other gets a 422 saying which parameter is wro
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from storyline.adapters.sql_read import MAX_OFFSET, MAX_PAGE
 
@@ -21,13 +22,27 @@ def _no_nul(value: str | None) -> str | None:
     return value
 
 
+# RFC 3339 (the schema's `date-time`), and the same without its zone, to say what is missing.
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)")
+_ZONELESS = re.compile(r"\d{4}-\d\d-\d\d(?:[Tt ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)?")
+_TIME_EXAMPLE = "e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00"
+
+
+def _rfc3339(value: object) -> object:
+    """Only what the schema states: pydantic alone would also take a number (as Unix time) or a date."""
+    if value is None or (isinstance(value, str) and _RFC3339.fullmatch(value)):
+        return value
+    if isinstance(value, str) and _ZONELESS.fullmatch(value):
+        # Refused rather than guessed: 09:00 is a different instant in every zone, and a wrong guess would
+        # silently shift the window.
+        raise ValueError(f"needs a time zone, {_TIME_EXAMPLE}")
+    raise ValueError(f"must be an RFC 3339 date-time with its zone, {_TIME_EXAMPLE}")
+
+
 def _utc(value: datetime | None) -> datetime | None:
-    """An instant in UTC. A time without a zone is refused rather than guessed: 09:00 is a different instant in
-    every zone, and a wrong guess would silently shift the window."""
+    """The instant in UTC, if it has one within the calendar."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("needs a time zone, e.g. 2026-03-01T09:00:00Z or 2026-03-01T10:00:00+01:00")
     try:
         return value.astimezone(UTC)
     except OverflowError:
@@ -38,11 +53,13 @@ _TIME_DOC = "RFC 3339 date-time with its zone (`Z` or `±hh:mm`); a time without
 
 Since = Annotated[
     datetime | None,
+    BeforeValidator(_rfc3339),
     AfterValidator(_utc),
     Query(description=f"stories still running at or after this time. {_TIME_DOC}"),
 ]
 Until = Annotated[
     datetime | None,
+    BeforeValidator(_rfc3339),
     AfterValidator(_utc),
     Query(description=f"stories that had started by this time. {_TIME_DOC}"),
 ]
