@@ -20,6 +20,7 @@ CREATE TABLE articles (
 	content_hash VARCHAR(32) NOT NULL, 
 	raw_object_key VARCHAR(128) NOT NULL, 
 	paywalled BOOLEAN NOT NULL, 
+	published_at_note TEXT, 
 	verdict VARCHAR(16), 
 	duplicate_of VARCHAR(64), 
 	revision_of VARCHAR(64), 

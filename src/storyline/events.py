@@ -104,6 +104,9 @@ class ArticleBody(BaseModel):
     content_hash: str
     raw_object_key: str
     paywalled: bool = False
+    # Why published_at is not the page's own date, when a claimed date was implausible (year 9999, year 1): which
+    # claims were passed over, and which time was used instead. None when the first claim made was believed.
+    published_at_note: str | None = None
 
 
 class ArticleExtracted(Event):

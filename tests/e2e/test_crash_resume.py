@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,9 @@ import pytest
 from sqlalchemy import select
 
 import storyline.services.stages as stages_module
-from storyline.adapters.static_site import StaticSite
 from storyline.adapters.tables import StoryArticleRow, StoryRow, TermFrequencyRow
 from storyline.bootstrap import App
-from storyline.demo.site import build_site, gold_rows
+from storyline.demo.site import gold_rows
 from storyline.domain.records import HttpResult
 from storyline.ports import Fetcher
 from storyline.sources.registry import parse_sources
@@ -28,15 +27,6 @@ pytestmark = pytest.mark.e2e
 # Small batches, so that each stage spans several transactions and a kill can fall between two of them.
 BATCH = 4
 SECTIONS_PER_TRANSACTION = 2
-
-
-@pytest.fixture
-def demo_site(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    root = tmp_path / "site"
-    root.mkdir()
-    with StaticSite(root) as server:
-        site = build_site(root, server.base_url)
-        yield server.base_url, site.sources
 
 
 def _app(factory: Callable[..., App], data_dir: Path, database_url: str) -> App:

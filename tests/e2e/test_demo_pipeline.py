@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from storyline.adapters.offload import OffloadError
-from storyline.adapters.static_site import StaticSite
 from storyline.adapters.tables import FetchRow
 from storyline.bootstrap import App
 from storyline.cli import app as cli_app
@@ -23,15 +22,6 @@ from storyline.ports import Fetcher
 from storyline.sources.registry import parse_sources
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def demo_site(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    root = tmp_path / "site"
-    root.mkdir()
-    with StaticSite(root) as server:
-        site = build_site(root, server.base_url)
-        yield server.base_url, site.sources
 
 
 def _partition(pairs: list[tuple[str, str]]) -> set[frozenset[str]]:

@@ -172,6 +172,9 @@ def test_bad_item_data_is_stored_sanely_and_never_leaks_credentials(
     for name in ("future", "ancient"):
         published = articles[name].published_at.replace(tzinfo=UTC)
         assert started - timedelta(seconds=1) <= published <= finished, (name, published)
+        note = articles[name].published_at_note or ""
+        assert note.startswith("page date") and note.endswith("the fetch time is used"), note
+    assert articles["relative"].published_at_note is None  # a plausible date needs no note
     assert all(a.article_id in members for a in articles.values())
 
     # Credentials are in no column of any table the crawl writes, and the fetch went out without them.

@@ -78,7 +78,9 @@ class Hostile(BaseHTTPRequestHandler):
         base = f"http://{self.headers['Host']}"
         self.requests.append((self.headers["Host"], self.path, time.monotonic()))
         page = ARTICLE.encode()
-        if self.path in self.feeds:
+        if self.path == "/busy-feed.xml" and sum(1 for _, p, _ in self.requests if p == self.path) == 1:
+            self._send(429, b"slow down", Retry_After="30")
+        elif self.path in self.feeds:
             items = "".join(
                 f"<item><title>{p}</title><link>{base}{p}</link>"
                 "<pubDate>Tue, 03 Feb 2026 08:00:00 +0000</pubDate></item>"
@@ -279,6 +281,28 @@ def test_one_hosts_back_off_never_delays_another(serve: Callable[[], str], tmp_p
     assert min(b - a for a, b in itertools.pairwise(good_times)) >= 2.0
     assert {e.url.rsplit("/", 1)[-1] for e in report.events} == {"busy", "b2", "g1", "g2", "g3", "g4"}
     assert sum(clock.slept) < 60  # against 120 s per page of the limited host before
+    wh.engine.dispose()
+
+
+def test_a_feeds_back_off_never_holds_up_the_other_sources(
+    serve: Callable[[], str], tmp_path: Path, database_url: str
+) -> None:
+    """Feeds are read one after the other while the run plans: a feed's Retry-After: 30 is not waited out there
+    (the feed is on record as rate-limited, for the next run), and the other source's pages go at once."""
+    busy, good = serve(), serve()
+    Hostile.feeds = {"/busy-feed.xml": ["/b1"], "/good.xml": ["/g1", "/g2"]}
+    clock = FakeClock()
+    fetcher = TimedFetcher(clock)
+    service, wh = _crawler(tmp_path, database_url, clock, clock.sleep, fetcher, min_host_delay_s=2.0)
+    report = service.crawl(
+        [Source("busy", "Busy", (f"{busy}/busy-feed.xml",)), Source("good", "Good", (f"{good}/good.xml",))]
+    )
+    fetcher.inner.close()
+
+    reasons = _reasons(wh)
+    assert reasons["busy-feed.xml"][0] == "rate-limited" and "not waited out" in reasons["busy-feed.xml"][1]
+    assert {e.url.rsplit("/", 1)[-1] for e in report.events} == {"g1", "g2"}
+    assert max(fetcher.at["g2"]) < 30 and sum(clock.slept) < 30  # nobody waited the busy host's 30 s
     wh.engine.dispose()
 
 

@@ -82,6 +82,8 @@ class ArticleRow(Base):
     content_hash: Mapped[str] = mapped_column(String(32), index=True)
     raw_object_key: Mapped[str] = mapped_column(String(128))
     paywalled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why published_at is not the date the page or feed claimed (an implausible one was passed over).
+    published_at_note: Mapped[str | None] = mapped_column(Text)
     verdict: Mapped[str | None] = mapped_column(String(16))
     duplicate_of: Mapped[str | None] = mapped_column(ID, index=True)
     revision_of: Mapped[str | None] = mapped_column(ID)

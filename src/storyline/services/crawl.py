@@ -53,6 +53,9 @@ class CrawlPolicy:
     max_attempts: int = 3  # per request, for 429/5xx and network errors
     backoff_s: float = 2.0  # first backoff when the server gives no Retry-After
     max_retry_after_s: float = 120.0  # a longer Retry-After is not waited out in this run
+    # Feeds, sitemaps and robots.txt are read one after the other while the run plans, so a back-off waited there
+    # holds up every other source: a longer one is not waited out (recorded rate-limited; the next run reads it).
+    max_listing_wait_s: float = 5.0
     poll_minutes: float = 15.0  # a feed's base polling interval (a source's schedule_minutes overrides it)
     max_poll_backoff: int = 16  # a quiet feed is still polled at least every poll_minutes × this
 
@@ -247,7 +250,14 @@ class CrawlService:
         while True:
             try:
                 return self._request(url, headers, attempt)
-            except _RetryLater:
+            except _RetryLater as exc:
+                wait = (self.pacer.ready_at(host_of(url)) - self.clock.now()).total_seconds()
+                if wait > self.policy.max_listing_wait_s:
+                    raise RateLimited(
+                        f"{exc.__cause__}; the host's {wait:.0f} s back-off is not waited out while other sources "
+                        "are being read (the next run tries again)",
+                        wait,
+                    ) from exc.__cause__
                 attempt += 1
 
     def _request(self, url: str, headers: dict[str, str] | None, attempt: int) -> HttpResult:

@@ -211,15 +211,11 @@ class ExtractStage(StatelessStage):
         # Event time: the page's own timestamp, else the feed's, else when we saw it; a date outside the plausible
         # window (year 9999 would pin the story to the top, year 1 breaks date arithmetic) is passed over.
         published = publication_time((("page", page.published_at), ("feed", event.feed_published_at)), event.fetched_at)
+        note = None
         if published.doubts:
-            log.warning(
-                "article %s (%s): %s; published_at is the %s time %s",
-                aid,
-                event.url,
-                "; ".join(published.doubts),
-                published.origin,
-                published.at.isoformat(),
-            )
+            # On record with the article (published_at_note), and in the log for whoever watches the run.
+            note = f"{'; '.join(published.doubts)}; the {published.origin} time is used"
+            log.warning("article %s (%s): %s", aid, event.url, note)
         return ArticleBody(
             article_id=aid,
             url=event.url,
@@ -235,6 +231,7 @@ class ExtractStage(StatelessStage):
             content_hash=chash,
             raw_object_key=event.raw_object_key,
             paywalled=page.paywalled,
+            published_at_note=note,
         )
 
 

@@ -1,4 +1,4 @@
-"""resumable runs: stories whose sections are owed, and each fetched page's event in the fetch log
+"""resumable runs and dates on record: owed sections, each fetched page's event, why a date was passed over
 
 Revision ID: 0005
 Revises: 0004
@@ -26,9 +26,14 @@ def upgrade() -> None:
     # died before storing it is resumed from here, as the feed announced it, without fetching it again.
     with op.batch_alter_table("fetches") as batch:
         batch.add_column(sa.Column("event", sa.JSON(), nullable=True))
+    # Why an article's published_at is not the date its page or feed claimed (year 9999, year 1 passed over).
+    with op.batch_alter_table("articles") as batch:
+        batch.add_column(sa.Column("published_at_note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("articles") as batch:
+        batch.drop_column("published_at_note")
     with op.batch_alter_table("fetches") as batch:
         batch.drop_column("event")
     with op.batch_alter_table("stories") as batch:
