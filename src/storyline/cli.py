@@ -411,6 +411,8 @@ def serve(
     from storyline.web.app import create_app
 
     settings = _settings(data_dir)
+    if settings.api_database_url is None:
+        _existing_warehouse(settings).engine.dispose()  # the pages of no warehouse would be errors: say so now
     reader = build_reader(settings)
     site_dir = settings.data_dir / "site"
     with contextlib.ExitStack() as stack:

@@ -59,7 +59,7 @@ def closed_postgres_url() -> Iterator[str]:
 
 def test_reading_commands_refuse_a_data_dir_without_a_warehouse(tmp_path: Path) -> None:
     empty = tmp_path / "nothing-here"
-    for command in (["stories"], ["export", "assignments"]):
+    for command in (["stories"], ["export", "assignments"], ["serve", "--port", "9"]):
         line = one_error_line(cli(*command, "--data-dir", str(empty)), "no warehouse", str(empty), ".storyline/demo")
         assert "storyline run" in line
     assert not empty.exists(), "looking must not create an empty warehouse"
