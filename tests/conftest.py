@@ -77,6 +77,19 @@ def app_factory(tmp_path: Path) -> Iterator[object]:
 
 
 @pytest.fixture
+def demo_site(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """The project's demo news site, built and served on loopback for one test: (base URL, its sources)."""
+    from storyline.adapters.static_site import StaticSite
+    from storyline.demo.site import build_site
+
+    root = tmp_path / "site"
+    root.mkdir()
+    with StaticSite(root) as server:
+        site = build_site(root, server.base_url)
+        yield server.base_url, site.sources
+
+
+@pytest.fixture
 def archived_page() -> Any:
     """Archives a page and returns its fetched event: (blobs, article id, key, html, when) -> ArticleFetched."""
     from storyline.events import ArticleFetched
