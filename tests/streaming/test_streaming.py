@@ -23,9 +23,8 @@ from sqlalchemy.engine import make_url
 
 from storyline.adapters.kafka import group_lag, wait_until_drained
 from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.static_site import StaticSite
 from storyline.bootstrap import App, build, build_publisher
-from storyline.demo.site import build_site, gold_rows
+from storyline.demo.site import gold_rows
 from storyline.events import STAGE_TOPICS, TOPIC_EXTRACTED, TOPIC_FETCHED, dlq_topic
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources
@@ -33,15 +32,6 @@ from storyline.sources.registry import parse_sources
 pytestmark = pytest.mark.streaming
 POSTGRES_URL = os.environ.get("STORYLINE_TEST_POSTGRES_URL")
 GROUPS = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, str]]]]:
-    root = tmp_path / "site"
-    root.mkdir()
-    with StaticSite(root) as server:
-        site = build_site(root, server.base_url)
-        yield server.base_url, site.sources
 
 
 class Workers:
@@ -135,13 +125,13 @@ def _membership(warehouse: SqlWarehouse) -> tuple[set[frozenset[str]], dict[str,
 
 
 def test_demo_through_kafka_matches_embedded(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     app_factory: Callable[..., App],
     tmp_path: Path,
 ) -> None:
-    base, sources_json = demo
+    base, sources_json = demo_site
     embedded = app_factory()
     embedded.pipeline.run(parse_sources(json.dumps(sources_json), "demo"))
 
@@ -170,12 +160,12 @@ def _dlq_records(bootstrap: str, topic: str) -> list[Any]:
 
 
 def test_poison_record_goes_to_the_dlq_and_replays_after_the_fix(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
 ) -> None:
-    _, sources_json = demo
+    _, sources_json = demo_site
     settings, env = _settings(tmp_path, kafka_topics)
     # Crawl into Kafka with no workers running, then poison the topic and hide one archived page.
     published = _crawl_to_kafka(settings, sources_json)
@@ -217,12 +207,12 @@ def test_poison_record_goes_to_the_dlq_and_replays_after_the_fix(
 
 
 def test_kill_9_mid_batch_loses_nothing_and_keeps_event_ids(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
 ) -> None:
-    base, sources_json = demo
+    base, sources_json = demo_site
     settings, env = _settings(tmp_path, kafka_topics, reorder_quiet_s=FAULT_QUIET_S)
     published = _crawl_to_kafka(settings, sources_json)
     pool = workers(env)
@@ -358,7 +348,7 @@ def _dlq_total(bootstrap: str) -> int:
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL: set STORYLINE_TEST_POSTGRES_URL (.ci/run does)")
 def test_warehouse_outage_of_20_seconds_dead_letters_nothing(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
@@ -366,7 +356,7 @@ def test_warehouse_outage_of_20_seconds_dead_letters_nothing(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the outage is simulated on PostgreSQL's connection")
-    base, sources_json = demo
+    base, sources_json = demo_site
     url = make_url(database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -392,7 +382,7 @@ def test_warehouse_outage_of_20_seconds_dead_letters_nothing(
 
 
 def test_broker_restart_mid_stream_loses_nothing(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     kafka_broker: Any,
     workers: Callable[[dict[str, str]], Workers],
@@ -400,7 +390,7 @@ def test_broker_restart_mid_stream_loses_nothing(
 ) -> None:
     if kafka_broker.env is None:
         pytest.skip("the broker was started outside this test run; it is not ours to restart")
-    base, sources_json = demo
+    base, sources_json = demo_site
     settings, env = _settings(tmp_path, kafka_topics, reorder_quiet_s=FAULT_QUIET_S)
     published = _crawl_to_kafka(settings, sources_json)
     pool = workers(env)
@@ -419,7 +409,7 @@ def test_broker_restart_mid_stream_loses_nothing(
 
 
 def test_two_instances_of_every_stage_stay_correct(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
@@ -429,7 +419,7 @@ def test_two_instances_of_every_stage_stay_correct(
     """Eight worker processes (two per stage) on one warehouse: on PostgreSQL they race on its upserts and the
     dedup advisory lock; on SQLite on its single writer. Either way: the demo's exact stories and copies, because
     the cluster worker re-sorts what the two dedup instances interleave on its one-partition topic."""
-    base, sources_json = demo
+    base, sources_json = demo_site
     settings, env = _settings(tmp_path, kafka_topics, database_url, reorder_quiet_s=FAULT_QUIET_S)
     pool, twin = workers(env), workers(env)
     pool.start_all()
@@ -517,7 +507,7 @@ def test_replay_corpus_through_kafka_matches_embedded(
 
 
 def test_backfill_from_the_raw_archive_rebuilds_the_stories(
-    demo: tuple[str, list[dict[str, str]]],
+    demo_site: tuple[str, list[dict[str, str]]],
     kafka_topics: str,
     workers: Callable[[dict[str, str]], Workers],
     tmp_path: Path,
@@ -526,7 +516,7 @@ def test_backfill_from_the_raw_archive_rebuilds_the_stories(
     from storyline.events import TOPIC_BACKFILL
     from storyline.services.tasks import publish_backfill
 
-    _, sources_json = demo
+    _, sources_json = demo_site
     first = app_factory()
     first.pipeline.run(parse_sources(json.dumps(sources_json), "demo"))
     # A new warehouse, the same raw archive, no network: the backfill topic and its own consumer group.

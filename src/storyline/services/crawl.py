@@ -441,21 +441,11 @@ class CrawlService:
         now = self.clock.now()
         get = get or self._get
         try:
-            allowed = self._allowed(item.url, source.id, report, get)
-        except _RetryLater:
-            raise
-        except Exception as exc:  # a bug or an unmapped error: this page's failure on record, not the run's end
-            report.decisions.append(
-                FetchDecision(item.url, source.id, "page", FetchOutcome.FAILED, _unexpected(exc), now)
-            )
-            log.exception("page %s failed", item.url)
-            return None
-        if not allowed:
-            report.decisions.append(
-                FetchDecision(item.url, source.id, "page", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
-            )
-            return None
-        try:
+            if not self._allowed(item.url, source.id, report, get):
+                report.decisions.append(
+                    FetchDecision(item.url, source.id, "page", FetchOutcome.DISALLOWED, "disallowed by robots.txt", now)
+                )
+                return None
             resp = get(item.url, None)
             _check_html(resp)
             key = object_key(resp.body)
