@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from storyline.adapters.tables import (
     ArticleBandRow,
+    ArticlePassageRow,
     ArticleRow,
     Base,
     DeadLetterRow,
@@ -720,11 +721,15 @@ class SqlWarehouse:
         stories: Sequence[StoredStory],
         memberships: Sequence[tuple[str, str, float, bool]],
         df: tuple[int, dict[str, int]] | None = None,
+        passages: Sequence[tuple[str, int]] = (),
+        merges: Sequence[Merge] = (),
+        merged_at: datetime | None = None,
     ) -> None:
         """Clustering steps in one transaction: each story's latest state (its sections now owed), every (article,
-        story, score, is_seed) membership, and the steps' document-frequency increments `df` (articles, per-term
-        counts). All or nothing: a run that dies finds the index, the statistics and the owed sections as they
-        were after the last whole batch, so resuming gives the stories an uninterrupted run gives (ADR 0013)."""
+        story, score, is_seed) membership, the steps' document-frequency increments `df` (articles, per-term
+        counts), the articles' lead `passages` and the live `merges` the steps made. All or nothing: a run that dies
+        finds the index, the statistics and the owed sections as they were after the last whole batch, so resuming
+        gives the stories an uninterrupted run gives (ADR 0013)."""
 
         def q(s: Session) -> None:
             self._upsert(
@@ -756,8 +761,53 @@ class SqlWarehouse:
             )
             if df is not None and df[0]:
                 self._add_document_frequencies(s, *df)
+            self._upsert(
+                s,
+                ArticlePassageRow,
+                [{"article_id": a, "passage": p} for a, p in passages],
+                ["article_id", "passage"],
+                [],
+            )
+            if merges:
+                self._record_merges(s, merges, merged_at or datetime.now(UTC))
 
         self._run(q)
+
+    def passage_holders(self, passages: Iterable[int]) -> list[tuple[int, str, str]]:
+        """(passage, story root, outlet) for every stored article whose lead holds one of `passages`."""
+        wanted = sorted(set(passages))
+
+        def q(s: Session) -> list[tuple[int, str, str]]:
+            out: list[tuple[int, str, str]] = []
+            for chunk in chunked(wanted, _CHUNK):
+                out.extend(s.execute(self._passage_rows().where(ArticlePassageRow.passage.in_(chunk))).tuples())
+            return out
+
+        result: list[tuple[int, str, str]] = self._run(q)
+        return result
+
+    def family_passages(self, roots: Iterable[str]) -> list[tuple[int, str, str]]:
+        """(passage, story root, outlet) for every lead passage of the articles of these story families."""
+        root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
+
+        def q(s: Session) -> list[tuple[int, str, str]]:
+            out: list[tuple[int, str, str]] = []
+            for chunk in _in_lists(roots):
+                out.extend(s.execute(self._passage_rows().where(root.in_(chunk))).tuples())
+            return out
+
+        result: list[tuple[int, str, str]] = self._run(q)
+        return result
+
+    @staticmethod
+    def _passage_rows() -> Any:
+        root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
+        return (
+            select(ArticlePassageRow.passage, root, ArticleRow.source_id)
+            .join(StoryArticleRow, StoryArticleRow.article_id == ArticlePassageRow.article_id)
+            .join(StoryRow, StoryRow.story_id == StoryArticleRow.story_id)
+            .join(ArticleRow, ArticleRow.article_id == ArticlePassageRow.article_id)
+        )
 
     def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None:
         """Add a batch of document-frequency increments."""
@@ -1074,30 +1124,30 @@ class SqlWarehouse:
         """Apply merges in one transaction: the loser (and anything merged into it) points at the survivor, and the
         merge log gets a row. A loser merged before is left alone (re-runs are no-ops); returns what was applied."""
 
-        def q(s: Session) -> list[Merge]:
-            done: list[Merge] = []
-            for m in merges:
-                loser = s.get(StoryRow, m.loser)
-                survivor = s.get(StoryRow, m.survivor)
-                if loser is None or survivor is None or loser.merged_into is not None or survivor.merged_into:
-                    continue
-                s.execute(
-                    update(StoryRow)
-                    .where(or_(StoryRow.story_id == m.loser, StoryRow.merged_into == m.loser))
-                    .values(merged_into=m.survivor)
-                )
-                self._upsert(
-                    s,
-                    StoryMergeRow,
-                    [{"loser": m.loser, "survivor": m.survivor, "score": m.score, "merged_at": at}],
-                    ["loser"],
-                    [],
-                )
-                done.append(m)
-            return done
-
-        result: list[Merge] = self._run(q)
+        result: list[Merge] = self._run(lambda s: self._record_merges(s, merges, at))
         return result
+
+    def _record_merges(self, s: Session, merges: Sequence[Merge], at: datetime) -> list[Merge]:
+        done: list[Merge] = []
+        for m in merges:
+            loser = s.get(StoryRow, m.loser)
+            survivor = s.get(StoryRow, m.survivor)
+            if loser is None or survivor is None or loser.merged_into is not None or survivor.merged_into:
+                continue
+            s.execute(
+                update(StoryRow)
+                .where(or_(StoryRow.story_id == m.loser, StoryRow.merged_into == m.loser))
+                .values(merged_into=m.survivor, sections_pending=False)
+            )
+            self._upsert(
+                s,
+                StoryMergeRow,
+                [{"loser": m.loser, "survivor": m.survivor, "score": m.score, "merged_at": at}],
+                ["loser"],
+                [],
+            )
+            done.append(m)
+        return done
 
     def merge_log(self) -> list[dict[str, Any]]:
         def q(s: Session) -> list[dict[str, Any]]:

@@ -125,6 +125,15 @@ class StoryArticleRow(Base):
     is_seed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ArticlePassageRow(Base):
+    """Each clustered article's lead passages (hashed 8-word runs): shared ones link stories that rewrote one
+    source (ADR 0015). Written with the article's membership; looked up by passage."""
+
+    __tablename__ = "article_passages"
+    article_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    passage: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, index=True)
+
+
 class StoryMergeRow(Base):
     """The merge log: which story the consolidation pass folded into which, when and on what score."""
 

@@ -46,6 +46,9 @@ class StoryState:
     article_count: int = 0
     first_seen: datetime | None = None
     last_seen: datetime | None = None
+    # Stories merged into this one while it was live (ADR 0015): their vectors are already in these sums, so a
+    # pass that combines a family's states must not add theirs again.
+    absorbed: frozenset[str] = frozenset()
     _centroid: tuple[SparseVector, SparseVector, SparseVector] | None = field(default=None, repr=False, compare=False)
 
     def centroid(self) -> tuple[SparseVector, SparseVector, SparseVector]:
@@ -68,6 +71,20 @@ class StoryState:
         self._centroid = None
         self.first_seen = published_at if self.first_seen is None else min(self.first_seen, published_at)
         self.last_seen = published_at if self.last_seen is None else max(self.last_seen, published_at)
+
+    def absorb_story(self, other: StoryState) -> None:
+        """Add another story's sums, count and extent to this one (a merge), remembering that it did."""
+        for target, src in ((self.terms, other.terms), (self.entities, other.entities), (self.title, other.title)):
+            for k, v in src.items():
+                target[k] = target.get(k, 0.0) + v
+        self.article_count += other.article_count
+        for seen in (other.first_seen, other.last_seen):
+            if seen is not None:
+                self.first_seen = seen if self.first_seen is None else min(self.first_seen, seen)
+                self.last_seen = seen if self.last_seen is None else max(self.last_seen, seen)
+        if other.story_id != self.story_id:
+            self.absorbed = self.absorbed | other.absorbed | {other.story_id}
+        self._centroid = None
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,20 @@ class StoryIndex:
             ids |= self._postings.get(key, set())
         return [self.stories[i] for i in sorted(ids)]
 
+    def merge(self, loser: str, survivor: str, keep: int) -> None:
+        """Fold `loser` into `survivor` (both indexed): one story from now on, matched on their summed vectors."""
+        gone = self.stories.pop(loser)
+        for term in self._indexed_terms.pop(loser, set()):
+            self._postings.get(term, set()).discard(loser)
+        story = self.stories[survivor]
+        story.absorb_story(gone)
+        story.terms, story.entities, story.title = (
+            top_k(story.terms, keep),
+            top_k(story.entities, keep),
+            top_k(story.title, keep),
+        )
+        self._reindex(story)
+
     def expire(self, now: datetime) -> list[str]:
         """Drop stories dormant for longer than the active window (event time); returns their ids."""
         # Clipped: dates are kept plausible upstream, but an event time near year 1 must not stop clustering.
@@ -207,7 +238,7 @@ def state_to_json(story: StoryState) -> dict[str, object]:
         "entities": story.entities,
         "title": story.title,
         "article_count": story.article_count,
-    }
+    } | ({"absorbed": sorted(story.absorbed)} if story.absorbed else {})
 
 
 def state_from_json(story_id: str, data: Mapping[str, object], first_seen: datetime, last_seen: datetime) -> StoryState:
@@ -216,6 +247,7 @@ def state_from_json(story_id: str, data: Mapping[str, object], first_seen: datet
         return {str(k): float(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
     count = data.get("article_count", 0)
+    absorbed = data.get("absorbed", [])
     return StoryState(
         story_id=story_id,
         terms=vec("terms"),
@@ -224,4 +256,5 @@ def state_from_json(story_id: str, data: Mapping[str, object], first_seen: datet
         article_count=int(count) if isinstance(count, int) else 0,
         first_seen=first_seen,
         last_seen=last_seen,
+        absorbed=frozenset(str(x) for x in absorbed) if isinstance(absorbed, list) else frozenset(),
     )

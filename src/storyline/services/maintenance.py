@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from storyline.domain.clustering import ClusterParams, StoryState, state_from_json
 from storyline.domain.consolidation import ConsolidationParams, Merge, combine, plan_merges
+from storyline.domain.passages import shared_passages
 from storyline.events import StoryUpdated
 from storyline.ports import BlobStore, ConsolidationStore, RawArchiveIndex
 from storyline.services.stages import EnrichStage
@@ -43,7 +44,8 @@ def consolidate(
     for root, stored in store.story_families(since):
         members[root].append(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
     families = [combine(root, states) for root, states in sorted(members.items())]
-    planned = plan_merges(families, params or ConsolidationParams(), cluster or ClusterParams())
+    shared = shared_passages(store.family_passages(sorted(members)))
+    planned = plan_merges(families, params or ConsolidationParams(), cluster or ClusterParams(), shared)
     applied = store.record_merges(planned, now)
     for m in applied:
         enrich.mark(m.survivor)

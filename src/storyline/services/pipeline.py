@@ -13,6 +13,7 @@ from typing import Protocol
 from storyline.domain.batches import chunked
 from storyline.domain.dedup import Fingerprint
 from storyline.domain.features import ArticleFeatures
+from storyline.domain.ids import story_id
 from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
@@ -249,7 +250,8 @@ class Pipeline:
 
     @staticmethod
     def _count_story(a: StoryAssigned, summary: RunSummary) -> None:
-        if a.is_new_story:
+        # An article that opened a story its batch then merged into an older one (ADR 0015) adds to that story.
+        if a.is_new_story and a.story_id == story_id(a.article_id):
             summary.stories_new += 1
 
     def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:

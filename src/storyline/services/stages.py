@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
+from storyline.domain.consolidation import ConsolidationParams, Merge, plan_merges
 from storyline.domain.dates import publication_time
 from storyline.domain.enrichment import Link, ProfileIndex, Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
@@ -19,6 +20,7 @@ from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extr
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
 from storyline.domain.llm import Generated
+from storyline.domain.passages import lead_passages, shared_passages
 from storyline.domain.records import PageAnalysis, PageJob
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
@@ -77,6 +79,8 @@ class _ClusterBatch:
     # Document-frequency increments of the batch's articles, written with its memberships.
     docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    # Each clustered (not copied) article's outlet and lead passages, written with its membership.
+    leads: dict[str, tuple[str, frozenset[int]]] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -296,9 +300,16 @@ class ClusterStage:
 
     name = "cluster"
 
-    def __init__(self, stories: StoryStore, params: ClusterParams | None = None, tasks: TaskPool | None = None) -> None:
+    def __init__(
+        self,
+        stories: StoryStore,
+        params: ClusterParams | None = None,
+        tasks: TaskPool | None = None,
+        consolidation: ConsolidationParams | None = None,
+    ) -> None:
         self.stories = stories
         self.params = params or ClusterParams()
+        self.consolidation = consolidation or ConsolidationParams()
         self.tasks = tasks or InProcess()
         self.index = StoryIndex(self.params)
         self.dfs: DocumentFrequencies | None = None
@@ -358,12 +369,51 @@ class ClusterStage:
         batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
             out = [self._handle(e, batch) for e in events]
-            self.stories.save_cluster_steps(list(batch.stories.values()), batch.memberships, (batch.docs, batch.df))
+            merges = self._merge_live(batch)
+            # After the merges, which may join a story that has gone quiet; a dormant story cannot score (its time
+            # factor is 0), so expiring it at the batch's end gives the assignments that expiring it earlier would.
+            self._expire_dormant(max(e.article.published_at for e in events))
+            self.stories.save_cluster_steps(
+                list(batch.stories.values()),
+                batch.memberships,
+                (batch.docs, batch.df),
+                [(aid, p) for aid, (_, passages) in batch.leads.items() for p in sorted(passages)],
+                merges,
+                max((e.article.published_at for e in events), default=None),
+            )
         except Exception:
             # The index (and its statistics) hold assignments that were never written: rebuilt from the warehouse.
             self.reset()
             raise
-        return out
+        if not merges:
+            return out
+        # The batch's assignments to a story that merged now name its survivor, so enrichment rebuilds the survivor.
+        into = {m.loser: m.survivor for m in merges}
+        return [[a.model_copy(update={"story_id": into.get(a.story_id, a.story_id)}) for a in step] for step in out]
+
+    def _merge_live(self, batch: _ClusterBatch) -> list[Merge]:
+        """Consolidation while the stories are live (ADR 0015): the batch's stories against the active ones they
+        could merge with (sharing heavy terms, or a lead passage of the batch's articles), by the rule of the
+        maintenance pass. Merges are applied to the index now and written with the batch."""
+        touched = sorted(sid for sid in batch.stories if sid in self.index.stories)
+        if not touched:
+            return []
+        own = [(p, batch.known[aid][0], outlet) for aid, (outlet, ps) in batch.leads.items() for p in ps]
+        shared = shared_passages(own + self.stories.passage_holders({p for p, _, _ in own}))
+        ids = set(touched)
+        for sid in touched:
+            ids.update(s.story_id for s in self.index.candidates(self.index.stories[sid].centroid()))
+        for sid in sorted({sid for pair in shared for sid in pair} - set(self.index.stories)):
+            # A quiet story whose lead shares a source with the batch's: read back, as a late copy's story is.
+            stored = batch.stories.get(sid) or self.stories.story_state(sid)
+            if stored is not None:
+                self.index.add(state_from_json(sid, stored.state, stored.first_seen, stored.last_seen))
+        ids.update(sid for pair in shared for sid in pair if sid in self.index.stories)
+        merges = plan_merges([self.index.stories[i] for i in sorted(ids)], self.consolidation, self.params, shared)
+        for m in merges:
+            self.index.merge(m.loser, m.survivor, self.params.centroid_terms)
+            batch.stories[m.survivor] = self._stored(self.index.stories[m.survivor])
+        return merges
 
     def _save(self, story: StoredStory, article_id: str, score: float, is_new: bool, batch: _ClusterBatch) -> None:
         batch.stories[story.story_id] = story
@@ -396,11 +446,11 @@ class ClusterStage:
         if feats is None:
             feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
+        batch.leads[art.article_id] = (art.source_id, lead_passages(art.title, art.text))
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
         keys = feats.df_keys()
         self._save(self._stored(story), art.article_id, decision.score, is_new, batch)
-        self._expire_dormant(art.published_at)
         self.dfs.add(keys)
         batch.docs += 1
         for k in keys:
