@@ -5,6 +5,14 @@ CREATE TABLE article_bands (
 	PRIMARY KEY (band_key, article_id)
 );
 
+CREATE TABLE article_passages (
+	article_id VARCHAR(64) NOT NULL, 
+	passage BIGINT NOT NULL, 
+	PRIMARY KEY (article_id, passage)
+);
+
+CREATE INDEX ix_article_passages_passage ON article_passages (passage);
+
 CREATE TABLE articles (
 	article_id VARCHAR(64) NOT NULL, 
 	canonical_url TEXT NOT NULL, 

@@ -175,7 +175,12 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
         extract=ExtractStage(blobs, warehouse, analyser),
         # The analysis processes also take the later stages' pure work (fingerprints, features, sections).
         dedup=DedupStage(warehouse, analyser),
-        cluster=ClusterStage(warehouse, replace(ClusterParams(), threshold=settings.cluster_threshold), analyser),
+        cluster=ClusterStage(
+            warehouse,
+            replace(ClusterParams(), threshold=settings.cluster_threshold),
+            analyser,
+            live=settings.consolidate_live,
+        ),
         enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser),
         analyser=analyser,
     )

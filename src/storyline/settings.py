@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_redirects: int = Field(default=5, ge=0)
     cluster_threshold: float = Field(default=0.15, gt=0, lt=1)
+    # Merge a young story into the active one it turns out to be, as each cluster batch is written (ADR 0015);
+    # off: splits wait for the maintenance pass (`storyline consolidate`), as before.
+    consolidate_live: bool = True
     log_level: str = Field(default="WARNING", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case).")
     # Optional LLM backend for the prose sections (off unless llm_base_url is set; extractive is the default).
     llm_base_url: str | None = Field(

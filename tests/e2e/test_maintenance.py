@@ -49,8 +49,9 @@ def _stories(app: App, gold: dict[str, str]) -> dict[str, set[str]]:
 def test_consolidation_repairs_online_splits_and_only_those(
     crawled: Callable[..., tuple[App, dict[str, str]]], app_factory: Callable[..., App], database_url: str
 ) -> None:
-    # A strict online threshold splits the demo's 9 stories into many; nothing is wrongly merged yet.
-    app, gold = crawled(app_factory, database_url, cluster_threshold=0.45)
+    # A strict online threshold splits the demo's 9 stories into many; nothing is wrongly merged yet. Without
+    # live consolidation, the splits wait for this pass.
+    app, gold = crawled(app_factory, database_url, cluster_threshold=0.45, consolidate_live=False)
     before = _stories(app, gold)
     assert len(before) > len(set(gold.values())) and all(len(labels) == 1 for labels in before.values())
 
@@ -79,6 +80,26 @@ def test_consolidation_repairs_online_splits_and_only_those(
     assert result.exit_code == 0, result.output
     assert "merged 0" in result.output
     assert app.warehouse.table_digest() == digest
+    m.close()
+
+
+def test_live_consolidation_repairs_the_splits_while_the_run_goes(
+    crawled: Callable[..., tuple[App, dict[str, str]]], app_factory: Callable[..., App], database_url: str
+) -> None:
+    # The same strict threshold, consolidating live: the run itself merges the splits, the daily pass finds nothing
+    # left, and no merge joined two events.
+    app, gold = crawled(app_factory, database_url, cluster_threshold=0.45)
+    log = {row["loser"]: row["survivor"] for row in app.warehouse.merge_log()}
+    assert log, "no split was repaired while the run went"
+    stories = _stories(app, gold)
+    assert all(len(labels) == 1 for labels in stories.values()), "a live merge joined two different events"
+    overview = {s["story_id"] for s in app.warehouse.stories_overview(limit=100)}
+    for loser, survivor in log.items():
+        assert app.warehouse.resolve_story(loser) == survivor and loser not in overview and survivor in overview
+        snap = app.warehouse.story_snapshot(survivor)
+        assert snap["article_count"] == len(snap["article_ids"])
+    m = build_maintenance(app.settings)
+    assert list(consolidate(m.warehouse, m.enrich, datetime.now(UTC), cluster=m.cluster).merges) == []
     m.close()
 
 

@@ -44,9 +44,9 @@ def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> Ar
 
 
 def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
-    assert current_revision(warehouse.engine) == "0005"
+    assert current_revision(warehouse.engine) == "0006"
     warehouse.upgrade()
-    assert current_revision(warehouse.engine) == "0005"
+    assert current_revision(warehouse.engine) == "0006"
 
 
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:

@@ -780,7 +780,9 @@ class SqlWarehouse:
         def q(s: Session) -> list[tuple[int, str, str]]:
             out: list[tuple[int, str, str]] = []
             for chunk in chunked(wanted, _CHUNK):
-                out.extend(s.execute(self._passage_rows().where(ArticlePassageRow.passage.in_(chunk))).tuples())
+                out.extend(
+                    (p, r, o) for p, r, o in s.execute(self._passage_rows().where(ArticlePassageRow.passage.in_(chunk)))
+                )
             return out
 
         result: list[tuple[int, str, str]] = self._run(q)
@@ -793,7 +795,7 @@ class SqlWarehouse:
         def q(s: Session) -> list[tuple[int, str, str]]:
             out: list[tuple[int, str, str]] = []
             for chunk in _in_lists(roots):
-                out.extend(s.execute(self._passage_rows().where(root.in_(chunk))).tuples())
+                out.extend((p, r, o) for p, r, o in s.execute(self._passage_rows().where(root.in_(chunk))))
             return out
 
         result: list[tuple[int, str, str]] = self._run(q)

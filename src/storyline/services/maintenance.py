@@ -36,22 +36,35 @@ def consolidate(
 ) -> ConsolidationReport:
     """Merge stories the online pass split, among those active within `lookback` of the newest story (event time;
     None: all of them). Idempotent: a second run finds nothing new. Merged ids keep resolving to their survivor."""
+    families, planned = plan_consolidation(store, lookback, params, cluster)
+    if families == 0:
+        return ConsolidationReport(0, [], [])
+    applied = store.record_merges(planned, now)
+    for m in applied:
+        enrich.mark(m.survivor)
+    updated = enrich.flush()
+    log.info("consolidation: %d stories, %d merges", families, len(applied))
+    return ConsolidationReport(families, applied, updated)
+
+
+def plan_consolidation(
+    store: ConsolidationStore,
+    lookback: timedelta | None = None,
+    params: ConsolidationParams | None = None,
+    cluster: ClusterParams | None = None,
+) -> tuple[int, list[Merge]]:
+    """(story families considered, merges to make) among the families active within `lookback` of the newest
+    story (event time; None: all of them), on their summed states and the lead passages their articles share."""
     latest = store.latest_story_time()
     if latest is None:
-        return ConsolidationReport(0, [], [])
+        return 0, []
     since = latest - lookback if lookback is not None else datetime.min.replace(tzinfo=UTC)
     members: dict[str, list[StoryState]] = defaultdict(list)
     for root, stored in store.story_families(since):
         members[root].append(state_from_json(stored.story_id, stored.state, stored.first_seen, stored.last_seen))
     families = [combine(root, states) for root, states in sorted(members.items())]
     shared = shared_passages(store.family_passages(sorted(members)))
-    planned = plan_merges(families, params or ConsolidationParams(), cluster or ClusterParams(), shared)
-    applied = store.record_merges(planned, now)
-    for m in applied:
-        enrich.mark(m.survivor)
-    updated = enrich.flush()
-    log.info("consolidation: %d stories, %d merges", len(families), len(applied))
-    return ConsolidationReport(len(families), applied, updated)
+    return len(families), plan_merges(families, params or ConsolidationParams(), cluster or ClusterParams(), shared)
 
 
 def expire_raw_objects(index: RawArchiveIndex, blobs: BlobStore, cutoff: datetime, now: datetime) -> int:

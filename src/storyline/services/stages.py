@@ -306,8 +306,10 @@ class ClusterStage:
         params: ClusterParams | None = None,
         tasks: TaskPool | None = None,
         consolidation: ConsolidationParams | None = None,
+        live: bool = True,
     ) -> None:
         self.stories = stories
+        self.live = live
         self.params = params or ClusterParams()
         self.consolidation = consolidation or ConsolidationParams()
         self.tasks = tasks or InProcess()
@@ -396,7 +398,7 @@ class ClusterStage:
         could merge with (sharing heavy terms, or a lead passage of the batch's articles), by the rule of the
         maintenance pass. Merges are applied to the index now and written with the batch."""
         touched = sorted(sid for sid in batch.stories if sid in self.index.stories)
-        if not touched:
+        if not touched or not self.live:
             return []
         own = [(p, batch.known[aid][0], outlet) for aid, (outlet, ps) in batch.leads.items() for p in ps]
         shared = shared_passages(own + self.stories.passage_holders({p for p, _, _ in own}))
