@@ -507,6 +507,14 @@ def eval_cmd(
             f"{r.extraction_f1:.3f}",
         )
     out.print(table)
+    d = reports[0].duplicates
+    # Pairs set aside are reported, never silently dropped (ADR 0016).
+    out.print(
+        f"duplicate pairs ({reports[0].part}): {d.predicted} predicted, {d.correct} right; set aside: "
+        f"{d.ignored_near_copies} gold near copies, {d.ignored_rule_copies} copies by rule the gold does not label "
+        f"(precision counting those as wrong: {d.gold_precision:.3f}); "
+        f"gold pairs the rule would not fold: {d.gold_not_rule_copies}"
+    )
     for kind in ("merges", "splits"):
         if errors[kind]:
             out.print(Text.assemble((f"worst {kind}", "bold"), " (title | title):"))
@@ -520,7 +528,19 @@ def _report_json(r: Any) -> dict[str, Any]:
         "articles": r.articles,
         "found": r.found,
         "bcubed": {"precision": r.stories.precision, "recall": r.stories.recall, "f1": r.stories.f1},
-        "duplicates": {"precision": r.duplicates.precision, "recall": r.duplicates.recall, "pairs": r.duplicates.n},
+        "duplicates": {
+            "precision": r.duplicates.precision,
+            "recall": r.duplicates.recall,
+            "pairs": r.duplicates.n,
+            "predicted": r.duplicates.predicted,
+            "correct": r.duplicates.correct,
+            "ignored": {
+                "near_copies": r.duplicates.ignored_near_copies,
+                "rule_copies": r.duplicates.ignored_rule_copies,
+            },
+            "gold_precision": r.duplicates.gold_precision,
+            "gold_not_rule_copies": r.duplicates.gold_not_rule_copies,
+        },
         "extraction_f1": r.extraction_f1,
         "extraction_f1_all": r.extraction_f1_all,
     }

@@ -17,9 +17,16 @@ SHINGLE_SIZE = 5
 NUM_PERM = 128
 BANDS = 32  # 32 bands x 4 rows: a pair with Jaccard 0.5 becomes a candidate with p ~= 0.87, 0.7 with p ~= 1.0
 ROWS = NUM_PERM // BANDS
-# Copies of one text share at least this share of the shorter text's shingles. Containment, not Jaccard,
-# so a wire copy with a trimmed tail or an added credit line still counts.
-DUPLICATE_CONTAINMENT = 0.8
+# What a duplicate is (ADR 0016): a later article that adds no words of its own to an earlier one, apart from
+# wire boilerplate and light editing. Measured on the later text only, so a trimmed tail or an added credit
+# line keeps a copy a copy, while an outlet's rewrite that wraps an agency story in its own reporting (the
+# earlier text is contained in it, but most of it is new) stays that outlet's voice on the story page.
+COPY_SHARE = 0.8  # at least this share of the later text's shingles are the earlier text's ...
+# ... or, in a short text where one boilerplate line (a byline, a credit line, a repeated headline: up to
+# 20 words, so up to 24 shingles) is already more than a fifth, at most this many own shingles, provided
+# most of the text (COPY_SHARE_SHORT) is the earlier one's.
+BOILERPLATE_SHINGLES = 24
+COPY_SHARE_SHORT = 0.5
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
@@ -140,6 +147,24 @@ def containment(a: frozenset[int], b: frozenset[int]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
+def copy_share(later: frozenset[int], earlier: frozenset[int]) -> float:
+    """Share of the later text's shingles already in the earlier text (1.0: it adds nothing of its own)."""
+    if not later or not earlier:
+        return 0.0
+    return len(later & earlier) / len(later)
+
+
+def is_copy(later: frozenset[int], earlier: frozenset[int]) -> bool:
+    """The written rule of ADR 0016: the later text adds no words of its own beyond boilerplate and edits.
+
+    Directional on purpose: the earlier text may have words the later one lacks (a trimmed tail), but not
+    the other way round. Jaccard is not used: it cannot tell a trimmed copy from a rewrite that quotes.
+    """
+    share = copy_share(later, earlier)
+    own = len(later - earlier)
+    return share >= COPY_SHARE or (share >= COPY_SHARE_SHORT and own <= BOILERPLATE_SHINGLES)
+
+
 def decide(
     article_id: str,
     canonical_url: str,
@@ -149,32 +174,39 @@ def decide(
 ) -> Decision:
     """The verdict for one article given earlier candidates (exact-hash, same-URL and LSH hits).
 
-    Never a duplicate of itself (replay-safe); the same URL with changed text is a revision; otherwise the
-    closest copy above the containment threshold names the earliest original. Ties break on publication time
-    then id, so the verdict does not depend on candidate order. Given its own publication time, an article
-    that is older than every copy already seen (a late arrival) becomes the original and adopts their roots.
+    Never a duplicate of itself (replay-safe); the same URL with changed text is a revision. Otherwise the
+    article is a duplicate when it is a copy (`is_copy`) of a candidate published before it, naming that
+    candidate's root (the closest copy wins; ties break on publication time then id, so the verdict does not
+    depend on candidate order). Given its own publication time, an article that candidates published after it
+    are copies of (a late arrival) is new and adopts their roots. Without a publication time the article is
+    taken to be the later one of every pair.
     """
     others = [c for c in candidates if c.article_id != article_id]
     same_url = [c for c in others if c.canonical_url == canonical_url]
     if same_url:
         earliest = min(same_url, key=lambda c: (c.published_at_iso, c.article_id))
         return Decision(Verdict.REVISION, revision_of=earliest.article_id, similarity=1.0)
+    mine = None if published_at_iso is None else (published_at_iso, article_id)
     best: tuple[float, str, str] | None = None
     root = ""
-    matches: list[Candidate] = []
+    later_copies: list[Candidate] = []
     for cand in others:
-        score = containment(shingle_set, cand.shingles)
-        if score < DUPLICATE_CONTAINMENT:
+        theirs = (cand.published_at_iso, cand.article_id)
+        if mine is not None and theirs > mine:
+            # Published after this article: the question is whether it copies this one, not the reverse.
+            if is_copy(cand.shingles, shingle_set):
+                later_copies.append(cand)
             continue
-        matches.append(cand)
-        key = (-score, cand.published_at_iso, cand.article_id)
+        if not is_copy(shingle_set, cand.shingles):
+            continue
+        key = (-copy_share(shingle_set, cand.shingles), *theirs)
         if best is None or key < best:
             best, root = key, cand.root_id
-    if best is None or root == article_id:
-        return Decision(Verdict.NEW)
-    if published_at_iso is not None and all(
-        (published_at_iso, article_id) < (m.published_at_iso, m.article_id) for m in matches
-    ):
-        roots = tuple(sorted({m.root_id for m in matches} - {article_id}))
-        return Decision(Verdict.NEW, adopts=roots)
-    return Decision(Verdict.DUPLICATE, duplicate_of=root, similarity=-best[0])
+    if best is not None and root != article_id:
+        return Decision(Verdict.DUPLICATE, duplicate_of=root, similarity=-best[0])
+    # A root is taken over only when it is itself a later copy of this article, or unknown here (its copy
+    # vouches for it): a root the candidates show to be earlier, or to add words of its own, keeps its place.
+    known = {c.article_id for c in others}
+    copies = {c.article_id for c in later_copies}
+    roots = {c.root_id for c in later_copies if c.root_id in copies or c.root_id not in known} - {article_id}
+    return Decision(Verdict.NEW, adopts=tuple(sorted(roots)))

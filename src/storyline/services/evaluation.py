@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from storyline.domain.errors import ConfigError
 from storyline.domain.evaluation import GoldArticle, Predicted, Report, evaluate, worst_errors
+
+
+def _gold_time(value: object) -> datetime | None:
+    """A gold publication time; one without a zone is read as UTC, so any two can be compared."""
+    if not value:
+        return None
+    when = datetime.fromisoformat(str(value))
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def parse_gold(text: str, base_url: str, origin: str) -> list[GoldArticle]:
@@ -28,6 +37,7 @@ def parse_gold(text: str, base_url: str, origin: str) -> list[GoldArticle]:
                     corpus=str(raw.get("corpus", "all")),
                     title=str(raw.get("title", "")),
                     text=str(raw.get("text", "")),
+                    published_at=_gold_time(raw.get("published_at")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
