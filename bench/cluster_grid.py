@@ -132,7 +132,10 @@ def main() -> None:
             inside = by_fold[n] & urls[part] if part else by_fold[n]
             chosen = choose(results, set().union(*(by_fold[m] for m in by_fold if m != n)), gold)
             scores.append(f1(gold, results[chosen], inside))
-            print(f"  fold {n} ({part or 'ecbplus+basil'}): chose {chosen} -> {scores[-1]:.3f}")
+            off = f1(gold, results[(OFF, GAP_DAYS[0])], inside)
+            print(
+                f"  fold {n} ({part or 'ecbplus+basil'}): chose {chosen} -> {scores[-1]:.3f} (evidence off: {off:.3f})"
+            )
         print(
             f"topic folds, {part or 'ecbplus+basil'}: mean {statistics.mean(scores):.3f}, "
             f"min {min(scores):.3f}, max {max(scores):.3f}"

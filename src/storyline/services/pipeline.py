@@ -13,7 +13,6 @@ from typing import Protocol
 from storyline.domain.batches import chunked
 from storyline.domain.dedup import Fingerprint
 from storyline.domain.features import ArticleFeatures
-from storyline.domain.ids import story_id
 from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
     TOPIC_FETCHED,
@@ -60,6 +59,8 @@ class RunSummary:
     articles_revision: int = 0
     stories_new: int = 0
     stories_updated: int = 0
+    # Stories this run's articles opened; one that a live merge folded into another is not new at the end.
+    opened: set[str] = field(default_factory=set)
     dead_letters: int = 0
     resumed: int = 0
     updates: list[StoryUpdated] = field(default_factory=list)
@@ -154,7 +155,9 @@ class Pipeline:
         updates = self.enrich.flush()
         progress.advance("enrich", len(updates))
         summary.updates.extend(updates)
-        summary.stories_updated = len({u.story_id for u in summary.updates}) - summary.stories_new
+        written = {u.story_id for u in summary.updates}
+        summary.stories_new = len(written & summary.opened)
+        summary.stories_updated = len(written - summary.opened)
         summary.dead_letters = self.router.dead_lettered
 
     def _extract(
@@ -250,9 +253,8 @@ class Pipeline:
 
     @staticmethod
     def _count_story(a: StoryAssigned, summary: RunSummary) -> None:
-        # An article that opened a story its batch then merged into an older one (ADR 0015) adds to that story.
-        if a.is_new_story and a.story_id == story_id(a.article_id):
-            summary.stories_new += 1
+        if a.is_new_story:
+            summary.opened.add(a.story_id)
 
     def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:
         """Rebuild from the raw archive (no network): the same stages over archived pages, in event-time order."""
