@@ -38,7 +38,7 @@ from storyline.services.stages import ClusterStage
 
 ROOT = Path(__file__).resolve().parents[1]
 OFF = 10**9
-SHARED_PASSAGES = (5, 9, 12, 15, 20, 30, OFF)
+SHARED_PASSAGES = (5, 9, 12, 15, 20, 25, 30, OFF)
 GAP_DAYS = (7, 14, 21)
 BATCH = 64  # articles per cluster batch, as an embedded run's chunks
 
@@ -93,8 +93,12 @@ def f1(gold: list[GoldArticle], pred: Mapping[str, str | None], keep: set[str]) 
 
 
 def choose(results: Mapping[Point, Mapping[str, str | None]], score_on: set[str], gold: list[GoldArticle]) -> Point:
-    # Ties go to the most demanding setting (more shared passages, shorter gap): evidence used only as far as it pays.
-    return max(results, key=lambda p: (round(f1(gold, results[p], score_on), 4), p[0], -p[1]))
+    """The best point on `score_on`; among ties (a plateau), the middle one, so the choice sits away from both of
+    the plateau's edges rather than on whichever the tie rule favours."""
+    scored = {p: round(f1(gold, results[p], score_on), 4) for p in results}
+    best = max(scored.values())
+    tied = sorted(p for p, v in scored.items() if v == best)
+    return tied[(len(tied) - 1) // 2]
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Lead passages as evidence of one event: what counts as shared, and how consolidation uses it."""
+"""Source passages as evidence of one event: what counts as shared, and how consolidation uses it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from storyline.domain.clustering import ClusterParams, StoryState
 from storyline.domain.consolidation import ConsolidationParams, combine, plan_merges
 from storyline.domain.features import SparseVector
-from storyline.domain.passages import LEAD_WORDS, between, lead_passages, shared_passages
+from storyline.domain.passages import LEAD_WORDS, between, shared_passages, source_passages
 
 CLUSTER = ClusterParams()
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -19,14 +19,14 @@ WIRE = (
 
 
 def test_a_rewrite_shares_the_passages_of_its_source_and_an_unrelated_text_none() -> None:
-    original = lead_passages("Storm closes ferry terminal", WIRE)
-    rewrite = lead_passages("Passengers stranded", "Chaos in the port. " + WIRE.replace("Monday", "Monday morning"))
-    other = lead_passages("Budget talks", "Ministers met on Monday to agree the budget for the coming year at last.")
+    original = source_passages("Storm closes ferry terminal", WIRE)
+    rewrite = source_passages("Passengers stranded", "Chaos in the port. " + WIRE.replace("Monday", "Monday morning"))
+    other = source_passages("Budget talks", "Ministers met on Monday to agree the budget for the coming year at last.")
     assert len(original & rewrite) >= 10
     assert not original & other
     # Case and punctuation do not hide a shared run; words beyond the lead do not count.
-    assert lead_passages("", WIRE.upper()) == lead_passages("", WIRE)
-    tail = lead_passages("", " ".join(["filler"] * LEAD_WORDS) + " " + WIRE)
+    assert source_passages("", WIRE.upper()) == source_passages("", WIRE)
+    tail = source_passages("", " ".join(["filler"] * LEAD_WORDS) + " " + WIRE)
     assert not tail & original
 
 
@@ -73,3 +73,16 @@ def test_a_story_merged_live_is_not_counted_twice_by_the_daily_pass() -> None:
     once = combine("s-1", [survivor, loser])
     again = combine("s-1", [live, loser])  # the family as the warehouse holds it after a live merge
     assert again.terms == once.terms and again.article_count == once.article_count == 6
+
+
+def test_a_quotation_shared_anywhere_in_the_text_counts_as_a_shared_source() -> None:
+    quote = "“We will have the terminal open again before the winter timetable starts,” the harbour master said."
+
+    def padding(tag: str) -> str:  # each text's own lead, so that only the quotation can be shared
+        return " ".join(f"{tag}{i}" for i in range(LEAD_WORDS))
+
+    one = source_passages("Terminal to reopen", padding("a") + " " + quote)
+    other = source_passages("Harbour master vows repairs", padding("b") + " Later, " + quote)
+    unquoted = source_passages("Repairs", padding("c") + " " + quote.replace("“", "").replace("”", ""))
+    assert len(one & other) >= 5
+    assert not unquoted & one  # the same words beyond the lead, but not as a quotation: not a shared source

@@ -27,7 +27,7 @@ class ConsolidationParams:
     # different outlets rewrote one source, so they are one event across a longer gap than the centroids alone
     # may bridge (the rhythm decay keeps a later *similar* event apart; a shared source is more than similar).
     # Chosen by cross-validation over topic folds (bench/cluster_grid.py), not on the whole corpus.
-    min_shared_passages: int = 12
+    min_shared_passages: int = 15
     passage_max_gap: timedelta = timedelta(days=14)
 
 

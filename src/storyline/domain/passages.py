@@ -1,7 +1,8 @@
-"""Lead passages: the word runs two outlets' leads share when both rewrote one source (wire, statement, report)."""
+"""Source passages: the word runs two outlets share when both used one source (a wire lead, a statement, a quote)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -14,17 +15,29 @@ PASSAGE_WORDS = 8
 # The lead carries the event; a later paragraph of a follow-up often recaps an earlier event in agency words, and
 # a shared recap is evidence of a shared topic, not of one event (ADR 0015 measured 60-250 words).
 LEAD_WORDS = 150
+# Words inside quotation marks, anywhere in the text: a quotation is the speaker's words on one occasion, so two
+# outlets quoting the same run of them report the same event (a recap quotes the earlier event's words, but the
+# content check and the gap limit in consolidation still apply).
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{20,600})[”\"]")
 # A passage found in more stories than this is boilerplate (a site's footer, a stock phrase): it links nothing.
 MAX_POSTING = 20
 
 
-def lead_passages(title: str, text: str) -> frozenset[int]:
-    """Hashes of every run of PASSAGE_WORDS words in the title and the lead, case-folded (signed 64-bit, for SQL)."""
-    ws = [w.casefold() for w in words(title + " .\n" + text)][:LEAD_WORDS]
-    return frozenset(
-        xxhash.xxh3_64_intdigest(" ".join(ws[i : i + PASSAGE_WORDS]).encode()) - (1 << 63)
-        for i in range(len(ws) - PASSAGE_WORDS + 1)
-    )
+def source_passages(title: str, text: str) -> frozenset[int]:
+    """Hashes of every run of PASSAGE_WORDS words in the title and the lead, and inside each quotation of the text,
+    case-folded (signed 64-bit, for SQL)."""
+    runs = _runs(words(title + " .\n" + text)[:LEAD_WORDS])
+    for quoted in _QUOTED.finditer(text):
+        runs |= _runs(words(quoted.group(1)))
+    return frozenset(runs)
+
+
+def _runs(ws: list[str]) -> set[int]:
+    folded = [w.casefold() for w in ws]
+    return {
+        xxhash.xxh3_64_intdigest(" ".join(folded[i : i + PASSAGE_WORDS]).encode()) - (1 << 63)
+        for i in range(len(folded) - PASSAGE_WORDS + 1)
+    }
 
 
 def shared_passages(rows: Iterable[tuple[int, str, str]], max_posting: int = MAX_POSTING) -> dict[tuple[str, str], int]:

@@ -20,7 +20,7 @@ from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extr
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
 from storyline.domain.llm import Generated
-from storyline.domain.passages import lead_passages, shared_passages
+from storyline.domain.passages import shared_passages, source_passages
 from storyline.domain.records import PageAnalysis, PageJob
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
@@ -448,7 +448,7 @@ class ClusterStage:
         if feats is None:
             feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
-        batch.leads[art.article_id] = (art.source_id, lead_passages(art.title, art.text))
+        batch.leads[art.article_id] = (art.source_id, source_passages(art.title, art.text))
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
         keys = feats.df_keys()
