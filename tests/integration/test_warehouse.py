@@ -9,9 +9,11 @@ from sqlalchemy import update
 from storyline.adapters.migrate import current_revision
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.sql_read import SqlReader
 from storyline.adapters.tables import StoryRow
+from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Decision, Verdict, fingerprint
-from storyline.domain.enrichment import StoryArticle, build_sections
+from storyline.domain.enrichment import Link, StoryArticle, build_sections
 from storyline.domain.entities import ArticleMentions, Mention
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.records import FetchDecision, FetchOutcome, Source
@@ -175,3 +177,25 @@ def test_articles_of_many_stories_include_merged_families(warehouse: SqlWarehous
         "st_none": [],
     }
     assert [a.article_id for a in warehouse.story_articles("st_a")] == ["a1", "a2", "a3"]
+
+
+def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(warehouse: SqlWarehouse) -> None:
+    """Links written before a merge: one now points into this story's own family (that is the same event, not its
+    background), two now point at one survivor. Readers get each other event once, by its survivor's id."""
+    for i, sid in enumerate(["st_a", "st_b", "st_c", "st_d"]):
+        when = T0 + timedelta(hours=i)
+        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", when=when))
+        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+    arts = warehouse.story_articles("st_a")
+    sections = build_sections(arts, DocumentFrequencies(), SpacyRecognizer().mentions(arts))
+    links = [Link("st_a", "st_b", "related", 0.9), Link("st_a", "st_d", "related", 0.5)]
+    links.append(Link("st_a", "st_c", "related", 0.4))
+    assert warehouse.save_sections("st_a", sections, links)
+    warehouse.record_merges([Merge("st_b", "st_a", 0.9), Merge("st_d", "st_c", 0.8)], T0)
+    reader = SqlReader(warehouse.url)
+    try:
+        page = reader.story("st_a")
+        assert page is not None
+        assert page["links"] == [{"story_id": "st_c", "kind": "related", "score": 0.5}]
+    finally:
+        reader.close()

@@ -164,15 +164,33 @@ class SqlReader:
                 .order_by(ArticleRow.published_at, ArticleRow.article_id)
             ).all()
             links = s.scalars(
-                select(StoryLinkRow).where(StoryLinkRow.story_id == survivor).order_by(StoryLinkRow.score.desc())
+                select(StoryLinkRow)
+                .where(StoryLinkRow.story_id == survivor)
+                .order_by(StoryLinkRow.score.desc(), StoryLinkRow.other_id)
             ).all()
             return {
                 **self._summary(row),
                 "requested_id": story_id,
                 "sections": row.sections,
                 "articles": [self._article_ref(a) for a in articles],
-                "links": [{"story_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links],
+                "links": self._distinct_events(s, survivor, links),
             }
+
+    @staticmethod
+    def _distinct_events(s: Session, survivor: str, links: Sequence[StoryLinkRow]) -> list[dict[str, Any]]:
+        """Links as readers get them: each names its story's survivor, once; a link that a later merge made into
+        a link to this story itself (one event, not its background; ADR 0015) is dropped."""
+        ids = [lk.other_id for lk in links]
+        named = select(StoryRow.story_id, func.coalesce(StoryRow.merged_into, StoryRow.story_id))
+        roots: dict[str, str] = {r[0]: r[1] for r in s.execute(named.where(StoryRow.story_id.in_(ids)))}
+        out: list[dict[str, Any]] = []
+        seen = {survivor}
+        for lk in links:
+            root = roots.get(lk.other_id, lk.other_id)
+            if root not in seen:
+                seen.add(root)
+                out.append({"story_id": root, "kind": lk.kind, "score": lk.score})
+        return out
 
     def briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
         """Linked stories by the id the link names, each read as its survivor."""
