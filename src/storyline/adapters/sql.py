@@ -789,7 +789,7 @@ class SqlWarehouse:
         return result
 
     def family_passages(self, roots: Iterable[str]) -> list[tuple[int, str, str]]:
-        """(passage, story root, outlet) for every lead passage of the articles of these story families."""
+        """(passage, story root, outlet) for every source passage of the articles of these story families."""
         root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
 
         def q(s: Session) -> list[tuple[int, str, str]]:

@@ -126,7 +126,7 @@ class StoryArticleRow(Base):
 
 
 class ArticlePassageRow(Base):
-    """Each clustered article's lead passages (hashed 8-word runs): shared ones link stories that rewrote one
+    """Each clustered article's source passages (hashed 8-word runs): shared ones link stories that rewrote one
     source (ADR 0015). Written with the article's membership; looked up by passage."""
 
     __tablename__ = "article_passages"

@@ -23,8 +23,8 @@ class ConsolidationParams:
     query_terms: int = 25
     # A key shared by more stories than this pairs nothing: it says little, and its pairs would grow as n².
     max_posting: int = 200
-    # Second kind of evidence (ADR 0015): two stories whose leads share at least this many 8-word passages from
-    # different outlets rewrote one source, so they are one event across a longer gap than the centroids alone
+    # Second kind of evidence (ADR 0015): two stories sharing at least this many 8-word runs (leads, quotes) from
+    # different outlets used one source, so they are one event across a longer gap than the centroids alone
     # may bridge (the rhythm decay keeps a later *similar* event apart; a shared source is more than similar).
     # Chosen by cross-validation over topic folds (bench/cluster_grid.py), not on the whole corpus.
     min_shared_passages: int = 15
@@ -104,9 +104,9 @@ def merge_score(
     a: StoryState, b: StoryState, passages: int, params: ConsolidationParams, cluster: ClusterParams
 ) -> float | None:
     """The score two stories merge on, or None when they are separate events. Either their centroids agree within
-    the gap (time-decayed similarity), or their leads share a source (`passages` shared 8-word runs from different
-    outlets) within the longer passage gap, and their content agrees at least as much as one article must agree
-    with a story to join it online."""
+    the gap (time-decayed similarity), or they share a source (`passages`: 8-word runs of their leads and quotes
+    that different outlets share) within the longer passage gap, and their content agrees at least as much as one
+    article must agree with a story to join it online."""
     span = gap(a, b)
     if span <= params.max_gap:
         score = story_similarity(a, b, cluster)
@@ -125,7 +125,7 @@ def _candidate_pairs(
     params: ConsolidationParams,
     cluster: ClusterParams,
 ) -> list[tuple[float, str, str]]:
-    """Pairs sharing a heavy term or entity (inverted index, not n²) or a lead passage, that would merge."""
+    """Pairs sharing a heavy term or entity (inverted index, not n²) or a source passage, that would merge."""
     postings: dict[str, list[str]] = {}
     for sid in sorted(by_id):
         for key in _keys(by_id[sid], params.query_terms):
@@ -156,7 +156,7 @@ def plan_merges(
     """Which stories to merge: candidate pairs that merge (`merge_score`), best first; each merge is re-checked
     against the groups built so far (average link: their summed centroids; for passages, the most any two of their
     members share), so one loose pair cannot chain two unrelated stories. Rounds repeat over the merged groups until
-    nothing changes, so a second run of the pass finds nothing. `shared`: lead passages per pair of story ids
+    nothing changes, so a second run of the pass finds nothing. `shared`: source passages per pair of story ids
     (`passages.shared_passages`)."""
     groups = _Groups({s.story_id: s for s in stories if s.first_seen is not None and s.last_seen is not None})
     links = dict(shared or {})

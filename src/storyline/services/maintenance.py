@@ -54,7 +54,7 @@ def plan_consolidation(
     cluster: ClusterParams | None = None,
 ) -> tuple[int, list[Merge]]:
     """(story families considered, merges to make) among the families active within `lookback` of the newest
-    story (event time; None: all of them), on their summed states and the lead passages their articles share."""
+    story (event time; None: all of them), on their summed states and the source passages their articles share."""
     latest = store.latest_story_time()
     if latest is None:
         return 0, []

@@ -79,7 +79,7 @@ class _ClusterBatch:
     # Document-frequency increments of the batch's articles, written with its memberships.
     docs: int = 0
     df: dict[str, int] = field(default_factory=dict)
-    # Each clustered (not copied) article's outlet and lead passages, written with its membership.
+    # Each clustered (not copied) article's outlet and source passages, written with its membership.
     leads: dict[str, tuple[str, frozenset[int]]] = field(default_factory=dict)
 
 
@@ -395,7 +395,7 @@ class ClusterStage:
 
     def _merge_live(self, batch: _ClusterBatch) -> list[Merge]:
         """Consolidation while the stories are live (ADR 0015): the batch's stories against the active ones they
-        could merge with (sharing heavy terms, or a lead passage of the batch's articles), by the rule of the
+        could merge with (sharing heavy terms, or a source passage of the batch's articles), by the rule of the
         maintenance pass. Merges are applied to the index now and written with the batch."""
         touched = sorted(sid for sid in batch.stories if sid in self.index.stories)
         if not touched or not self.live:
