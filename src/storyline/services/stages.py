@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
-from storyline.domain.consolidation import ConsolidationParams, Merge, plan_merges
+from storyline.domain.consolidation import ConsolidationParams, Merge, merge_score, plan_merges
 from storyline.domain.dates import publication_time
 from storyline.domain.enrichment import Link, ProfileIndex, Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
@@ -20,7 +20,7 @@ from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extr
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
 from storyline.domain.llm import Generated
-from storyline.domain.passages import shared_passages, source_passages
+from storyline.domain.passages import between, shared_passages, source_passages
 from storyline.domain.records import PageAnalysis, PageJob
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
@@ -81,6 +81,9 @@ class _ClusterBatch:
     df: dict[str, int] = field(default_factory=dict)
     # Each clustered (not copied) article's outlet and source passages, written with its membership.
     leads: dict[str, tuple[str, frozenset[int]]] = field(default_factory=dict)
+    # Live merges made by the batch's steps (written with it), and where each merged story now lives.
+    merges: list[Merge] = field(default_factory=list)
+    into: dict[str, str] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -371,51 +374,75 @@ class ClusterStage:
         batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
             out = [self._handle(e, batch) for e in events]
-            merges = self._merge_live(batch)
-            # After the merges, which may join a story that has gone quiet; a dormant story cannot score (its time
-            # factor is 0), so expiring it at the batch's end gives the assignments that expiring it earlier would.
-            self._expire_dormant(max(e.article.published_at for e in events))
             self.stories.save_cluster_steps(
                 list(batch.stories.values()),
                 batch.memberships,
                 (batch.docs, batch.df),
                 [(aid, p) for aid, (_, passages) in batch.leads.items() for p in sorted(passages)],
-                merges,
+                batch.merges,
                 max((e.article.published_at for e in events), default=None),
             )
         except Exception:
             # The index (and its statistics) hold assignments that were never written: rebuilt from the warehouse.
             self.reset()
             raise
-        if not merges:
+        if not batch.into:
             return out
         # The batch's assignments to a story that merged now name its survivor, so enrichment rebuilds the survivor.
-        into = {m.loser: m.survivor for m in merges}
-        return [[a.model_copy(update={"story_id": into.get(a.story_id, a.story_id)}) for a in step] for step in out]
+        return [
+            [a.model_copy(update={"story_id": batch.into.get(a.story_id, a.story_id)}) for a in step] for step in out
+        ]
 
-    def _merge_live(self, batch: _ClusterBatch) -> list[Merge]:
-        """Consolidation while the stories are live (ADR 0015): the batch's stories against the active ones they
-        could merge with (sharing heavy terms, or a source passage of the batch's articles), by the rule of the
-        maintenance pass. Merges are applied to the index now and written with the batch."""
-        touched = sorted(sid for sid in batch.stories if sid in self.index.stories)
-        if not touched or not self.live:
-            return []
-        own = [(p, batch.known[aid][0], outlet) for aid, (outlet, ps) in batch.leads.items() for p in ps]
-        shared = shared_passages(own + self.stories.passage_holders({p for p, _, _ in own}))
-        ids = set(touched)
-        for sid in touched:
-            ids.update(s.story_id for s in self.index.candidates(self.index.stories[sid].centroid()))
-        for sid in sorted({sid for pair in shared for sid in pair} - set(self.index.stories)):
-            # A quiet story whose lead shares a source with the batch's: read back, as a late copy's story is.
-            stored = batch.stories.get(sid) or self.stories.story_state(sid)
+    def _merge_live(self, batch: _ClusterBatch, sid: str, article_id: str) -> str:
+        """Consolidation while the stories are live (ADR 0015), after each article: its story against the stories
+        it could merge with (sharing heavy terms, or a source passage of this article, a quiet story read back from
+        the warehouse), by the rule of the maintenance pass. After each article, not each batch, so the stories do
+        not depend on how the articles were batched (an embedded chunk, a streaming poll). Merges are applied to
+        the index now and written with the batch; returns where the article's story now lives."""
+        if not self.live:
+            return sid
+        shared = self._shared_sources(batch, sid, article_id)
+        story = self.index.stories[sid]
+        others = {s.story_id for s in self.index.candidates(story.centroid())}
+        others |= {x for pair in shared for x in pair if sid in pair}
+        others.discard(sid)
+        for other in sorted(others - set(self.index.stories)):
+            # A quiet story whose source this article shares: read back, as a late copy's story is.
+            stored = batch.stories.get(other) or self.stories.story_state(other)
             if stored is not None:
-                self.index.add(state_from_json(sid, stored.state, stored.first_seen, stored.last_seen))
-        ids.update(sid for pair in shared for sid in pair if sid in self.index.stories)
-        merges = plan_merges([self.index.stories[i] for i in sorted(ids)], self.consolidation, self.params, shared)
-        for m in merges:
+                self.index.add(state_from_json(other, stored.state, stored.first_seen, stored.last_seen))
+        near = [
+            self.index.stories[o]
+            for o in sorted(others)
+            if o in self.index.stories
+            and merge_score(story, self.index.stories[o], between(shared, sid, o), self.consolidation, self.params)
+            is not None
+        ]
+        if not near:
+            return sid
+        for m in plan_merges([story, *near], self.consolidation, self.params, shared):
             self.index.merge(m.loser, m.survivor, self.params.centroid_terms)
             batch.stories[m.survivor] = self._stored(self.index.stories[m.survivor])
-        return merges
+            batch.merges.append(m)
+            batch.into = {k: (m.survivor if v == m.loser else v) for k, v in batch.into.items()}
+            batch.into[m.loser] = m.survivor
+        return batch.into.get(sid, sid)
+
+    def _shared_sources(self, batch: _ClusterBatch, sid: str, article_id: str) -> dict[tuple[str, str], int]:
+        """Source passages shared by story `sid` and each story this article shares one with: counted over both
+        whole families (stored rows and the batch's own), so evidence that builds up article by article counts."""
+        passages = batch.leads[article_id][1]
+        found = self.stories.passage_holders(passages)
+        found += [(p, batch.known[aid][0], o) for aid, (o, ps) in batch.leads.items() for p in ps & passages]
+        linked = {r for _, root, _ in found if (r := batch.into.get(root, root)) != sid}
+        if not linked:
+            return {}
+        wanted = linked | {sid}
+        roots = wanted | {loser for loser, survivor in batch.into.items() if survivor in wanted}
+        rows = self.stories.family_passages(sorted(roots))
+        rows += [(p, batch.known[aid][0], o) for aid, (o, ps) in batch.leads.items() for p in ps]
+        mapped = [(p, r, o) for p, root, o in rows if (r := batch.into.get(root, root)) in wanted]
+        return shared_passages(mapped)
 
     def _save(self, story: StoredStory, article_id: str, score: float, is_new: bool, batch: _ClusterBatch) -> None:
         batch.stories[story.story_id] = story
@@ -436,7 +463,7 @@ class ClusterStage:
         if parent is not None:
             # A copy joins its original's story without moving the centroid: wire text counts once. However old
             # the original is (copies can follow days later): a dormant story is read back, not re-clustered.
-            sid = parent[0]
+            sid = batch.into.get(parent[0], parent[0])
             story = self.index.stories.get(sid)
             if story is None:
                 stored = batch.stories.get(sid) or self.stories.story_state(sid)
@@ -453,11 +480,13 @@ class ClusterStage:
         is_new = decision.story_id is None
         keys = feats.df_keys()
         self._save(self._stored(story), art.article_id, decision.score, is_new, batch)
+        sid = self._merge_live(batch, story.story_id, art.article_id)
+        self._expire_dormant(art.published_at)
         self.dfs.add(keys)
         batch.docs += 1
         for k in keys:
             batch.df[k] = batch.df.get(k, 0) + 1
-        return [self._assigned(event, story.story_id, decision.score, is_new)]
+        return [self._assigned(event, sid, decision.score, is_new)]
 
     def flush(self) -> list[StoryAssigned]:
         return []  # every batch is written whole, statistics included
