@@ -171,8 +171,8 @@ def test_maintenance_dag_test_consolidates_and_expires(
     from storyline.sources.registry import parse_sources
 
     _, registry = demo_site
-    # A strict online threshold leaves split stories for the consolidation task to merge.
-    app = app_factory(cluster_threshold=0.45)
+    # A strict online threshold, without live consolidation, leaves split stories for the consolidation task.
+    app = app_factory(cluster_threshold=0.45, consolidate_live=False)
     settings = app.settings
     app.pipeline.run(parse_sources(registry.read_text(), str(registry)))
     stories_before = len({r["story_id"] for r in app.warehouse.assignments()})
