@@ -84,6 +84,10 @@ class _ClusterBatch:
     # Live merges made by the batch's steps (written with it), and where each merged story now lives.
     merges: list[Merge] = field(default_factory=list)
     into: dict[str, str] = field(default_factory=dict)
+    # Stored rows read once per batch (they change only by the batch's own merges, applied through `into`): the
+    # stories and outlets holding each of the batch's passages, and each family's passages once asked for.
+    holders: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
+    families: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -373,6 +377,10 @@ class ClusterStage:
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
         batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
+            if self.live:
+                wanted = {p for e in events for p in source_passages(e.article.title, e.article.text)}
+                for row in self.stories.passage_holders(wanted):
+                    batch.holders.setdefault(row[0], []).append(row)
             out = [self._handle(e, batch) for e in events]
             self.stories.save_cluster_steps(
                 list(batch.stories.values()),
@@ -432,14 +440,19 @@ class ClusterStage:
         """Source passages shared by story `sid` and each story this article shares one with: counted over both
         whole families (stored rows and the batch's own), so evidence that builds up article by article counts."""
         passages = batch.leads[article_id][1]
-        found = self.stories.passage_holders(passages)
+        found = [row for p in passages for row in batch.holders.get(p, [])]
         found += [(p, batch.known[aid][0], o) for aid, (o, ps) in batch.leads.items() for p in ps & passages]
         linked = {r for _, root, _ in found if (r := batch.into.get(root, root)) != sid}
         if not linked:
             return {}
         wanted = linked | {sid}
         roots = wanted | {loser for loser, survivor in batch.into.items() if survivor in wanted}
-        rows = self.stories.family_passages(sorted(roots))
+        missing = sorted(roots - set(batch.families))
+        for root in missing:
+            batch.families[root] = []
+        for row in self.stories.family_passages(missing) if missing else []:
+            batch.families[row[1]].append(row)
+        rows = [row for root in sorted(roots) for row in batch.families[root]]
         rows += [(p, batch.known[aid][0], o) for aid, (o, ps) in batch.leads.items() for p in ps]
         mapped = [(p, r, o) for p, root, o in rows if (r := batch.into.get(root, root)) in wanted]
         return shared_passages(mapped)
