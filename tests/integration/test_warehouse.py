@@ -197,5 +197,7 @@ def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(wareh
         page = reader.story("st_a")
         assert page is not None
         assert page["links"] == [{"story_id": "st_c", "kind": "related", "score": 0.5}]
+        # The survivor's extent now spans the story merged into it.
+        assert (page["first_seen"], page["last_seen"]) == (T0.isoformat(), (T0 + timedelta(hours=1)).isoformat())
     finally:
         reader.close()

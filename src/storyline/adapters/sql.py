@@ -1141,6 +1141,15 @@ class SqlWarehouse:
                 .where(or_(StoryRow.story_id == m.loser, StoryRow.merged_into == m.loser))
                 .values(merged_into=m.survivor, sections_pending=False)
             )
+            # The survivor's row spans its family: pages, the front page and the online index read its extent.
+            s.execute(
+                update(StoryRow)
+                .where(StoryRow.story_id == m.survivor)
+                .values(
+                    first_seen=min(survivor.first_seen, loser.first_seen),
+                    last_seen=max(survivor.last_seen, loser.last_seen),
+                )
+            )
             self._upsert(
                 s,
                 StoryMergeRow,
