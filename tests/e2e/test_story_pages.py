@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
@@ -130,6 +131,31 @@ def test_story_list_filters_and_pages(demo: DemoRun, client: TestClient) -> None
     recent = client.get("/api/stories", params={"since": last, "limit": 200}).json()["items"]
     assert recent and all(s["last_seen"] >= last for s in recent)
     assert client.get("/api/stories", params={"limit": 0}).status_code == 422
+
+
+def test_the_front_page_ranks_by_significance_and_pages(demo: DemoRun, client: TestClient) -> None:
+    ranked = client.get("/api/stories", params={"sort": "significance", "limit": 200}).json()["items"]
+    recent = client.get("/api/stories", params={"limit": 200}).json()["items"]
+    assert {s["story_id"] for s in ranked} == {s["story_id"] for s in recent}
+    several = [s["outlet_count"] >= 2 for s in ranked]
+    assert any(several) and several == sorted(several, reverse=True), "a single-outlet story came before a wider one"
+    pages = [
+        client.get("/api/stories", params={"sort": "significance", "limit": 2, "offset": at}).json()["items"]
+        for at in range(0, len(ranked), 2)
+    ]
+    assert [s["story_id"] for page in pages for s in page] == [s["story_id"] for s in ranked]
+    assert client.get("/api/stories", params={"sort": "loudest"}).status_code == 422
+
+    # Language: every demo article is English.
+    assert client.get("/api/stories", params={"language": "en"}).json()["total"] == len(ranked)
+    assert client.get("/api/stories", params={"language": "de"}).json()["total"] == 0
+    assert client.get("/api/stories", params={"language": "english!"}).status_code == 422
+
+    front = client.get("/").text
+    assert front.index(str(escape(ranked[0]["headline"]))) < front.index(str(escape(ranked[-1]["headline"])))
+    assert not re.search(r"\b1 (outlets|articles|stories)\b", front)
+    second = client.get("/", params={"offset": 1, "q": ""}).text
+    assert "previous page" in second and "stories 2–" in second
 
 
 def test_entities_sources_articles_and_schema(demo: DemoRun, client: TestClient) -> None:

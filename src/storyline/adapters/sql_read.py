@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, create_engine, exists, func, or_, select
@@ -20,10 +20,13 @@ from storyline.adapters.tables import (
     StoryRow,
 )
 from storyline.domain.pages import StoryBrief
+from storyline.domain.ranking import StoryStats, rank
 
 MAX_PAGE = 200
 # The largest OFFSET the SQL engines take (a signed 64-bit integer); no table can hold more rows than that.
 MAX_OFFSET = 2**63 - 1
+# The front page ranks the stories of the last two weeks (event time); older ones follow by recency.
+RANKED_WINDOW = timedelta(days=14)
 
 
 def read_only_url(url: str) -> str:
@@ -43,6 +46,9 @@ class StoryFilter:
     query: str | None = None
     limit: int = 20
     offset: int = 0
+    language: str | None = None
+    # "recent": last updated first; "significance": the front page's ranking (domain/ranking.py).
+    sort: str = "recent"
 
 
 def _contains(column: Any, needle: str) -> Any:
@@ -122,12 +128,22 @@ class SqlReader:
                     ),
                 )
             )
+        if f.language:
+            conds.append(
+                exists(
+                    self._family_articles(StoryRow.story_id)
+                    .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+                    .where(func.lower(ArticleRow.language) == f.language.casefold())
+                )
+            )
         where = and_(*conds)
         limit = max(1, min(f.limit, MAX_PAGE))
         with self._session() as s:
             total = s.scalar(select(func.count()).select_from(StoryRow).where(where)) or 0
             if f.offset >= total:
                 return total, []  # past the last row: nothing to read (and no offset too big for the engine)
+            if f.sort == "significance":
+                return total, self._by_significance(s, where, limit, f.offset)
             rows = s.scalars(
                 select(StoryRow)
                 .where(where)
@@ -136,6 +152,45 @@ class SqlReader:
                 .offset(max(0, f.offset))
             ).all()
             return total, [self._summary(r) for r in rows]
+
+    def _by_significance(self, s: Session, where: Any, limit: int, offset: int) -> list[dict[str, Any]]:
+        """A page of the ranking: every story from two or more outlets before any single-outlet one (what several
+        newsrooms reported is the news), each group ranked by `_ranked`."""
+        wide = and_(where, StoryRow.outlet_count >= 2)
+        narrow = and_(where, or_(StoryRow.outlet_count < 2, StoryRow.outlet_count.is_(None)))
+        n_wide = s.scalar(select(func.count()).select_from(StoryRow).where(wide)) or 0
+        out = self._ranked(s, wide, limit, offset) if offset < n_wide else []
+        if len(out) < limit:
+            out += self._ranked(s, narrow, limit - len(out), max(0, offset - n_wide))
+        return out
+
+    def _ranked(self, s: Session, where: Any, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Stories of the last RANKED_WINDOW (before the newest one's last article) by significance
+        (domain/ranking.py); older ones after them, newest first: their significance has decayed to nothing, and
+        ranking only the window keeps the front page's cost flat as history grows."""
+        newest = s.scalar(select(func.max(StoryRow.last_seen)).where(where))
+        if newest is None:
+            return []
+        recent = and_(where, StoryRow.last_seen >= newest - RANKED_WINDOW)
+        columns = (StoryRow.story_id, StoryRow.outlet_count, StoryRow.article_count, StoryRow.first_seen)
+        stats = [
+            StoryStats(sid, outlets or 0, articles or 0, first, last)
+            for sid, outlets, articles, first, last in s.execute(select(*columns, StoryRow.last_seen).where(recent))
+        ]
+        ranked = rank(stats, newest)
+        ids = ranked[offset : offset + limit]
+        rows = {r.story_id: r for r in s.scalars(select(StoryRow).where(StoryRow.story_id.in_(ids)))} if ids else {}
+        out = [self._summary(rows[i]) for i in ids]
+        if len(out) < limit:
+            older = s.scalars(
+                select(StoryRow)
+                .where(where, StoryRow.last_seen < newest - RANKED_WINDOW)
+                .order_by(StoryRow.last_seen.desc(), StoryRow.story_id)
+                .limit(limit - len(out))
+                .offset(max(0, offset - len(ranked)))
+            ).all()
+            out += [self._summary(r) for r in older]
+        return out
 
     @staticmethod
     def _summary(r: StoryRow) -> dict[str, Any]:

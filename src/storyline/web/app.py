@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -25,9 +26,11 @@ from storyline.web.params import (
     Entity,
     EntityText,
     Kind,
+    Language,
     Limit,
     Offset,
     Since,
+    Sort,
     Source,
     StoryId,
     StoryText,
@@ -35,12 +38,15 @@ from storyline.web.params import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
+FRONT_PAGE = 50  # stories per front page
 
 
 def _env() -> Environment:
     # Autoescape everything: titles and bodies are whatever outlets published, hostile markup included.
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
     env.filters["day"] = lambda v: (datetime.fromisoformat(v) if isinstance(v, str) else v).strftime("%-d %B %Y")
+    # A query string of the parameters that are set (paging links keep the search and the language).
+    env.filters["pairs"] = lambda params: urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return env
 
 
@@ -83,10 +89,14 @@ def create_app(reader: SqlReader) -> FastAPI:
         source: Source = None,
         entity: Entity = None,
         q: StoryText = None,
+        language: Language = None,
+        sort: Sort = "recent",
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> dict[str, Any]:
-        total, items = reader.list_stories(StoryFilter(since, until, source, entity, q, limit, offset))
+        total, items = reader.list_stories(
+            StoryFilter(since, until, source, entity, q, limit, offset, language=language, sort=sort)
+        )
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
     @app.get(
@@ -134,9 +144,12 @@ def create_app(reader: SqlReader) -> FastAPI:
         return reader.sources()
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(q: StoryText = None, offset: Offset = 0) -> str:
-        total, items = reader.list_stories(StoryFilter(query=q, limit=50, offset=offset))
-        return env.get_template("index.html").render(stories=items, total=total, q=q or "", offset=offset)
+    def index(q: StoryText = None, language: Language = None, offset: Offset = 0) -> str:
+        page = StoryFilter(query=q, limit=FRONT_PAGE, offset=offset, language=language, sort="significance")
+        total, items = reader.list_stories(page)
+        return env.get_template("index.html").render(
+            stories=items, total=total, q=q or "", language=language or "", offset=offset, size=FRONT_PAGE
+        )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False, response_model=None)
     def story_page(story_id: StoryId, request: Request) -> HTMLResponse | RedirectResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator
@@ -93,6 +93,20 @@ StoryId = Annotated[
     str, NoNul, Path(description="a story id; a merged story's id answers with its survivor", json_schema_extra=_NO_NUL)
 ]
 ArticleId = Annotated[str, NoNul, Path(description="an article id", json_schema_extra=_NO_NUL)]
+Language = Annotated[
+    str | None,
+    Query(
+        pattern="^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+        description="stories with an article in this language (ISO 639 code, e.g. en, de, pt-BR)",
+    ),
+]
+Sort = Annotated[
+    Literal["recent", "significance"],
+    Query(
+        description="recent: last updated first; significance: the front page's ranking (stories from two or "
+        "more outlets first, then by outlets, articles and how fast they came, decayed by age)",
+    ),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size, at most {MAX_PAGE}")]
 Offset = Annotated[
     int,
