@@ -84,6 +84,8 @@ class _ClusterBatch:
     # Live merges made by the batch's steps (written with it), and where each merged story now lives.
     merges: list[Merge] = field(default_factory=list)
     into: dict[str, str] = field(default_factory=dict)
+    # Each article's source passages, computed once per batch.
+    passages: dict[str, frozenset[int]] = field(default_factory=dict)
     # Stored rows read once per batch (they change only by the batch's own merges, applied through `into`): the
     # stories and outlets holding each of the batch's passages, and each family's passages once asked for.
     holders: dict[int, list[tuple[int, str, str]]] = field(default_factory=dict)
@@ -377,9 +379,9 @@ class ClusterStage:
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
         batch.features = (features or self.features_ahead([e.article for e in events]))()
         try:
+            batch.passages = {e.article.article_id: source_passages(e.article.title, e.article.text) for e in events}
             if self.live:
-                wanted = {p for e in events for p in source_passages(e.article.title, e.article.text)}
-                for row in self.stories.passage_holders(wanted):
+                for row in self.stories.passage_holders(set().union(*batch.passages.values())):
                     batch.holders.setdefault(row[0], []).append(row)
             out = [self._handle(e, batch) for e in events]
             self.stories.save_cluster_steps(
@@ -488,7 +490,7 @@ class ClusterStage:
         if feats is None:
             feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
         vectors = weighted(feats, self.dfs)
-        batch.leads[art.article_id] = (art.source_id, source_passages(art.title, art.text))
+        batch.leads[art.article_id] = (art.source_id, batch.passages[art.article_id])
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
         is_new = decision.story_id is None
         keys = feats.df_keys()
