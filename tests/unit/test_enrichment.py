@@ -223,7 +223,9 @@ def test_originals_folds_copies() -> None:
 
 def test_choose_headline_returns_a_member() -> None:
     base = originals(ARTICLES)
-    assert choose_headline(base, _dfs(ARTICLES)) in base
+    headline, head = choose_headline(base, _dfs(ARTICLES))
+    assert head in base
+    assert headline == head.title
 
 
 def test_entity_cards_come_from_the_recognised_mentions() -> None:

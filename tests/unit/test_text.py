@@ -178,3 +178,45 @@ def test_numbers_keep_scores_and_amounts_but_not_single_digits() -> None:
     assert numbers("Colts beat Chiefs 20 - 13 for a 5th straight win in 2008") == ["#20", "#13", "#2008"]
     assert numbers("$2.6 million, 7 dead") == []  # single digits say nothing about which event
     assert numbers("no numbers here") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Abbreviations the old hand-kept list missed cut these mid-sentence on real news (issue 17).
+        (
+            "Rep. Duncan Hunter (R-Calif.) was indicted on Tuesday. He denied it.",
+            ["Rep. Duncan Hunter (R-Calif.) was indicted on Tuesday.", "He denied it."],
+        ),
+        (
+            "The F.B.I. opened an inquiry in Sacramento, Calif. and Reno. Agents came.",
+            ["The F.B.I. opened an inquiry in Sacramento, Calif. and Reno.", "Agents came."],
+        ),
+        (
+            "Author J. K. Rowling said no. She left.",
+            ["Author J. K. Rowling said no.", "She left."],
+        ),
+        # A split before a lowercase word or a digit is undone: tokenised corpora write "$57. 5 million".
+        (
+            "The firm invested $57. 5 million in EYP in 2001. The Const. says otherwise.",
+            ["The firm invested $57. 5 million in EYP in 2001.", "The Const. says otherwise."],
+        ),
+        (
+            "Shares of HP (HPQ.N) fell 3 pct. to $40. Analysts shrugged.",
+            ["Shares of HP (HPQ.N) fell 3 pct. to $40.", "Analysts shrugged."],
+        ),
+        ("Visit www.bbc.co.uk for more. It works.", ["Visit www.bbc.co.uk for more.", "It works."]),
+    ],
+)
+def test_abbreviations_initials_and_urls_do_not_end_a_sentence(text: str, expected: list[str]) -> None:
+    found = sentences(text)
+    _assert_spans(text, found)
+    assert [s.text for s in found] == expected
+
+
+def test_sentences_are_split_by_the_articles_language() -> None:
+    text = "Der Präsident sagte, dass er kommt. Über 3 Tage… Das ist gut."
+    found = sentences(text, "de")
+    _assert_spans(text, found)
+    assert found[0].text == "Der Präsident sagte, dass er kommt."
+    assert sentences(text, None) == sentences(text, "en")

@@ -869,6 +869,7 @@ class SqlWarehouse:
                         published_at=r.published_at,
                         duplicate_of=r.duplicate_of,
                         entities=None if r.entities is None else mentions_from_json(r.article_id, r.entities),
+                        language=r.language,
                     )
                     for sid in family[member]:
                         out[sid].append(art)

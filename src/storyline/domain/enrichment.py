@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
+from storyline.domain.headlines import clean_title, headline_rank, outlet_names
 from storyline.domain.text import Cited, Sentence, sentences, terms
 
 if TYPE_CHECKING:  # domain.llm imports this module; the annotation alone needs no runtime import
@@ -46,6 +47,7 @@ class StoryArticle:
     duplicate_of: str | None
     # Recognised at extraction and stored with the article; None for rows written before that.
     entities: ArticleMentions | None = None
+    language: str | None = None  # as detected at extraction: sentence boundaries follow the language's rules
 
 
 @dataclass(frozen=True)
@@ -109,14 +111,20 @@ def _story_centroid(articles: Sequence[StoryArticle], dfs: DocumentFrequencies) 
 
 def choose_headline(
     articles: Sequence[StoryArticle], dfs: DocumentFrequencies, centroid: SparseVector | None = None
-) -> StoryArticle:
-    """The title closest to the story's centroid: the most representative, not the longest."""
+) -> tuple[str, StoryArticle]:
+    """The story's headline and the article it is from: a real headline before a lede sentence standing in for
+    one, then the title closest to the story's centroid (the most representative, not the longest), cleaned of
+    the outlet's name and desk kickers."""
     centroid = centroid if centroid is not None else _story_centroid(articles, dfs)
+    cleaned = {a.article_id: clean_title(a.title, outlet_names(a.source_name, a.url)) for a in articles}
 
-    def key(a: StoryArticle) -> tuple[float, datetime, str]:
-        return (-cosine(tfidf(Counter(terms(a.title)), dfs), centroid), a.published_at, a.article_id)
+    def key(a: StoryArticle) -> tuple[int, float, datetime, str]:
+        title = cleaned[a.article_id]
+        fit = -cosine(tfidf(Counter(terms(title)), dfs), centroid)
+        return (headline_rank(title), fit, a.published_at, a.article_id)
 
-    return min(articles, key=key)
+    head = min(articles, key=key)
+    return cleaned[head.article_id] or head.title, head
 
 
 @dataclass(frozen=True)
@@ -132,7 +140,7 @@ class _Line:
 
 def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) -> list[_Line]:
     out: list[_Line] = []
-    for pos, sent in enumerate(sentences(art.text)):
+    for pos, sent in enumerate(sentences(art.text, art.language)):
         n_words = len(sent.text.split())
         if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’":
             continue  # fragments, captions and run-ons make poor summary lines
@@ -200,7 +208,7 @@ def build_sections(
     # Each article is read once (its vector, its lines); every section below chooses among those.
     vectors = [_article_vector(a, dfs) for a in base]
     centroid = _centroid(vectors)
-    head = choose_headline(base, dfs, centroid)
+    headline, head = choose_headline(base, dfs, centroid)
     lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
     every = [line for a in base for line in lines[a.article_id]]
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
@@ -228,7 +236,7 @@ def build_sections(
             )
         )
     return Sections(
-        headline=head.title,
+        headline=headline,
         headline_article_id=head.article_id,
         what_happened=tuple(s.cited for s in summary),
         behind=tuple(s.cited for s in behind),

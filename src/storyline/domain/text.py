@@ -7,56 +7,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import sentencex
+
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and whitespace, unless the
-# period closes a common abbreviation or an initial ("U.S.", "J. Smith").
-_SENT_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "sen",
-        "rep",
-        "gov",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "capt",
-        "jr",
-        "sr",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "vs",
-        "etc",
-        "no",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.k",
-        "e.g",
-        "i.e",
-        "a.m",
-        "p.m",
-    ]
-)
+# A split before a lowercase letter or a digit is a segmenter's mistake, not a sentence start: "$57. 5 million"
+# (tokenised corpora), "The Const. says", "fell 3 pct. to $40".
+_CONTINUES = re.compile(r"^[\"'“‘(\[]*[a-z0-9]")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}")
 
 STOPWORDS = frozenset(
     [
@@ -339,29 +297,25 @@ def numbers(text: str) -> list[str]:
     return ["#" + w for w in _WORD.findall(text) if w.isdigit() and len(w) > 1]
 
 
-def _is_abbreviation(text: str, end: int) -> bool:
-    # `end` points just past the terminal punctuation; look at the token before it.
-    if text[end - 1] != ".":
-        return False
-    start = end - 1
-    while start > 0 and not text[start - 1].isspace():
-        start -= 1
-    token = text[start : end - 1].strip("\"'“‘(").casefold()
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+def sentences(text: str, language: str | None = "en") -> list[Sentence]:
+    """Split into sentences with exact spans, so every extract can cite where it came from.
 
-
-def sentences(text: str) -> list[Sentence]:
-    """Split into sentences with exact spans, so every extract can cite where it came from."""
+    Paragraphs (line breaks) always end a sentence; inside one, sentencex (Wikimedia's rule-based segmenter: per
+    language abbreviation lists, ~300 languages, native code) finds the boundaries. A hand-kept abbreviation list
+    cut "Calif.", "Const.", "F.B.I." and URLs mid-sentence on real news (issue 17)."""
+    lang = _LANGUAGE.match((language or "en").casefold())
+    code = lang.group(0) if lang else "en"
     out: list[Sentence] = []
     for para_start, para in _paragraphs(text):
-        cursor = 0
-        for match in _SENT_END.finditer(para):
-            end = match.end()
-            if _is_abbreviation(para, match.start() + 1) and end < len(para):
-                continue
-            out.extend(_span(para, para_start, cursor, end))
-            cursor = end
-        out.extend(_span(para, para_start, cursor, len(para)))
+        pieces: list[tuple[int, int]] = []
+        for b in sentencex.get_sentence_boundaries(code, para):
+            start, end = int(b["start_index"]), int(b["end_index"])
+            if pieces and _CONTINUES.match(para[start:end].lstrip()):
+                pieces[-1] = (pieces[-1][0], end)
+            else:
+                pieces.append((start, end))
+        for start, end in pieces:
+            out.extend(_span(para, para_start, start, end))
     return out
 
 
