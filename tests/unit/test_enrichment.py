@@ -19,7 +19,6 @@ from storyline.domain.enrichment import (
     _story_centroid,
     build_sections,
     choose_headline,
-    distinctive,
     originals,
     related_links,
 )
@@ -157,7 +156,7 @@ def test_perspectives_cite_only_their_own_outlet(sections: Sections) -> None:
 
 
 def test_wire_copy_outlet_gets_no_perspective(sections: Sections) -> None:
-    ids = [p.source_id for p in sections.perspectives]
+    ids = sorted(p.source_id for p in sections.perspectives)
     assert ids == ["civic-wire", "harbour-gazette"]
     assert "coastal-daily" not in sections.outlets
     assert sections.outlets == ("civic-wire", "harbour-gazette")
@@ -281,18 +280,29 @@ def test_whats_happened_states_facts_not_quotations() -> None:
     assert not any(c.text.startswith(('"', "“")) for c in sections.what_happened)
 
 
-def test_each_paper_is_shown_by_its_own_angle() -> None:
-    shared = "The council approved the harbour budget on Tuesday after a long debate in the chamber."
-    own = "Fishermen warned the new harbour mooring fees would drive small boats out of the port."
+def test_each_paper_is_shown_by_what_it_led_with_reported_alone_and_quoted() -> None:
+    shared = (
+        "The council approved the harbour budget of 4 million on Tuesday after a long debate in the chamber. "
+        "The harbour budget pays for dredging, new moorings and a second crane at the council's harbour. "
+        "Work on the harbour crane and the moorings starts in March and should end before the summer ferry season. "
+        "The council's harbour committee will publish the dredging contracts and the mooring fees next month."
+    )
+    own = "Fishermen warned the new harbour mooring fees would drive small boats out of the port by spring."
+    quote = '"The fees are fair and overdue," said Anna Berg, the harbour master, after the vote on the budget.'
     a = StoryArticle("p-a", "paper-a", "Paper A", "https://a.example/1", "Harbour budget", f"{shared} {own}", T0, None)
-    b = StoryArticle("p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", shared, T0, None)
+    b = StoryArticle("p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", f"{shared} {quote}", T0, None)
     c = StoryArticle("p-c", "paper-c", "Paper C", "https://c.example/1", "Harbour budget", shared, T0, None)
-    dfs = _dfs([a, b, c])
-    centroid = _story_centroid([a, b, c], dfs)
-    pool = _candidates(_lines(a, dfs, centroid), True)
-    rescored = {x.cited.text: x.score for x in distinctive(pool, _story_centroid([b, c], dfs))}
-    before = {x.cited.text: x.score for x in pool}
-    # What the other papers also wrote loses more than what only Paper A wrote.
-    assert before[shared] - rescored[shared] > before[own] - rescored[own]
-    # A story with one outlet has no other coverage to differ from.
-    assert distinctive(pool, None) == pool
+    sections = build_sections([a, b, c], _dfs([a, b, c]), {})
+    by_id = {p.source_id: p for p in sections.perspectives}
+    # Only Paper A reports the fishermen's warning; only Paper B quotes the harbour master, by name and role.
+    assert [u.text for u in by_id["paper-a"].unique] == [own]
+    assert not by_id["paper-c"].unique if "paper-c" in by_id else True
+    assert [(q.cited.text, q.speaker.name, q.speaker.role) for q in by_id["paper-b"].quotes] == [
+        (quote, "Anna Berg", "the harbour master")
+    ]
+    # Every part is cited into its own outlet's article, and the paper that reported most comes first.
+    for p in sections.perspectives:
+        for c in [*([p.lead] if p.lead else []), *p.unique, *(q.cited for q in p.quotes)]:
+            assert c.article_id in p.article_ids
+    assert sections.perspectives[0].source_id == "paper-a"
+    assert set(by_id["paper-a"].parts_json()) == {"lead", "unique_facts", "quotes"}

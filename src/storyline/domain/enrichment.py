@@ -9,13 +9,23 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
 from storyline.domain.headlines import clean_title, headline_rank, outlet_names
+from storyline.domain.roles import (
+    Speaker,
+    adds_facts,
+    context_kinds,
+    facts,
+    is_quote,
+    reads_alone,
+    speaker,
+    stands_alone,
+)
 from storyline.domain.text import Cited, Sentence, sentences, terms
 
 if TYPE_CHECKING:  # domain.llm imports this module; the annotation alone needs no runtime import
@@ -25,12 +35,17 @@ SUMMARY_MAX_WORDS = 90
 SUMMARY_MAX_SENTENCES = 4
 LEAD_SENTENCES = 6  # news puts the facts first; summary candidates come from each article's lead
 REDUNDANCY = 0.5
+# Content words or numbers a summary sentence must state that the headline and the sentences before it do not.
+NEW_FACTS = 3
+# A sentence is on this story's event when it names at least this many of the story's core terms (those most of
+# its outlets use): a roundup's other items and an earlier case recalled at length name none or one.
+ON_EVENT_TERMS = 2
+CORE_SHARE = 0.3
+_URL = re.compile(r"https?:|www\.|\.com\b")  # an address read aloud is not a fact of the event
+_TRUNCATED = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
+CONTEXT_MAX_SENTENCES = 3
+CONTEXT_MAX_WORDS = 110
 _QUOTE_OPEN = re.compile(r"^[\"“”'‘’«]")
-_CONTEXT_CUES = re.compile(
-    r"\b(because|after|amid|since|following|due to|expected|could|would|warn\w*|analysts?|experts?|"
-    r"critics?|according to|officials?|said|investigat\w*|previous(?:ly)?|last year|earlier)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -51,11 +66,34 @@ class StoryArticle:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """A quoting sentence and whom it quotes (name and role as the sentence gives them)."""
+
+    cited: Cited
+    speaker: Speaker
+
+    def to_json(self) -> dict[str, object]:
+        return {**self.cited.to_json(), "speaker": self.speaker.to_json()}
+
+
+@dataclass(frozen=True)
 class Perspective:
+    """What one outlet emphasised: what it led with, what it alone reports, whom it quotes; all cited."""
+
     source_id: str
     source_name: str
     article_ids: tuple[str, ...]
-    sentences: tuple[Cited, ...]
+    sentences: tuple[Cited, ...]  # lead, unique facts and quotes in reading order (the event's flat form)
+    lead: Cited | None = None
+    unique: tuple[Cited, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+
+    def parts_json(self) -> dict[str, object]:
+        return {
+            "lead": None if self.lead is None else self.lead.to_json(),
+            "unique_facts": [c.to_json() for c in self.unique],
+            "quotes": [q.to_json() for q in self.quotes],
+        }
 
 
 @dataclass(frozen=True)
@@ -142,8 +180,9 @@ def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) 
     out: list[_Line] = []
     for pos, sent in enumerate(sentences(art.text, art.language)):
         n_words = len(sent.text.split())
-        if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’":
-            continue  # fragments, captions and run-ons make poor summary lines
+        # Fragments, captions, run-ons and ledes cut off with an ellipsis make poor lines.
+        if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’" or _TRUNCATED.search(sent.text):
+            continue
         vec = _sentence_vector(sent, dfs)
         if not vec:
             continue
@@ -164,19 +203,73 @@ def _candidates(lines: Sequence[_Line], lead_only: bool) -> list[_Scored]:
     return out
 
 
-def _select(pool: Sequence[_Scored], max_sentences: int, max_words: int, avoid: Sequence[_Scored]) -> list[_Scored]:
-    """Greedy maximal-marginal-relevance pick: central sentences that do not repeat each other."""
+def _repeats(cand: _Scored, shown: Sequence[_Scored]) -> bool:
+    return any(cand.cited == c.cited or cosine(cand.vector, c.vector) > REDUNDANCY for c in shown)
+
+
+def _summary(pool: Sequence[_Scored], headline: str) -> list[_Scored]:
+    """What's happened: the most central lead sentences that each add a fact. Every one stands alone (they come
+    from different articles, so a pronoun would point at nothing), none restates the headline or another by its
+    names and numbers, and the first is the most central of them."""
     chosen: list[_Scored] = []
+    seen = [facts(headline)]
     words = 0
     for cand in sorted(pool, key=lambda s: (-s.score, s.order)):
-        if len(chosen) >= max_sentences:
+        if len(chosen) >= SUMMARY_MAX_SENTENCES:
             break
-        n = len(cand.cited.text.split())
-        if words + n > max_words and chosen:
+        text = cand.cited.text
+        n = len(text.split())
+        if (words + n > SUMMARY_MAX_WORDS and chosen) or not stands_alone(text):
             continue
-        if any(cosine(cand.vector, c.vector) > REDUNDANCY for c in [*chosen, *avoid]):
+        # Against the headline too: a sentence that only restates it adds no fact.
+        if _repeats(cand, chosen) or not adds_facts(text, seen, NEW_FACTS):
             continue
         chosen.append(cand)
+        seen.append(facts(text))
+        words += n
+    return chosen[:1] + sorted(chosen[1:], key=lambda s: s.order)
+
+
+def core_terms(articles: Sequence[StoryArticle]) -> frozenset[str] | None:
+    """The terms at least CORE_SHARE of a story's outlets use (and at least two): what its event is about. None
+    for a single-outlet story, whose every sentence is its one outlet's account."""
+    outlets: dict[str, set[str]] = defaultdict(set)
+    for a in articles:
+        outlets[a.source_id] |= set(terms(a.title + "\n" + a.text))
+    if len(outlets) < 2:
+        return None
+    counts = Counter(t for vocab in outlets.values() for t in vocab)
+    floor = max(2.0, CORE_SHARE * len(outlets))
+    return frozenset(t for t, n in counts.items() if n >= floor)
+
+
+def on_event(text: str, core: frozenset[str] | None) -> bool:
+    return core is None or len(core.intersection(terms(text))) >= ON_EVENT_TERMS
+
+
+def _context(pool: Sequence[_Scored], shown: Sequence[_Scored], core: frozenset[str] | None) -> list[_Scored]:
+    """What's behind the headline: causes, consequences, background, stakes and attributed statements of
+    officials and experts, on this event (central enough), new against what is shown above, one of each kind
+    before a second of any."""
+    seen = [facts(c.cited.text) for c in shown]
+    scored: list[tuple[float, _Scored, frozenset[str]]] = []
+    for cand in pool:
+        kinds = context_kinds(cand.cited.text)
+        if not kinds or not on_event(cand.cited.text, core) or not reads_alone(cand.cited.text):
+            continue
+        scored.append((cand.score * (1.0 + 0.25 * len(kinds)), cand, kinds))
+    chosen: list[_Scored] = []
+    covered: set[str] = set()
+    words = 0
+    for _, cand, kinds in sorted(scored, key=lambda t: (-(t[0] * (0.5 if t[2] <= covered else 1.0)), t[1].order)):
+        n = len(cand.cited.text.split())
+        if len(chosen) >= CONTEXT_MAX_SENTENCES or (words + n > CONTEXT_MAX_WORDS and chosen):
+            continue
+        if _repeats(cand, [*shown, *chosen]) or not adds_facts(cand.cited.text, seen, 2):
+            continue
+        chosen.append(cand)
+        seen.append(facts(cand.cited.text))
+        covered |= kinds
         words += n
     return sorted(chosen, key=lambda s: s.order)
 
@@ -186,16 +279,62 @@ def originals(articles: Sequence[StoryArticle]) -> list[StoryArticle]:
     return [a for a in articles if a.duplicate_of is None] or list(articles)
 
 
-DISTINCT = 0.5  # how much likeness to the other outlets' coverage counts against a perspective sentence
+def _perspective(
+    own: Sequence[StoryArticle],
+    lines: Mapping[str, Sequence[_Line]],
+    others: frozenset[str] | None,
+    shown: Sequence[_Scored],
+    core: frozenset[str] | None,
+) -> tuple[Perspective, list[_Scored]]:
+    """One outlet's paragraph from its own words: the opening it led with, the facts only it reports (`others`:
+    what the other outlets' articles state; None when it is alone), the people it quotes."""
+    ours = [s for a in own for s in _candidates(lines[a.article_id], False) if on_event(s.cited.text, core)]
+    first = own[0].article_id
+    lead = next(
+        (
+            s
+            for s in sorted(ours, key=lambda s: s.order)
+            if s.cited.article_id == first
+            and s.order[2] < LEAD_SENTENCES
+            and stands_alone(s.cited.text)
+            and not _repeats(s, shown)
+        ),
+        None,
+    )
+    picked = [] if lead is None else [lead]
+    ranked = sorted(ours, key=lambda s: (-s.score, s.order))
+    quotes: list[tuple[_Scored, Speaker]] = []
+    for cand in ranked:
+        who = speaker(cand.cited.text) if is_quote(cand.cited.text) else None
+        if len(quotes) >= 2 or who is None or _repeats(cand, [*shown, *picked]):
+            continue
+        if any(q.name == who.name for _, q in quotes):
+            continue
+        quotes.append((cand, who))
+        picked.append(cand)
+    unique: list[_Scored] = []
+    for cand in ranked if others is not None else []:
+        text = cand.cited.text
+        if len(unique) >= 2 or is_quote(text) or not reads_alone(text) or _repeats(cand, [*shown, *picked]):
+            continue
+        if adds_facts(text, [others or frozenset()], 3):
+            unique.append(cand)
+            picked.append(cand)
+    perspective = Perspective(
+        source_id=own[0].source_id,
+        source_name=own[0].source_name,
+        article_ids=tuple(a.article_id for a in own),
+        sentences=tuple(p.cited for p in sorted(picked, key=lambda s: s.order)),
+        lead=None if lead is None else lead.cited,
+        unique=tuple(c.cited for c in unique),
+        quotes=tuple(Quote(c.cited, who) for c, who in quotes),
+    )
+    return perspective, picked
 
 
-def distinctive(pool: Sequence[_Scored], others: SparseVector | None) -> list[_Scored]:
-    """Re-score an outlet's sentences: on the story (centrality) but unlike what the other outlets wrote (their
-    centroid, `others`; None when the outlet is alone), so "What the papers say" shows each paper's angle rather
-    than the consensus three times."""
-    if others is None:
-        return list(pool)
-    return [replace(c, score=c.score - DISTINCT * cosine(c.vector, others)) for c in pool]
+def _contribution(p: Perspective) -> tuple[int, int, str]:
+    """Outlets that reported more of their own come first: unique facts, then quotes, then articles."""
+    return (-(2 * len(p.unique) + len(p.quotes) + (p.lead is not None)), -len(p.article_ids), p.source_name)
 
 
 def build_sections(
@@ -212,35 +351,36 @@ def build_sections(
     lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
     every = [line for a in base for line in lines[a.article_id]]
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
-    facts = [c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text)]
-    summary = _select(facts, SUMMARY_MAX_SENTENCES, SUMMARY_MAX_WORDS, [])
-    context_pool = [s for s in _candidates(every, False) if _CONTEXT_CUES.search(s.cited.text)]
-    behind = _select(context_pool, 3, 110, summary)
+    facts_pool = [
+        c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text) and not _URL.search(c.cited.text)
+    ]
+    summary = _summary(facts_pool, headline)
+    core = core_terms(base)
+    behind = _context(_candidates(every, False), summary, core)
     by_outlet: dict[str, list[StoryArticle]] = defaultdict(list)
     for art in base:
         by_outlet[art.source_id].append(art)
+    stated = {sid: facts(" ".join(a.title + "\n" + a.text for a in own)) for sid, own in by_outlet.items()}
+    # Outlets in order of how much they wrote; each one's paragraph repeats nothing already on the page.
+    # An outlet whose every own sentence is already above still gets its paragraph, from those sentences: the
+    # section is about who reported what.
+    above: list[_Scored] = [*summary, *behind]
+    shown: list[_Scored] = []
     perspectives: list[Perspective] = []
-    for source_id in sorted(by_outlet):
-        own = by_outlet[source_id]
-        rest = [v for a, v in zip(base, vectors, strict=True) if a.source_id != source_id]
-        own_lines = [line for a in own for line in lines[a.article_id]]
-        pool = distinctive(_candidates(own_lines, True), _centroid(rest) if rest else None)
-        # The outlet's own angle: prefer its sentences that repeat neither the summary nor the context.
-        picked = _select(pool, 2, 70, [*summary, *behind]) or _select(pool, 2, 70, [])
-        perspectives.append(
-            Perspective(
-                source_id=source_id,
-                source_name=own[0].source_name,
-                article_ids=tuple(a.article_id for a in own),
-                sentences=tuple(p.cited for p in picked),
-            )
-        )
+    for source_id, own in sorted(by_outlet.items(), key=lambda kv: (-len(kv[1]), kv[1][0].published_at, kv[0])):
+        rest = [f for sid, f in stated.items() if sid != source_id]
+        others = frozenset().union(*rest) if rest else None
+        p, picked = _perspective(own, lines, others, [*above, *shown], core)
+        if not p.sentences:
+            p, picked = _perspective(own, lines, others, shown, core)
+        perspectives.append(p)
+        shown.extend(picked)
     return Sections(
         headline=headline,
         headline_article_id=head.article_id,
         what_happened=tuple(s.cited for s in summary),
         behind=tuple(s.cited for s in behind),
-        perspectives=tuple(perspectives),
+        perspectives=tuple(sorted((p for p in perspectives if p.sentences), key=_contribution)),
         entities=tuple(entity_cards([(a.article_id, a.published_at) for a in base], mentions)),
         outlets=tuple(sorted(by_outlet)),
     )

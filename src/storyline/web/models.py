@@ -25,11 +25,23 @@ class HeadlineOut(BaseModel):
     article_id: str | None
 
 
+class SpeakerOut(BaseModel):
+    name: str
+    role: str | None = Field(None, description="the speaker's role, as the sentence gives it")
+
+
+class QuoteOut(CitedOut):
+    speaker: SpeakerOut
+
+
 class PerspectiveOut(BaseModel):
     source_id: str
     source_name: str
     article_ids: list[str]
-    sentences: list[CitedOut] = Field(description="only this outlet's own sentences")
+    sentences: list[CitedOut] = Field(description="only this outlet's own sentences, in reading order")
+    lead: CitedOut | None = Field(None, description="what the outlet led with")
+    unique_facts: list[CitedOut] = Field([], description="what this outlet alone reports, on this story's event")
+    quotes: list[QuoteOut] = Field([], description="whom the outlet quotes: the sentence and its speaker")
 
 
 class EntityCardOut(BaseModel):

@@ -1,0 +1,152 @@
+"""What a sentence does on a story page: states a fact on its own, gives context, quotes someone (and whom).
+
+Pure patterns over English news sentences; other languages get no role cues (their sections fall back to the
+central sentences), which is why every function here takes the text alone and never guesses a language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from storyline.domain.text import numbers, terms
+
+# An opener that leans on an earlier sentence: a pronoun with no antecedent on the page, a connective, a teaser.
+_LEANS_BACK = re.compile(
+    r"^[\"“‘'(]*(?:he|she|it|they|this|that|these|those|his|her|its|their|we|i|you|there|but|and|or|so|also|"
+    r"meanwhile|however|still|yet|then|instead|nevertheless|now|here|such|both|neither|the two|the pair|"
+    r"the latter|the former|another|other|others|similarly|likewise|in addition|as well)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"\?[\"”’']?$")
+_QUOTE = re.compile(r"[\"“”«»]|(?:^|\s)‘")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according to|stated|warned|explained|insisted|argued)\b")
+
+# Cues of context rather than of the event itself. "said" alone is every news sentence, so it is not one.
+CONTEXT_CUES: dict[str, re.Pattern[str]] = {
+    "cause": re.compile(
+        r"\b(?:because|due to|as a result of|in response to|prompted by|caused by|stemm\w* from|amid|after years)\b",
+        re.IGNORECASE,
+    ),
+    "consequence": re.compile(
+        r"\b(?:could|would|may|might|expected to|likely to|is set to|are set to|will face|means that|"
+        r"as a result|consequences?|impact|implications?|lead to|paves? the way)\b",
+        re.IGNORECASE,
+    ),
+    "background": re.compile(
+        r"\b(?:last year|previously|earlier this|in (?:19|20)\d\d|since (?:19|20)\d\d|for years|for decades|"
+        r"history|first time since|has long|had long|was founded|the latest in|years ago|months ago|record)\b",
+        re.IGNORECASE,
+    ),
+    "stakes": re.compile(
+        r"\b(?:risk\w*|threat\w*|concerns?|fears?|warn\w*|crisis|at stake|critics?|controvers\w*|debate|"
+        r"pressure|challenge\w*|uncertain\w*)\b",
+        re.IGNORECASE,
+    ),
+}
+# Whose words count as an informed statement: officials, experts, spokespeople, named authorities.
+_OFFICIAL = re.compile(
+    r"\b(?:officials?|spokes(?:man|woman|person)|minister|president|police|prosecutors?|analysts?|experts?|"
+    r"professor|chief|director|executive|ceo|chairman|secretary|governor|mayor|senator|lawyer|attorney|"
+    r"economists?|researchers?|manager|commissioner|judge|sheriff|coach|union|agency|department|ministry)\b",
+    re.IGNORECASE,
+)
+# "…," said John Smith, the chief executive of Acme. / said Vancouver police spokesman Tim Fanning. / John Smith, a
+# police spokesman, said … / … according to X. A title before the name ("police spokesman") is its role.
+_NAME = r"((?:[A-Z][\w'’.-]+\s){0,3}[A-Z][\w'’-]+)"
+_TITLE = r"((?:[A-Z][\w'’.-]*\s)*(?:[a-z][\w'’-]*\s)+)?"
+_SAID_NAME = re.compile(r"\b(?:said|says|added)\s+" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
+_NAME_SAID = re.compile(_TITLE + _NAME + r"(?:,\s+((?:the|a|an|who)\s[^,;:\"”]+),)?\s+(?:said|says|told|added)\b")
+_ACCORDING = re.compile(r"\baccording to\s+(?:the\s)?" + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
+_PRONOUNS = frozenset({"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"})
+
+
+def stands_alone(text: str) -> bool:
+    """A sentence a page can open with: no pronoun or connective leaning on an earlier one, not a question,
+    not a quotation."""
+    stripped = text.lstrip()
+    return not (_LEANS_BACK.match(stripped) or _QUESTION.search(stripped) or _QUOTE.match(stripped[:1]))
+
+
+def reads_alone(text: str) -> bool:
+    """A sentence that makes sense out of its article: no pronoun or connective leaning on an earlier sentence,
+    not a question (a quotation may open it)."""
+    stripped = text.lstrip()
+    return not (_LEANS_BACK.match(stripped) or _QUESTION.search(stripped))
+
+
+def context_kinds(text: str) -> frozenset[str]:
+    """Which kinds of context a sentence gives (cause, consequence, background, stakes, statement)."""
+    kinds = {kind for kind, cue in CONTEXT_CUES.items() if cue.search(text)}
+    if is_statement(text):
+        kinds.add("statement")
+    return frozenset(kinds)
+
+
+def is_quote(text: str) -> bool:
+    return bool(_QUOTE.search(text)) and bool(_ATTRIBUTION.search(text))
+
+
+def is_statement(text: str) -> bool:
+    """An attributed statement of an official or expert: someone's words, marked as theirs, in a role that
+    makes them informed."""
+    return bool(_ATTRIBUTION.search(text)) and bool(_OFFICIAL.search(text))
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who is quoted, as the sentence itself names them: a name and, when given, the role beside it."""
+
+    name: str
+    role: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "role": self.role}
+
+
+def speaker(text: str) -> Speaker | None:
+    """The speaker a quoting sentence attributes its words to, from the attribution in the text: "X said" before
+    "said X" (in "Reavey said Microsoft went…" the speaker is Reavey); a role after the name or a short title
+    before it."""
+    for found in _NAME_SAID.finditer(text):
+        who = _speaker(found.group(2), found.group(1), found.group(3))
+        if who is not None:
+            return who
+    for found in _SAID_NAME.finditer(text):
+        who = _speaker(found.group(2), found.group(1), found.group(3))
+        if who is not None:
+            return who
+    for found in _ACCORDING.finditer(text):
+        who = _speaker(found.group(1), None, found.group(2))
+        if who is not None:
+            return who
+    return None
+
+
+def _speaker(name: str, title: str | None, after: str | None) -> Speaker | None:
+    name = name.strip()
+    if name.split()[0] in _PRONOUNS or len(name) < 3:
+        return None
+    # A long run of words before the name is the sentence, not a title.
+    role = after or (title if title is not None and len(title.split()) <= 4 else None)
+    return Speaker(name, (role or "").strip() or None)
+
+
+def facts(text: str) -> frozenset[str]:
+    """The content a sentence states, as comparable keys: its content words and its numbers."""
+    return frozenset(terms(text)) | frozenset(numbers(text))
+
+
+def adds_facts(text: str, seen: Iterable[frozenset[str]], minimum: int = 3) -> bool:
+    """Whether a sentence states at least `minimum` things (content words, numbers) that none of the sentences
+    already shown does, and at least half of what it states is new: a restatement in other words of the same
+    event adds names and numbers already there, a new fact brings its own."""
+    mine = facts(text)
+    if not mine:
+        return False
+    known: set[str] = set()
+    for other in seen:
+        known |= other
+    new = mine - known
+    return len(new) >= minimum and len(new) >= len(mine) / 2
