@@ -287,7 +287,7 @@ def test_each_paper_is_shown_by_what_it_led_with_reported_alone_and_quoted() -> 
         "Work on the harbour crane and the moorings starts in March and should end before the summer ferry season. "
         "The council's harbour committee will publish the dredging contracts and the mooring fees next month."
     )
-    own = "Fishermen warned the new harbour mooring fees would drive small boats out of the port by spring."
+    own = "Fishermen from Kessel Bay sailed 40 boats into the harbour in protest against the mooring fees."
     quote = '"The fees are fair and overdue," said Anna Berg, the harbour master, after the vote on the budget.'
     a = StoryArticle("p-a", "paper-a", "Paper A", "https://a.example/1", "Harbour budget", f"{shared} {own}", T0, None)
     b = StoryArticle("p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", f"{shared} {quote}", T0, None)

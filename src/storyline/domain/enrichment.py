@@ -19,10 +19,12 @@ from storyline.domain.headlines import clean_title, headline_rank, outlet_names
 from storyline.domain.roles import (
     Speaker,
     adds_facts,
+    anchors,
     context_kinds,
     facts,
     is_quote,
     reads_alone,
+    restates,
     speaker,
     stands_alone,
 )
@@ -43,6 +45,7 @@ ON_EVENT_TERMS = 2
 CORE_SHARE = 0.3
 _URL = re.compile(r"https?:|www\.|\.com\b")  # an address read aloud is not a fact of the event
 _TRUNCATED = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
+LED_WITH = 2  # what an outlet led with: its first sentence (the second when the first is a dateline or a teaser)
 CONTEXT_MAX_SENTENCES = 3
 CONTEXT_MAX_WORDS = 110
 _QUOTE_OPEN = re.compile(r"^[\"“”'‘’«]")
@@ -213,6 +216,7 @@ def _summary(pool: Sequence[_Scored], headline: str) -> list[_Scored]:
     names and numbers, and the first is the most central of them."""
     chosen: list[_Scored] = []
     seen = [facts(headline)]
+    named = [anchors(headline)]
     words = 0
     for cand in sorted(pool, key=lambda s: (-s.score, s.order)):
         if len(chosen) >= SUMMARY_MAX_SENTENCES:
@@ -222,10 +226,11 @@ def _summary(pool: Sequence[_Scored], headline: str) -> list[_Scored]:
         if (words + n > SUMMARY_MAX_WORDS and chosen) or not stands_alone(text):
             continue
         # Against the headline too: a sentence that only restates it adds no fact.
-        if _repeats(cand, chosen) or not adds_facts(text, seen, NEW_FACTS):
+        if _repeats(cand, chosen) or not adds_facts(text, seen, NEW_FACTS) or restates(text, named):
             continue
         chosen.append(cand)
         seen.append(facts(text))
+        named.append(anchors(text))
         words += n
     return chosen[:1] + sorted(chosen[1:], key=lambda s: s.order)
 
@@ -252,6 +257,7 @@ def _context(pool: Sequence[_Scored], shown: Sequence[_Scored], core: frozenset[
     officials and experts, on this event (central enough), new against what is shown above, one of each kind
     before a second of any."""
     seen = [facts(c.cited.text) for c in shown]
+    named = [anchors(c.cited.text) for c in shown]
     scored: list[tuple[float, _Scored, frozenset[str]]] = []
     for cand in pool:
         kinds = context_kinds(cand.cited.text)
@@ -265,10 +271,12 @@ def _context(pool: Sequence[_Scored], shown: Sequence[_Scored], core: frozenset[
         n = len(cand.cited.text.split())
         if len(chosen) >= CONTEXT_MAX_SENTENCES or (words + n > CONTEXT_MAX_WORDS and chosen):
             continue
-        if _repeats(cand, [*shown, *chosen]) or not adds_facts(cand.cited.text, seen, 2):
+        text = cand.cited.text
+        if _repeats(cand, [*shown, *chosen]) or not adds_facts(text, seen, 2) or restates(text, named):
             continue
         chosen.append(cand)
-        seen.append(facts(cand.cited.text))
+        seen.append(facts(text))
+        named.append(anchors(text))
         covered |= kinds
         words += n
     return sorted(chosen, key=lambda s: s.order)
@@ -295,7 +303,7 @@ def _perspective(
             s
             for s in sorted(ours, key=lambda s: s.order)
             if s.cited.article_id == first
-            and s.order[2] < LEAD_SENTENCES
+            and s.order[2] < LED_WITH
             and stands_alone(s.cited.text)
             and not _repeats(s, shown)
         ),
@@ -343,7 +351,8 @@ def build_sections(
     """All extractive sections of one story; `mentions` are the recognised entities of its articles."""
     if not articles:
         raise ValueError("a story has at least one article")
-    base = originals(articles)
+    # In event-time order, so the sections do not depend on the order the articles were passed in.
+    base = sorted(originals(articles), key=lambda a: (a.published_at, a.article_id))
     # Each article is read once (its vector, its lines); every section below chooses among those.
     vectors = [_article_vector(a, dfs) for a in base]
     centroid = _centroid(vectors)
@@ -362,17 +371,13 @@ def build_sections(
         by_outlet[art.source_id].append(art)
     stated = {sid: facts(" ".join(a.title + "\n" + a.text for a in own)) for sid, own in by_outlet.items()}
     # Outlets in order of how much they wrote; each one's paragraph repeats nothing already on the page.
-    # An outlet whose every own sentence is already above still gets its paragraph, from those sentences: the
-    # section is about who reported what.
-    above: list[_Scored] = [*summary, *behind]
-    shown: list[_Scored] = []
+    # An outlet whose every own sentence is already above keeps its place with no sentences: the page lists it
+    # among those also reporting rather than print the same sentence twice.
+    shown: list[_Scored] = [*summary, *behind]
     perspectives: list[Perspective] = []
     for source_id, own in sorted(by_outlet.items(), key=lambda kv: (-len(kv[1]), kv[1][0].published_at, kv[0])):
         rest = [f for sid, f in stated.items() if sid != source_id]
-        others = frozenset().union(*rest) if rest else None
-        p, picked = _perspective(own, lines, others, [*above, *shown], core)
-        if not p.sentences:
-            p, picked = _perspective(own, lines, others, shown, core)
+        p, picked = _perspective(own, lines, frozenset().union(*rest) if rest else None, shown, core)
         perspectives.append(p)
         shown.extend(picked)
     return Sections(
@@ -380,7 +385,7 @@ def build_sections(
         headline_article_id=head.article_id,
         what_happened=tuple(s.cited for s in summary),
         behind=tuple(s.cited for s in behind),
-        perspectives=tuple(sorted((p for p in perspectives if p.sentences), key=_contribution)),
+        perspectives=tuple(sorted(perspectives, key=_contribution)),
         entities=tuple(entity_cards([(a.article_id, a.published_at) for a in base], mentions)),
         outlets=tuple(sorted(by_outlet)),
     )

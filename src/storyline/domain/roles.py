@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storyline.domain.text import numbers, terms
+from storyline.domain.text import STOPWORDS, numbers, terms, words
 
 # An opener that leans on an earlier sentence: a pronoun with no antecedent on the page, a connective, a teaser.
 _LEANS_BACK = re.compile(
@@ -150,3 +150,24 @@ def adds_facts(text: str, seen: Iterable[frozenset[str]], minimum: int = 3) -> b
         known |= other
     new = mine - known
     return len(new) >= minimum and len(new) >= len(mine) / 2
+
+
+def anchors(text: str) -> frozenset[str]:
+    """Who, where and how much: the names (capitalised words after the first) and figures a sentence states.
+    Two outlets' restatements of one fact share them whatever words they choose ("snatched $108 million worth
+    of diamonds" and "stole diamonds valued at 85 million euros ($108 million)" both name the jeweller, Paris
+    and 108), which shared words alone do not show."""
+    toks = words(text)
+    names = {t.casefold() for t in toks[1:] if t[:1].isupper() and t.casefold() not in STOPWORDS}
+    figures = {t for t in toks if t.isdigit()}
+    return frozenset(names | figures)
+
+
+def restates(text: str, seen: Iterable[frozenset[str]]) -> bool:
+    """A sentence that names at least two of the people, places and figures already shown and at most one new
+    one: the same fact again, told by another outlet."""
+    mine = anchors(text)
+    known: set[str] = set()
+    for other in seen:
+        known |= other
+    return len(mine & known) >= 2 and len(mine - known) <= 1
