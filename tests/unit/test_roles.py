@@ -65,6 +65,9 @@ def test_context_kinds(text: str, kinds: set[str]) -> None:
         ),
         ('"You knew something was wrong," Pigeon told The Canadian Press.', Speaker("Pigeon", None)),
         ('"It is over," he said.', None),
+        # After "said", a name with a verb after it is what was said, not who said it.
+        ('He called it "a very good night," and said Holder\'s visit had helped.', None),
+        ('Reavey said Microsoft went into "emergency response" mode.', Speaker("Reavey", None)),
     ],
 )
 def test_the_speaker_and_role_come_from_the_attribution(text: str, who: Speaker | None) -> None:

@@ -56,7 +56,10 @@ _OFFICIAL = re.compile(
 # police spokesman, said … / … according to X. A title before the name ("police spokesman") is its role.
 _NAME = r"((?:[A-Z][\w'’.-]+\s){0,3}[A-Z][\w'’-]+)"
 _TITLE = r"((?:[A-Z][\w'’.-]*\s)*(?:[a-z][\w'’-]*\s)+)?"
-_SAID_NAME = re.compile(r"\b(?:said|says|added)\s+" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
+# After "said" the name ends the clause ("…," said Tim Fanning.): in "said Microsoft went…" it is what was said.
+_SAID_NAME = re.compile(
+    r"\b(?:said|says|added)\s+" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?(?=[,.;:!?\"”]|$)"
+)
 _NAME_SAID = re.compile(_TITLE + _NAME + r"(?:,\s+((?:the|a|an|who)\s[^,;:\"”]+),)?\s+(?:said|says|told|added)\b")
 _ACCORDING = re.compile(r"\baccording to\s+(?:the\s)?" + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
 _PRONOUNS = frozenset({"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"})
@@ -126,7 +129,7 @@ def speaker(text: str) -> Speaker | None:
 
 def _speaker(name: str, title: str | None, after: str | None) -> Speaker | None:
     name = name.strip()
-    if name.split()[0] in _PRONOUNS or len(name) < 3:
+    if name.split()[0] in _PRONOUNS or len(name) < 3 or name.endswith(("'s", "’s")):
         return None
     # A long run of words before the name is the sentence, not a title.
     role = after or (title if title is not None and len(title.split()) <= 4 else None)
