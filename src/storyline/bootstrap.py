@@ -23,6 +23,7 @@ from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.offload import ForkedStream, fork_available
+from storyline.adapters.parse_spacy import SpacyParser
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
@@ -181,7 +182,7 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
             analyser,
             live=settings.consolidate_live,
         ),
-        enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser),
+        enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser, parser=SpacyParser()),
         analyser=analyser,
     )
 

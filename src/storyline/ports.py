@@ -9,9 +9,10 @@ from typing import Any, Protocol, TypeVar
 
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, DedupItem
-from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.enrichment import Sections, StoryArticle
 from storyline.domain.entities import ArticleMentions, Readable
 from storyline.domain.features import DocumentFrequencies
+from storyline.domain.links import Link, StoryProfile
 from storyline.domain.llm import LlmProse
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, PageAnalysis, PageJob, Source
 from storyline.events import ArticleBody, ArticleFetched

@@ -180,11 +180,16 @@ def test_the_page_has_the_six_sections_and_resolves_merged_ids(demo: DemoRun, cl
     stories = client.get("/api/stories", params={"limit": 200}).json()["items"]
     story = max(stories, key=lambda s: s["outlet_count"])
     html = client.get(f"/stories/{story['story_id']}").text
-    for section in ("whats-happened", "behind-the-headline", "what-the-papers-say", "how-we-got-here", "go-deeper"):
+    for section in ("whats-happened", "behind-the-headline", "what-the-papers-say"):
         assert f'id="{section}"' in html
     assert 'id="more-on-these-topics"' in html
-    for heading in ("What's happened", "What the papers say", "How we got here", "Go deeper", "More on these topics"):
+    for heading in ("What's happened", "What the papers say", "More on these topics"):
         assert heading.replace("'", "&#39;") in html or heading in html
+    # The link sections show when they have something to show, and are left out (no "none yet") when not.
+    detail = client.get(f"/api/stories/{story['story_id']}").json()
+    for section, key in (("how-we-got-here", "how_we_got_here"), ("go-deeper", "go_deeper")):
+        assert (f'id="{section}"' in html) == bool(detail[key]), section
+    assert "No related stories yet" not in html and "No earlier coverage found" not in html
     # A merged story's old id keeps working: the API answers with the survivor, the page redirects to it.
     other = next(s for s in stories if s["story_id"] != story["story_id"])
     with demo.warehouse.session() as s, s.begin():

@@ -12,7 +12,8 @@ from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.tables import EntityRow, StoryEntityRow, StoryLinkRow, StoryPerspectiveRow, StoryRow
-from storyline.domain.enrichment import Link, build_sections
+from storyline.domain.enrichment import build_sections
+from storyline.domain.links import Link
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
 from storyline.services.stages import EnrichStage

@@ -38,10 +38,11 @@ from storyline.adapters.tables import (
 from storyline.domain.batches import chunked
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, DedupItem, Verdict, shingles
-from storyline.domain.enrichment import Link, Sections, StoryArticle, StoryProfile
+from storyline.domain.enrichment import Sections, StoryArticle
 from storyline.domain.entities import ArticleMentions, mentions_from_json, mentions_to_json
 from storyline.domain.errors import ConfigError, TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
+from storyline.domain.links import Link, StoryProfile
 from storyline.domain.records import DeadLetter, FetchDecision, Source
 from storyline.events import ArticleBody, ArticleFetched
 from storyline.ports import StoredStory

