@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storyline.adapters.sql_read import SqlReader, StoryFilter
-from storyline.domain.pages import PageLinks, StoryBrief, page_links
+from storyline.domain.pages import PageLinks
+from storyline.services.editorial import story_links
 from storyline.web.models import (
     ArticleDetail,
     EntityPage,
@@ -50,22 +51,11 @@ def _env() -> Environment:
     return env
 
 
-def _links(reader: SqlReader, story: dict[str, Any]) -> PageLinks:
-    brief = StoryBrief.from_sections(
-        story["story_id"],
-        datetime.fromisoformat(story["first_seen"]),
-        datetime.fromisoformat(story["last_seen"]),
-        story["sections"],
-    )
-    briefs = reader.briefs([lk["story_id"] for lk in story["links"]])
-    return page_links(brief, story["links"], briefs)
-
-
 def _detail(reader: SqlReader, story_id: str) -> tuple[dict[str, Any], PageLinks, dict[str, dict[str, Any]]]:
     story = reader.story(story_id)
     if story is None:
         raise HTTPException(status_code=404, detail=f"no story {story_id!r}")
-    links = _links(reader, story)
+    links = story_links(reader, story)
     cited: set[str] = {a["article_id"] for a in story["articles"]}
     cited |= {b.headline_article_id for b in links.how_we_got_here if b.headline_article_id}
     cited |= {str(b.sentence["article_id"]) for b in links.how_we_got_here if b.sentence}
