@@ -13,9 +13,10 @@ from storyline.adapters.sql_read import SqlReader
 from storyline.adapters.tables import StoryRow
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Decision, Verdict, fingerprint
-from storyline.domain.enrichment import Link, StoryArticle, build_sections
+from storyline.domain.enrichment import StoryArticle, build_sections
 from storyline.domain.entities import ArticleMentions, Mention
 from storyline.domain.features import DocumentFrequencies
+from storyline.domain.links import Link
 from storyline.domain.records import FetchDecision, FetchOutcome, Source
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
@@ -183,7 +184,9 @@ def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(wareh
     """Links written before a merge: one now points into this story's own family (that is the same event, not its
     background), two now point at one survivor. Readers get each other event once, by its survivor's id."""
     for i, sid in enumerate(["st_a", "st_b", "st_c", "st_d"]):
-        when = T0 + timedelta(hours=i)
+        # st_c and st_d a month later: an earlier, distinct event (one outlet's story during this one's coverage
+        # would read as a split of it, domain/links.same_event).
+        when = T0 + timedelta(hours=i) + (timedelta(days=30) if sid in ("st_c", "st_d") else timedelta(0))
         warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", when=when))
         warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
     arts = warehouse.story_articles("st_a")

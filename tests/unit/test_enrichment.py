@@ -13,17 +13,13 @@ from storyline.domain.enrichment import (
     Cited,
     Sections,
     StoryArticle,
-    StoryProfile,
-    _candidates,
-    _lines,
-    _story_centroid,
     build_sections,
     choose_headline,
     originals,
-    related_links,
 )
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.features import DocumentFrequencies, extract_features
+from storyline.domain.links import StoryProfile, related_links
 
 T0 = datetime(2026, 2, 3, 8, 0, tzinfo=UTC)
 _RECOGNIZER = SpacyRecognizer()
@@ -290,7 +286,9 @@ def test_each_paper_is_shown_by_what_it_led_with_reported_alone_and_quoted() -> 
     own = "Fishermen from Kessel Bay sailed 40 boats into the harbour in protest against the mooring fees."
     quote = '"The fees are fair and overdue," said Anna Berg, the harbour master, after the vote on the budget.'
     a = StoryArticle("p-a", "paper-a", "Paper A", "https://a.example/1", "Harbour budget", f"{shared} {own}", T0, None)
-    b = StoryArticle("p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", f"{shared} {quote}", T0, None)
+    b = StoryArticle(
+        "p-b", "paper-b", "Paper B", "https://b.example/1", "Harbour budget", f"{shared} {quote}", T0, None
+    )
     c = StoryArticle("p-c", "paper-c", "Paper C", "https://c.example/1", "Harbour budget", shared, T0, None)
     sections = build_sections([a, b, c], _dfs([a, b, c]), {})
     by_id = {p.source_id: p for p in sections.perspectives}

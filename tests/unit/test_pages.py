@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from storyline.domain.enrichment import Sections
 from storyline.domain.pages import StoryBrief, page_links
-from storyline.domain.questions import with_question
 from storyline.domain.text import Cited
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
@@ -24,7 +24,7 @@ def _sections(sid: str, sentence: str, question: str | None, name: str = "Millom
         entities=(),
         outlets=("one",),
     )
-    stored = with_question(built, question).to_json()
+    stored = replace(built, question=question).to_json()
     stored["entities"] = [{"name": name, "kind": "place", "salience": 1.0}]
     return stored
 

@@ -110,6 +110,9 @@ class Sections:
     outlets: tuple[str, ...]  # independent outlets: wire copies collapsed into their original
     # Optional model-written prose (off by default); each sentence cites article ids and passed the support check.
     generated: Generated | None = None
+    # The question the first What's happened sentence answers (Go deeper on pages linking here); set at enrichment
+    # from a parse of that sentence (domain/questions.py), None when it gives none.
+    question: str | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -119,6 +122,8 @@ class Sections:
         }
         if self.generated is not None:
             out["generated"] = self.generated.to_json()
+        if self.question and self.what_happened:
+            out["question"] = {"text": self.question, "answer": self.what_happened[0].to_json()}
         return out
 
 
@@ -391,72 +396,6 @@ def build_sections(
     )
 
 
-@dataclass(frozen=True)
-class StoryProfile:
-    """What linking needs of a story: its id, start and L2-normalised centroid."""
-
-    story_id: str
-    first_seen: datetime
-    vector: Mapping[str, float]
-
-
-@dataclass(frozen=True)
-class Link:
-    story_id: str
-    other_id: str
-    kind: str  # "background" (older) or "related"
-    score: float
-
-
 def sections_of(item: tuple[Sequence[StoryArticle], DocumentFrequencies, Mapping[str, ArticleMentions]]) -> Sections:
     """`build_sections` of (articles, document frequencies, mentions): one argument, for a task pool's map."""
     return build_sections(*item)
-
-
-def related_links(
-    story: StoryProfile, others: Sequence[StoryProfile], limit: int = 5, floor: float = 0.12
-) -> list[Link]:
-    """Stories sharing terms/entities with this one; those that started earlier are its background.
-
-    Profile vectors are L2-normalised by whoever builds them (once, not once per pair).
-    """
-    scored: list[tuple[float, StoryProfile]] = []
-    for other in others:
-        if other.story_id == story.story_id:
-            continue
-        score = cosine(story.vector, other.vector)
-        if score >= floor:
-            scored.append((score, other))
-    scored.sort(key=lambda so: (-so[0], so[1].story_id))
-    return [
-        Link(
-            story_id=story.story_id,
-            other_id=o.story_id,
-            kind="background" if o.first_seen < story.first_seen else "related",
-            score=round(s, 4),
-        )
-        for s, o in scored[:limit]
-    ]
-
-
-class ProfileIndex:
-    """Inverted index over story profiles' heaviest keys: link candidates without comparing every pair."""
-
-    def __init__(self, profiles: Sequence[StoryProfile], keys_per_story: int = 20) -> None:
-        self.profiles = {p.story_id: p for p in profiles}
-        self.keys_per_story = keys_per_story
-        self.postings: dict[str, list[str]] = defaultdict(list)
-        for p in profiles:
-            for key in self._keys(p):
-                self.postings[key].append(p.story_id)
-
-    def _keys(self, profile: StoryProfile) -> list[str]:
-        ranked = sorted(profile.vector.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [k for k, _ in ranked[: self.keys_per_story]]
-
-    def links(self, story_id: str, limit: int = 5, floor: float = 0.12) -> list[Link]:
-        story = self.profiles.get(story_id)
-        if story is None:
-            return []
-        ids = {sid for key in self._keys(story) for sid in self.postings.get(key, [])}
-        return related_links(story, [self.profiles[i] for i in sorted(ids)], limit, floor)

@@ -10,7 +10,7 @@ none: the page then shows no question rather than a template.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from storyline.domain.enrichment import Sections
@@ -211,26 +211,6 @@ class SentenceParser(Protocol):
     def parse(self, sentences: Sequence[str]) -> list[ParsedSentence | None]: ...
 
 
-@dataclass(frozen=True)
-class AskedSections(Sections):
-    """Sections plus the question the first *What's happened* sentence answers, stored with them so that a page
-    linking this story can ask it (its answer is that cited sentence)."""
-
-    question: str | None = None
-
-    def to_json(self) -> dict[str, object]:
-        out = super().to_json()
-        if self.question and self.what_happened:
-            out["question"] = {"text": self.question, "answer": self.what_happened[0].to_json()}
-        return out
-
-
-def with_question(sections: Sections, question: str | None) -> Sections:
-    if question is None:
-        return sections
-    return AskedSections(**{f.name: getattr(sections, f.name) for f in fields(Sections)}, question=question)
-
-
 def _is_pronoun(sent: ParsedSentence, i: int) -> bool:
     t = sent.tokens[i]
     return t.tag in {"PRP", "EX", "WP"} or (t.lemma.casefold() in _DEMONSTRATIVES and not sent.children.get(i))
@@ -354,4 +334,5 @@ def subject_question(sent: ParsedSentence) -> str | None:
 
 def ask(sections: Sections, parsed: ParsedSentence | None) -> Sections:
     """The sections with the question their first *What's happened* sentence answers, when it gives one."""
-    return with_question(sections, subject_question(parsed) if parsed is not None else None)
+    question = subject_question(parsed) if parsed is not None else None
+    return replace(sections, question=question) if question is not None else sections
