@@ -206,6 +206,10 @@ def test_numbers_keep_scores_and_amounts_but_not_single_digits() -> None:
             ["Shares of HP (HPQ.N) fell 3 pct. to $40.", "Analysts shrugged."],
         ),
         ("Visit www.bbc.co.uk for more. It works.", ["Visit www.bbc.co.uk for more.", "It works."]),
+        (
+            "Police spokesman Const. Tim Fanning said it was over. Det. Supt. Ray Kelly agreed.",
+            ["Police spokesman Const. Tim Fanning said it was over.", "Det. Supt. Ray Kelly agreed."],
+        ),
     ],
 )
 def test_abbreviations_initials_and_urls_do_not_end_a_sentence(text: str, expected: list[str]) -> None:

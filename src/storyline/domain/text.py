@@ -15,6 +15,9 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 # (tokenised corpora), "The Const. says", "fell 3 pct. to $40".
 _CONTINUES = re.compile(r"^[\"'“‘(\[]*[a-z0-9]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}")
+# Ranks and titles that stand before a name and never end a sentence, where the segmenter's lists lack them
+# ("police spokesman Const. Tim Fanning").
+_TITLE_BEFORE_NAME = re.compile(r"\b(?:Const|Cst|Cpl|Pte|Pc|Pvt|Supt|Insp|Det|Sgt|Cmdr|Adm|Maj|Atty|Hon|Rev)\.$")
 
 STOPWORDS = frozenset(
     [
@@ -310,7 +313,10 @@ def sentences(text: str, language: str | None = "en") -> list[Sentence]:
         pieces: list[tuple[int, int]] = []
         for b in sentencex.get_sentence_boundaries(code, para):
             start, end = int(b["start_index"]), int(b["end_index"])
-            if pieces and _CONTINUES.match(para[start:end].lstrip()):
+            if pieces and (
+                _CONTINUES.match(para[start:end].lstrip())
+                or _TITLE_BEFORE_NAME.search(para[pieces[-1][0] : pieces[-1][1]].rstrip())
+            ):
                 pieces[-1] = (pieces[-1][0], end)
             else:
                 pieces.append((start, end))
