@@ -180,7 +180,8 @@ ARTICLE = (
     '"We are shocked," he said. It was late.\n'
     "26-year-old Matt Smith was cast. Officials met at 7:30 a.m. The talks ended on Friday at the U.S. border.\n"
     "Vancouver Police spokesman Const. Tim Fanning said no one else was hurt.\n"
-    '"It is the third time. " Fans cheered.The show goes on. Ngày 22/10, BS.CK2 Hồng khám.'
+    '"It is the third time. " Fans cheered.The show goes on. Ngày 22/10, BS.CK2 Hồng khám.\n'
+    "気象庁は13日に発表した。震源の深さは約30キロ。"
 )
 
 
@@ -208,6 +209,8 @@ ARTICLE = (
         ('"It is the third time. "', False),  # a closing quote after a space (tokenised text)
         ("The show goes on.", False),  # glued to the full stop of a word: a lost space
         ("CK2 Hồng khám.", True),  # glued to a capital's full stop: an abbreviation
+        ("震源の深さは約30キロ。", False),  # the ideographic full stop ends Japanese sentences
+        ("気象庁は13日に発表した。", False),
     ],
 )
 def test_fragments_are_spans_not_at_sentence_boundaries(sentence: str, fragment: bool) -> None:

@@ -207,6 +207,18 @@ def test_numbers_keep_scores_and_amounts_but_not_single_digits() -> None:
         ),
         ("Visit www.bbc.co.uk for more. It works.", ["Visit www.bbc.co.uk for more.", "It works."]),
         (
+            "Committee Chairman Rep. Trey Gowdy, R-S.C., made the request. He waited.",
+            ["Committee Chairman Rep. Trey Gowdy, R-S.C., made the request.", "He waited."],
+        ),
+        (
+            "“We are proud of all of us,” said Burrage. “Definitely, I did feel the pressure.” Then she left.",
+            ["“We are proud of all of us,” said Burrage.", "“Definitely, I did feel the pressure.”", "Then she left."],
+        ),
+        (
+            "“They pay customs officers.” Ms. Pelosi also intends to bring it up.",
+            ["“They pay customs officers.”", "Ms. Pelosi also intends to bring it up."],
+        ),
+        (
             "Police spokesman Const. Tim Fanning said it was over. Det. Supt. Ray Kelly agreed.",
             ["Police spokesman Const. Tim Fanning said it was over.", "Det. Supt. Ray Kelly agreed."],
         ),

@@ -143,6 +143,10 @@ ABBREVIATIONS = frozenset([
 _DOTTED = re.compile(r"(?:^|[^\w.])((?:[A-Z]\.){2,}|[A-Z]\.)$")
 
 
+# Full stops, exclamation and question marks, the ideographic ones included (Chinese and Japanese text).
+_TERMINAL = ".!?。！？"
+
+
 def is_abbreviation(before: str) -> bool:
     """Whether the text up to and including a full stop ends with a known abbreviation or an initial."""
     if not before.endswith("."):
@@ -168,11 +172,12 @@ def starts_sentence(text: str, start: int) -> bool:
     if head[0].isdigit():
         return False
     before = text[:i].rstrip(_CLOSERS)
-    if not before or before[-1] not in ".!?":
+    if not before or before[-1] not in _TERMINAL:
         return False  # after a comma, a word, a quote that ends no sentence ("“It’s over,” Smith said")
-    if i == start and not (len(before) > 1 and (before[-2].islower() or before[-2].isdigit())):
+    glued_to_word = len(before) > 1 and (before[-2].islower() or before[-2].isdigit())
+    if i == start and before[-1] in ".!?" and not glued_to_word:
         # Glued to a full stop: a sentence when a word ends before it ("years.A series …", a lost space); not
-        # after capitals ("BS.CK2", "U.S.-based").
+        # after capitals ("BS.CK2", "U.S.-based"). Ideographic stops are never followed by a space.
         return False
     return not (before[-1] == "." and is_abbreviation(before))
 
@@ -181,7 +186,7 @@ def ends_sentence(text: str, start: int, end: int) -> bool:
     """A span ends a sentence when it ends with . ! or ? (closing quotes allowed, spaced or not), not on an
     abbreviation with more text on its line, and the article does not go on with a lowercase letter or a digit."""
     core = re.sub(rf"[\s{re.escape(_CLOSERS)}]+$", "", text[start:end])
-    if not core or core[-1] not in ".!?":
+    if not core or core[-1] not in _TERMINAL:
         return False
     j = end
     while j < len(text) and text[j] in _HSPACE:

@@ -44,6 +44,9 @@ NEW_FACTS = 3
 ON_EVENT_TERMS = 2
 CORE_SHARE = 0.3
 _URL = re.compile(r"https?:|www\.|\.com\b")  # an address read aloud is not a fact of the event
+# A sentence ends in terminal punctuation, a closing quote after it allowed: a title line ending in a quoted
+# phrase ("… Calls Riot Deaths 'Murder'") is not a sentence.
+_ENDS = re.compile(r"[.!?。！？][\"”’'»)]*$")
 _TRUNCATED = re.compile(r"(?:\.\.\.|…)[\"”’']?$")
 LED_WITH = 2  # what an outlet led with: its first sentence (the second when the first is a dateline or a teaser)
 CONTEXT_MAX_SENTENCES = 3
@@ -184,12 +187,18 @@ class _Line:
     order: tuple[datetime, str, int]
 
 
+def word_count(text: str) -> int:
+    """Words of a sentence; for scripts written without spaces (Chinese, Japanese), about two characters a word."""
+    spaced = len(text.split())
+    return spaced if spaced > 2 or len(text) < 12 else len(text) // 2
+
+
 def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) -> list[_Line]:
     out: list[_Line] = []
     for pos, sent in enumerate(sentences(art.text, art.language)):
-        n_words = len(sent.text.split())
+        n_words = word_count(sent.text)
         # Fragments, captions, run-ons and ledes cut off with an ellipsis make poor lines.
-        if n_words < 6 or n_words > 45 or sent.text.rstrip()[-1:] not in ".!?\"”'’" or _TRUNCATED.search(sent.text):
+        if n_words < 6 or n_words > 45 or not _ENDS.search(sent.text) or _TRUNCATED.search(sent.text):
             continue
         vec = _sentence_vector(sent, dfs)
         if not vec:

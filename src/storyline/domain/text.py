@@ -17,7 +17,14 @@ _CONTINUES = re.compile(r"^[\"'“‘(\[]*[a-z0-9]")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}")
 # Ranks and titles that stand before a name and never end a sentence, where the segmenter's lists lack them
 # ("police spokesman Const. Tim Fanning").
-_TITLE_BEFORE_NAME = re.compile(r"\b(?:Const|Cst|Cpl|Pte|Pc|Pvt|Supt|Insp|Det|Sgt|Cmdr|Adm|Maj|Atty|Hon|Rev)\.$")
+_TITLE_BEFORE_NAME = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gov|Sen|Rep|Gen|Lt|Col|Capt|Const|Cst|Cpl|Pte|Pc|Pvt|Supt|Insp|Det|Sgt|Cmdr|Adm|Maj|"
+    r"Atty|Hon|Rev|Ft|Mt)\.$"
+)
+# The rest of a dotted abbreviation the segmenter cut ("R-S." + "C., made the request").
+_INITIAL_AFTER = re.compile(r"^[A-Z]\.[,;:)]")
+# An opening quotation mark the segmenter left at the end of the sentence before it.
+_OPENING_QUOTE = re.compile(r"\s[“‘\"«(]$")
 
 STOPWORDS = frozenset(
     [
@@ -313,8 +320,13 @@ def sentences(text: str, language: str | None = "en") -> list[Sentence]:
         pieces: list[tuple[int, int]] = []
         for b in sentencex.get_sentence_boundaries(code, para):
             start, end = int(b["start_index"]), int(b["end_index"])
+            if pieces and _OPENING_QUOTE.search(para[pieces[-1][0] : pieces[-1][1]].rstrip(" ")):
+                start = para.rindex(para[pieces[-1][0] : pieces[-1][1]].rstrip(" ")[-1], 0, pieces[-1][1])
+                pieces[-1] = (pieces[-1][0], start)
+            piece = para[start:end].lstrip()
             if pieces and (
-                _CONTINUES.match(para[start:end].lstrip())
+                _CONTINUES.match(piece)
+                or _INITIAL_AFTER.match(piece)
                 or _TITLE_BEFORE_NAME.search(para[pieces[-1][0] : pieces[-1][1]].rstrip())
             ):
                 pieces[-1] = (pieces[-1][0], end)
