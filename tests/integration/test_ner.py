@@ -66,3 +66,52 @@ def test_each_article_is_read_once_and_only_its_lead() -> None:
     assert again["a1"] is first["a1"] and again["a2"] is first["a2"]  # cached, not recomputed
     assert all(m.end <= LEAD_CHARS for m in first["a2"].mentions)
     assert "Tesla" not in {m.name for m in first["a2"].mentions}
+
+
+def test_titles_before_names_are_descriptions_from_the_model_spans() -> None:
+    text = (
+        "The driver was named on Tuesday by police spokesman Constable Tim Fanning. "
+        "HP's chief executive Mark Hurd said the deal would close in June."
+    )
+    art = StoryArticle("t1", "wire", "Wire", "https://wire.example/t1", "Crash", text, ARTICLE.published_at, None)
+    found = RECOGNIZER.mentions([art])["t1"]
+    described = {(d.name.removeprefix("Constable "), d.text) for d in found.descriptions}
+    assert ("Tim Fanning", "police spokesman") in described
+    assert ("Mark Hurd", "HP's chief executive") in described
+
+
+def test_other_languages_are_not_read_by_the_english_model() -> None:
+    german = (
+        "Die Aufregung nach dem Aufmarsch von Islamisten in Hamburg bleibt groß. Auch in Österreich stellt sich nun "
+        "die Frage, wie die Antwort im Umgang mit religiösen Fanatikern aussehen soll, sagte Karl Nehammer in Wien."
+    )
+    swahili = (
+        "JESHI la Polisi mkoani Shinyanga limefanikiwa kukamata watu 81 kwa kuhusika na makosa mbalimbali yakiwemo "
+        "ya kupatikana na silaha aina ya Gobore katika kijiji cha Bugomba A kata ya Ulewe Halmashauri ya Ushetu."
+    )
+    declared = StoryArticle(
+        "de1",
+        "ds",
+        "Der Standard",
+        "https://ds.example/1",
+        "Kalifat-Rufe",
+        german,
+        ARTICLE.published_at,
+        None,
+        language="de",
+    )
+    # Declared English by its page, written in Swahili: the text itself says it is not English.
+    mislabelled = StoryArticle(
+        "sw1",
+        "hl",
+        "HabariLeo",
+        "https://hl.example/1",
+        "Watu 18 wanaswa",
+        swahili,
+        ARTICLE.published_at,
+        None,
+        language="en",
+    )
+    found = RECOGNIZER.mentions([declared, mislabelled])
+    assert found["de1"].mentions == () and found["sw1"].mentions == ()
+    assert entity_cards([("de1", ARTICLE.published_at), ("sw1", ARTICLE.published_at)], found) == []

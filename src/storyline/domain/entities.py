@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from storyline.domain.descriptions import Description, description_rank, valid_description
 from storyline.domain.text import Cited
+
+
+def _words(words: str) -> frozenset[str]:
+    """A word list written as text: easier to read and extend than a literal of quoted strings."""
+    return frozenset(words.split())
+
 
 # Named-entity labels (OntoNotes, as spaCy's English pipelines emit them) shown as cards, and what to call them.
 # Dates, amounts and ordinals are facts inside sentences, not topics a reader would follow.
@@ -25,26 +34,27 @@ KINDS: Mapping[str, str] = {
     "WORK_OF_ART": "work",
     "LAW": "law",
 }
-MAX_DESCRIPTION_WORDS = 15
-MIN_DESCRIPTION_WORDS = 2
 # The recogniser is trained on English news; on other languages its labels are noise, so those articles get
 # no entity cards rather than wrong ones.
 ENTITY_LANGUAGES = frozenset({"en"})
-
-# ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end.
-_APPOSITIVE = re.compile(r",\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)")
-# "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
-_DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
-# An appositive that describes opens with a determiner or a possessive ("the Chinese telecoms giant", "a mother of
-# two", "his longtime lawyer"); without a parse, other openings were mostly verbs or clauses ("wrote in a letter").
-_DETERMINERS = frozenset({"a", "an", "the", "another", "his", "her", "its", "their", "our"})
-# Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
-# leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
-_MODIFIER_BEFORE = re.compile(r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)|,)\s*$", re.IGNORECASE)
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "sen", "rep", "gov", "gen", "ltd", "inc", "co"})
-# A finite verb inside the phrase means a clause ("the company said", "a move that was criticised").
-_CLAUSE_WORDS = frozenset(
-    "said says told added announced is was are were has have had will would can could should did does".split()  # noqa: SIM905
+_POSSESSIVE_END = re.compile(r"\s?['’]\s?s$|(?<=s)['’]$")
+_ACRONYM = re.compile(r"(?:[a-z]\.\s?)+[a-z]?")
+_HONORIFICS = _words(
+    "mr mrs ms dr sir dame sen rep gov president senator deputy sgt det capt lt col judge constable officer prof rev"
+)
+_MAX_NAME_WORDS = 7
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Quotes, brackets, dashes between words and line breaks come from headlines and clauses, never from names.
+_NOT_IN_NAMES = re.compile(r'["“”„()\[\]{}|…@#/\\\n]|[–—]|\s-\s*$|^-')
+# Capitalised function words make a span a headline fragment ("Colts Top Jags To Make Playoffs").
+_HEADLINE_WORDS = _words("to the of and in for on at with by from as is are was be after over says")
+_PARTICLES = _words("de del della der den di da das dos du la le van von bin ibn al el y ter")
+_DATELINE_END = re.compile(r"(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:[—–―:-]|\()")
+_WORDS = re.compile(r"[^\W\d_]+")
+# Function words of English that German, Dutch, French and Spanish do not share ("in", "was", "a" they do).
+_ENGLISH_FUNCTION_WORDS = _words(
+    "the of and to that for on with as by at it from his said are has have this its but not were they who their "
+    "been after"
 )
 
 
@@ -80,16 +90,6 @@ class Mention:
 
 
 @dataclass(frozen=True)
-class Description:
-    """Words of the corpus that say what an entity is (an appositive or "X is a …"), with their span."""
-
-    name: str
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class ArticleMentions:
     article_id: str
     mentions: tuple[Mention, ...]
@@ -105,8 +105,13 @@ class EntityCard:
     first_mentioned: datetime
     description: Cited | None
 
+    @property
+    def entity_id(self) -> str:
+        return entity_id(self.kind, self.name)
+
     def to_json(self) -> dict[str, object]:
         return {
+            "entity_id": self.entity_id,
             "name": self.name,
             "kind": self.kind,
             "salience": self.salience,
@@ -120,43 +125,6 @@ class EntityCard:
 class _Dated:
     article_id: str
     published_at: datetime
-
-
-def _opens_sentence(text: str, at: int) -> bool:
-    before = text[:at].rstrip()
-    return not before or before[-1] in ".!?\n" or before.endswith(("\u201d", '."'))
-
-
-def _noun_phrase(phrase: str) -> bool:
-    words = phrase.casefold().split()
-    # A phrase cut at the full stop of "Mr." or "Ltd." stops mid-name ("a top adviser to Mr").
-    return (
-        bool(words)
-        and words[0] in _DETERMINERS
-        and words[-1] not in _ABBREVIATIONS
-        and not _CLAUSE_WORDS.intersection(words)
-    )
-
-
-def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
-    """What the text itself says an entity is: an appositive right after a mention ("Huawei, the Chinese telecoms
-    giant,") or a definition opening a sentence ("Meng Wanzhou is a senior executive at the company"). Spans index
-    `text`. Patterns over the recogniser's spans rather than a dependency parse: a parse of every article cost as
-    much as the recogniser itself, and `valid_description` then keeps only short lowercase noun phrases anyway."""
-    out: list[Description] = []
-    for m in mentions:
-        if m.in_title or m.end <= m.start:
-            continue
-        found = None if _MODIFIER_BEFORE.search(text, max(0, m.start - 8), m.start) else _APPOSITIVE.match(text, m.end)
-        if found is None and _opens_sentence(text, m.start):
-            found = _DEFINITION.match(text, m.end)
-        if found is None:
-            continue
-        phrase = found.group(1).rstrip()
-        if _noun_phrase(phrase):
-            start = found.start(1)
-            out.append(Description(m.name, phrase, start, start + len(phrase)))
-    return tuple(out)
 
 
 def mentions_to_json(found: ArticleMentions) -> dict[str, Any]:
@@ -175,43 +143,164 @@ def mentions_from_json(article_id: str, data: Mapping[str, Any]) -> ArticleMenti
     )
 
 
+def entity_id(kind: str, name: str) -> str:
+    """The warehouse's id of an entity (the `entities` table, `entity_id` of a card, `/entities/{id}`)."""
+    return hashlib.blake2b(f"{kind}|{name.casefold()}".encode(), digest_size=12).hexdigest()
+
+
 def entity_key(name: str) -> str:
-    """One key per entity however it is written: case, a leading "the" and a possessive do not matter."""
+    """One key per entity however it is written: case, accents, a leading "the" or honorific ("Mr. Trump"), a
+    possessive, dots of an acronym ("U.S.", "U. S.", "US") and a spaced hyphen ("T - Mobile") do not matter."""
     key = " ".join(name.split()).casefold()
+    key = "".join(ch for ch in unicodedata.normalize("NFKD", key) if not unicodedata.combining(ch))
     key = key.removeprefix("the ")
-    for suffix in ("'s", "’s"):
-        key = key.removesuffix(suffix)
-    return key.strip(" .,")
+    key = _POSSESSIVE_END.sub("", key)
+    # A title in front ("Mr. Trump", "Deputy Ortiz", "NJ Gov Chris Christie") is not part of the name.
+    words = key.split()
+    titled = [i for i, w in enumerate(words[:3]) if w.rstrip(".") in _HONORIFICS or w == "gen."]
+    if titled and titled[-1] < len(words) - 1:
+        key = " ".join(words[titled[-1] + 1 :])
+    key = re.sub(r"\s*-\s*", "-", key).strip(" .,")
+    return key.replace(".", "").replace(" ", "") if _ACRONYM.fullmatch(key) else key
 
 
-def _aliases(names: Mapping[str, str]) -> dict[str, str]:
-    """Map a lone name ("jackman", "meng") to the one full name of a person that ends or starts with it ("hugh
-    jackman", "meng wanzhou": family names come first in some languages), when unambiguous: news writes a
-    person's full name once, then the short one (which a small model may label as a place or an organisation on
-    its own, so the lone word's label does not matter)."""
-    full = [k for k, kind in names.items() if kind == "person" and " " in k]
+def plausible_name(name: str, label: str) -> bool:
+    """Whether a recognised span can be an entity's name at all: headline fragments, quotes and clause pieces
+    ("Riot Deaths 'Murder'", "T - Mobile — the only major U") are not; a person's name is capitalised words
+    without digits; a group is a plural noun ("Democrats"), not an adjective ("British")."""
+    clean = _POSSESSIVE_END.sub("", " ".join(name.split())).removeprefix("the ")
+    words = clean.split()
+    if not words or len(words) > _MAX_NAME_WORDS or _NOT_IN_NAMES.search(clean) or "\n" in name.strip():
+        return False
+    if any(w[:1] in "'‘’" or (w[-1:] in "'’" and w[-2:-1] not in "sS") for w in words):
+        return False
+    # A lowercase start is a name only in camel case ("iPhone", "eBay").
+    if not (clean[:1].isupper() or clean[:1].isdigit() or any(ch.isupper() for ch in words[0][1:])):
+        return False
+    if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]{1,5}\.", clean):
+        return False  # "Mo.", "Calif.": an abbreviation in a dateline, not a topic
+    if label == "NORP":
+        return len(words) > 1 or clean.endswith("s")
+    if label != "PERSON":
+        return True
+    if any(ch.isdigit() for ch in clean) or all(w.isupper() and len(w) > 1 for w in words):
+        return False
+    for i, w in enumerate(words):
+        if w.casefold() in _HEADLINE_WORDS or not re.fullmatch(r"[\w.'’-]+", w):
+            return False
+        if not w[:1].isupper() and not (0 < i < len(words) - 1 and w in _PARTICLES):
+            return False
+    return True
+
+
+def lowercase_words(text: str) -> frozenset[str]:
+    """The words a text writes in lowercase, for `common_word` (one pass over the text for all its mentions)."""
+    return frozenset(w for w in _WORDS.findall(text) if w[0].islower())
+
+
+def common_word(name: str, lowercase: frozenset[str]) -> bool:
+    """A one-word name the same text also writes in lowercase ("Defense", "Protests", "Today’s") is a common word
+    capitalised, not an organisation or a place. `lowercase` is `lowercase_words` of the text."""
+    word = entity_key(name)
+    if " " in word or not word.isalpha():
+        return False
+    return any(f in lowercase for f in (word, word.removesuffix("s"), word + "s") if len(f) > 2)
+
+
+def dateline(text: str, start: int, end: int) -> bool:
+    """Whether the span is a dateline ("WASHINGTON —", "NEW DELHI:"): where the story was filed, not its topic."""
+    opens_line = not text[:start].strip() or text[:start].rstrip(" ").endswith("\n")
+    return opens_line and text[start:end].isupper() and _DATELINE_END.match(text, end) is not None
+
+
+def looks_english(text: str) -> bool:
+    """English text is full of its function words; a page a detector called English but written in Swahili or
+    Zulu is not (measured on replay-dev leads: English 5-35% of words, German, French, Spanish, Dutch, Swahili and
+    Zulu under 1%)."""
+    words = _WORDS.findall(text[:2000])
+    return len(words) < 20 or sum(w.casefold() in _ENGLISH_FUNCTION_WORDS for w in words) >= 0.03 * len(words)
+
+
+def _core(key: str) -> tuple[list[str], str]:
+    """A person's name words without a generational suffix, and the suffix ("eric h. holder jr." -> ..., "jr")."""
+    words = key.split()
+    if len(words) > 1 and words[-1].rstrip(".") in _SUFFIXES:
+        return words[:-1], words[-1].rstrip(".")
+    return words, ""
+
+
+def _aliases(names: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, str]:
+    """Map other ways of writing a person's name to one: the same first and last name ("donald j. trump",
+    "donald trump jr." -> "donald trump", the one written most), a name missing its first words ("roma jayne" ->
+    "emma roma jayne"), and a lone name ("jackman", "meng", "trump jr.") to the full name that ends or starts
+    with it ("hugh jackman", "meng wanzhou": family names come first in some languages). News writes a person's
+    full name once, then the short one (which a small model may label as a place or an organisation on its own,
+    so the lone word's label does not matter)."""
     out: dict[str, str] = {}
+    by_ends: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for k, kind in names.items():
+        words, suffix = _core(k)
+        if kind == "person" and len(words) > 1:
+            # "Anthony LaCalamita" and "Anthony LaCalamita III" in one story are one man.
+            by_ends[(words[0], words[-1], "")].append(k)
+    for same in by_ends.values():
+        main = max(same, key=lambda k: (counts[k], -len(k), k))
+        out.update({k: main for k in same if k != main})
+    weight: Counter[str] = Counter()
+    for same in by_ends.values():
+        for k in same:
+            weight[out.get(k, k)] += counts[k]
+    full = sorted(weight)
     for k in names:
-        if " " in k:
+        if k in out:
             continue
-        owners = [f for f in full if k in (f.rsplit(" ", 1)[-1], f.split(" ", 1)[0])]
-        if len(owners) == 1:
+        words, suffix = _core(k)
+        if len(words) > 1:
+            # Only a shorter form of a longer name: its last words, first name dropped.
+            owners = [f for f in full if f != k and f.endswith(" " + k) and f.count(" ") > k.count(" ")]
+        else:
+            owners = [f for f in full if suffix in ("", _core(f)[1]) and words[0] in (_core(f)[0][0], _core(f)[0][-1])]
+            # "the clintons" is the family: its most named member's card.
+            owners = owners or [f for f in full if k.endswith("s") and _core(f)[0][-1] == k[:-1]]
+        owners.sort(key=lambda f: (-weight[f], f))
+        # "Trump" alone is Donald Trump even where Melania Trump is named too: news calls the main subject by
+        # surname; with two people named about as often, the surname stays its own.
+        if owners and (len(owners) == 1 or weight[owners[0]] >= 2 * weight[owners[1]]):
             out[k] = owners[0]
+    for k in list(out):  # "roma jayne" -> "emma roma jayne" also carries what mapped to "roma jayne"
+        seen = {k}
+        while out[k] in out and out[k] not in seen:
+            seen.add(out[k])
+            out[k] = out[out[k]]
     return out
 
 
-def valid_description(text: str, name: str) -> bool:
-    """A description is a short phrase that is not the name again, nor a quote or a clause fragment."""
-    words = text.split()
-    if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
-        return False
-    # "the special counsel", "a fellow Californian": a description opens with a common word; a phrase opening
-    # with a capital is another name ("Sen. Lindsey Graham"), not a description.
-    if not words[0][:1].islower():
-        return False
-    if entity_key(name) in text.casefold():
-        return False
-    return not any(ch in text for ch in '"“”()[]:;')
+def _run_on_names(kinds: Mapping[str, str], alias: Mapping[str, str]) -> list[str]:
+    """Person "names" that are a person's name with a headline's next words ("Donald Trump Signals", "Trump
+    Sends Investigators"): another person's full name, or their surname, followed by more words."""
+    people = [k for k, kind in kinds.items() if kind == "person"]
+    out = []
+    for k in people:
+        words, _ = _core(k)
+        for n in range(1, len(words)):
+            head = " ".join(words[:n])
+            owner = alias.get(head, head)
+            surname = n == 1 and any(p != k and p.endswith(" " + head) for p in people)
+            if owner != alias.get(k, k) and (surname or (n > 1 and owner in kinds)):
+                out.append(k)
+                break
+    return out
+
+
+def _display(surfaces: Counter[str], key: str) -> str:
+    """The name as the articles write it most, preferring a form without a possessive or a lowercase "the"."""
+    own = [s for s in surfaces if entity_key(s) == key] or list(surfaces)
+    name = max(own, key=lambda s: (s == _bare_name(s), surfaces[s], s))
+    return _bare_name(name)
+
+
+def _bare_name(name: str) -> str:
+    return re.sub(r"(\w) - (\w)", r"\1-\2", _POSSESSIVE_END.sub("", name).removeprefix("the "))
 
 
 def entity_cards(
@@ -220,14 +309,16 @@ def entity_cards(
     """Cards for a story's entities: `articles` are (article_id, published_at) of its original articles.
 
     Salience is the share of articles mentioning the entity, weighted by headline mentions; the description is
-    the phrase the articles use most often (earliest on ties), cited to where it was written."""
+    the phrase the articles use most often (a noun phrase before a clause; earliest on ties), cited to where it
+    was written. An entity only a headline names gets no card: headlines are capitalised throughout, and the
+    recogniser reads their fragments as names ("Riot Deaths 'Murder'" as a person)."""
     dated = sorted((_Dated(a, t) for a, t in articles), key=lambda d: (d.published_at, d.article_id))
     kind_votes: dict[str, Counter[str]] = defaultdict(Counter)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     for d in dated:
         for m in mentions.get(d.article_id, ArticleMentions(d.article_id, (), ())).mentions:
             kind = KINDS.get(m.label)
-            if kind is None:
+            if kind is None or m.in_title or not plausible_name(m.name, m.label):
                 continue
             key = entity_key(m.name)
             if len(key) < 2:
@@ -235,7 +326,10 @@ def entity_cards(
             kind_votes[key][kind] += 1
             surfaces[key][" ".join(m.name.split())] += 1
     kinds = {k: v.most_common(1)[0][0] for k, v in kind_votes.items()}
-    alias = _aliases(kinds)
+    counts = {k: sum(v.values()) for k, v in kind_votes.items()}
+    for k in _run_on_names(kinds, _aliases(kinds, counts)):
+        del kinds[k]
+    alias = _aliases(kinds, counts)
 
     docs: dict[str, set[str]] = defaultdict(set)
     titled: dict[str, set[str]] = defaultdict(set)
@@ -251,9 +345,10 @@ def entity_cards(
             if key not in kinds:
                 continue
             key = alias.get(key, key)
-            docs[key].add(d.article_id)
             if m.in_title:
                 titled[key].add(d.article_id)
+                continue
+            docs[key].add(d.article_id)
             first.setdefault(key, d.published_at)
         for desc in found.descriptions:
             key = alias.get(entity_key(desc.name), entity_key(desc.name))
@@ -275,13 +370,14 @@ def entity_cards(
     for key in ranked:
         if not keep_all and len(docs[key]) < 2:
             continue
-        best = sorted(phrases[key].items(), key=lambda kv: (-kv[1], kv[0]))
+        # Dict order is the order phrases were first written: the earliest wins a tie.
+        order = {p: i for i, p in enumerate(phrases[key])}
+        best = sorted(phrases[key].items(), key=lambda kv: (description_rank(kv[0]), -kv[1], order[kv[0]]))
         description = where[(key, best[0][0])] if best else None
-        full_names = [s for s in surfaces[key] if entity_key(s) == key] or list(surfaces[key])
-        name = max(full_names, key=lambda s: (surfaces[key][s], s))
+        merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
         cards.append(
             EntityCard(
-                name=name,
+                name=_display(merged, key),
                 kind=kinds[key],
                 salience=round(salience(key), 4),
                 article_count=len(docs[key]),

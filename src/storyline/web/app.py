@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from storyline.adapters.sql_read import SqlReader, StoryFilter
+from storyline.domain.entities import entity_id as card_entity_id
 from storyline.domain.pages import PageLinks
 from storyline.services.editorial import story_links
 from storyline.web.models import (
@@ -150,4 +151,33 @@ def create_app(reader: SqlReader) -> FastAPI:
         html = env.get_template("story.html").render(story=story, s=story["sections"], links=links, art=articles)
         return HTMLResponse(html)
 
+    @app.get("/entities/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
+    def entity_page(entity_id: str) -> HTMLResponse:
+        card, stories, articles = _entity(reader, entity_id)
+        return HTMLResponse(env.get_template("entity.html").render(e=card, stories=stories, art=articles))
+
     return app
+
+
+ENTITY_STORIES = 100  # stories listed on an entity's page, newest first
+_CARDS_READ = 5  # newest stories whose cards are read for the entity's description
+
+
+def _entity(
+    reader: SqlReader, entity_id: str
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """An entity's card (name, kind, the cited description of its newest story that has one) and its stories."""
+    _, stories = reader.list_stories(StoryFilter(entity=entity_id, limit=ENTITY_STORIES, sort="recent"))
+    card: dict[str, Any] | None = None
+    for brief in stories[:_CARDS_READ]:
+        story = reader.story(brief["story_id"])
+        for c in (story or {}).get("sections", {}).get("entities", []):
+            # Cards stored before cards carried their id are matched by the id their kind and name give.
+            if (c.get("entity_id") or card_entity_id(c["kind"], c["name"])) == entity_id:
+                card = c if card is None or (c.get("description") and not card.get("description")) else card
+        if card is not None and card.get("description"):
+            break
+    if card is None:
+        raise HTTPException(status_code=404, detail=f"no entity {entity_id!r}")
+    cited = [card["description"]["article_id"]] if card.get("description") else []
+    return {**card, "entity_id": entity_id}, stories, reader.articles(cited)

@@ -45,6 +45,9 @@ class PerspectiveOut(BaseModel):
 
 
 class EntityCardOut(BaseModel):
+    entity_id: str | None = Field(
+        default=None, description="the entity's id: /api/stories?entity=ID lists its stories, /entities/ID is its page"
+    )
     name: str
     kind: str
     salience: float

@@ -1,0 +1,368 @@
+"""What the coverage itself says an entity is: verbatim, cited phrases found next to its mentions (no parse)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storyline.domain.entities import Mention
+
+
+def _words(words: str) -> frozenset[str]:
+    """A word list written as text: easier to read and extend than a literal of quoted strings."""
+    return frozenset(words.split())
+
+
+MAX_DESCRIPTION_WORDS = 15
+MIN_DESCRIPTION_WORDS = 2
+# A title in front of a name ("Oregon State Police bomb technician Bill Hakim") is rarely longer than this.
+MAX_TITLE_WORDS = 7
+
+
+@dataclass(frozen=True)
+class Description:
+    """Words of the corpus that say what an entity is (an appositive, a title, "X is a …"), with their span."""
+
+    name: str
+    text: str
+    start: int
+    end: int
+
+
+# Nouns that head a description of who or what someone is: a title in front of a name ends with one ("police
+# spokesman", "Apple's chief executive", "the Chinese telecoms giant"). A closed list, not a tagger: running the
+# tagger on every article would cost about as much as the recogniser itself.
+_ROLES = _words(
+    """
+    actor actress adviser advisor agent aide ally ambassador analyst anchor architect artist assistant associate
+    athlete attorney author banker billionaire bishop blogger boss boxer broadcaster brother businessman captain
+    cardinal carrier ceo cfo chair chairman chairwoman champion chancellor chef chief chipmaker cleric coach
+    co-founder colonel columnist comedian commander commentator commissioner companion company congressman
+    congresswoman consultant contender correspondent coo councillor councilman councilor councilwoman counsel
+    cousin creator critic cto daughter defender delegate deputy designer detective developer diplomat director
+    doctor donor economist editor envoy executive father filmmaker firm founder friend general giant goalkeeper
+    governor group guard head host husband inspector investigator investor journalist judge justice king lawmaker
+    lawyer leader legislator lender lieutenant manager manufacturer maker marshal mayor member minister mother
+    negotiator newcomer nominee novelist officer official operator organizer organiser owner partner pastor
+    photographer physician pitcher player playwright police politician president priest prince princess
+    principal producer professor prosecutor publisher quarterback queen rabbi rapper receiver regulator
+    representative researcher retailer rival ruler runner scientist secretary senator sergeant sheriff singer
+    sister son songwriter speaker staff spokesman spokesperson spokeswoman sponsor star startup strategist striker
+    student superintendent supervisor surgeon teacher teammate technician treasurer trustee umpire veteran
+    vice-president victim watchdog widow wife winger witness writer
+    candidate challenger tycoon mogul magnate hopeful incumbent front-runner frontrunner heir heiress celebrity
+    icon legend entrepreneur protester demonstrator gunman shooter suspect defendant plaintiff inmate prisoner
+    fugitive pilot driver passenger resident neighbour neighbor landlord tenant employee worker staffer
+    volunteer winner finalist contestant nurse soldier firefighter paramedic
+    gov sen rep sec gen lt col capt sgt det supt insp cmdr adm atty amb pres chmn
+    """
+)
+# Role nouns that say too little alone, or are often an object rather than a title ("told police Smith …").
+_NOT_ALONE = _words(
+    """
+    police company firm group staff giant maker carrier operator startup watchdog regulator lender retailer
+    manufacturer chipmaker head chief member friend partner associate ally brother sister son daughter wife
+    husband mother father cousin widow companion resident neighbour neighbor fan worker employee
+    """
+)
+# Productive endings of role nouns ("congressman", "economist", "historian", "carmaker"), lowercase only (a
+# capitalised "Indian" is a nationality).
+_ROLE_ENDINGS = ("man", "woman", "person", "ist", "ian", "maker")
+# A rank or honorific between a title and the name ("police spokesman Constable Tim Fanning"): the title
+# describes; the rank alone does not.
+_RANKS = _words(
+    """
+    mr mrs ms miss dr prof professor sir dame lord lady rev reverend father constable const sgt sergeant det
+    detective officer capt captain lt lieutenant col colonel gen general maj major cpl pvt insp inspector supt
+    superintendent cmdr commander adm admiral judge
+    """
+)
+# Words a title never runs across: it ends at a verb, preposition, conjunction or pronoun ("… said police
+# spokesman", "… and Oregon State Police bomb technician"). Case-insensitive: headlines capitalise them.
+_STOP = _words(
+    """
+    about above according across added after against along also although among and announced another are as
+    asked at be because been before behind being below beside between but by called can could did do does
+    during each every except for from had has have he her hers him his how i if in including into is it its
+    like near nor not now of off on onto or our over per said say says she since so such than that then there
+    these they this those though through to told towards under unlike until up upon us via was we were what
+    when where whether which while who whom whose why will with within without would yet you
+    last next this year month week day today yesterday tomorrow tonight morning afternoon evening night
+    summer winter spring autumn fall other such only also even just still already
+    met saw hit won led ran got let cut set put sent gave took made left found thought brought bought caught
+    kept heard felt lost paid sold spent stood wrote spoke chose drove rose fell beat became came went knew
+    grew threw drew flew named hired fired sued thanked urged joined backed praised blamed replaced
+    """
+) - {"his", "her", "its", "their", "our", "of"}
+# Words that open a title and end the backwards walk ("the Chinese telecoms giant Huawei", "his policy director").
+_DETERMINERS = frozenset({"a", "an", "the", "another", "his", "her", "its", "their", "our"})
+# Lowercase words that may stand before a capitalised title ("former Secretary of State", "then-Gov.").
+_MODIFIERS = _words(
+    "former then acting interim outgoing incoming late deputy assistant vice ex longtime current new senior top "
+    "chief junior fellow retired veteran"
+)
+# Plural nouns that modify a role ("telecoms giant", "sports agent"), unlike a verb's -s ("meets", "thanks").
+_PLURALS = _words(
+    "telecoms news sales sports arts affairs operations communications relations services systems markets "
+    "rights jobs works events games graphics electronics economics ethics politics"
+)
+_PRONOUN_OWNERS = frozenset({"his", "her", "its", "their", "our"})
+# Participles that are part of a title ("acting director", "managing editor"); other -ing/-ed words are verbs.
+_PARTICIPLE_TITLES = _words(
+    "acting managing outgoing incoming presiding ranking founding reigning sitting governing retired elected "
+    "embattled disgraced jailed detained indicted convicted accused alleged suspected"
+)
+_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "sen", "rep", "gov", "gen", "ltd", "inc", "co"})
+# Titles and ranks written short with a full stop ("Gov.", "Det. Sgt."): that stop does not end a sentence.
+_ABBREVIATED = _ABBREVIATIONS | _words(
+    "sec lt col capt sgt det supt insp cmdr adm atty amb pres chmn prof rev const maj cpl pvt dist"
+)
+# A finite verb inside the phrase means a clause ("the company said", "a move that was criticised").
+_CLAUSE_WORDS = _words(
+    "said says told added announced is was are were has have had will would can could should did does"
+)
+# Verbs of a relative clause that say what someone does ("X, who leads Y,"), not what they did that day.
+_ROLE_VERBS = _words(
+    """
+    leads led heads headed runs ran chairs chaired founded co-founded owns owned represents represented serves
+    served manages managed coaches coached directs directed oversees oversaw hosts hosted teaches taught
+    covers covered plays played stars starred works worked holds held chairs succeeded represents studies
+    """
+)
+
+# ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
+# age may come first ("Banky, 40, a father of two,").
+_APPOSITIVE = re.compile(r",(?:\s+\d{1,3},)?\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)")
+# "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
+_DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
+# "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
+_WHO_IS = re.compile(r"who\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
+# Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
+# leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
+_MODIFIER_BEFORE = re.compile(
+    r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
+)  # also with an adjective between ("in central Paris, a heavily patrolled area")
+# A word of a title in front of a name, as written: "Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard".
+_WORD_BEFORE = re.compile(r"([\w.&’'-]+)[ \t\u00a0]*$")  # not across a line: that is another paragraph
+_RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom)\s.*$", re.DOTALL)
+_POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
+
+
+def _bare(word: str) -> str:
+    return word.casefold().strip(".’'")
+
+
+def is_role(word: str) -> bool:
+    """A noun that says what someone or something is ("spokesman", "Gov.", "giant", "economist")."""
+    bare = _bare(word)
+    if bare in _ROLES or bare.split("-")[0] in _ROLES - {"co", "vice"}:  # "President-elect", "ex-wife" no
+        return True
+    return word[:1].islower() and len(bare) > 4 and bare.endswith(_ROLE_ENDINGS)
+
+
+def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
+    """The words right before `end` that may belong to a title, nearest first, each with its start."""
+    words: list[tuple[int, str]] = []
+    at = end
+    capitalised = False
+    while len(words) <= MAX_TITLE_WORDS:
+        found = _WORD_BEFORE.search(text, max(0, at - 40), at)
+        # Words are apart; only the first may touch `end` (a title set off by a comma: "his director, X").
+        if found is None or found.end() != at or (words and found.end(1) == at):
+            break
+        word = found.group(1)
+        bare = _bare(word)
+        lower = word[:1].islower()
+        # A full stop that is not an abbreviation's ends the previous sentence ("… the blast. Woodburn Chief").
+        if word.endswith(".") and bare not in _ABBREVIATED and "." not in word[:-1]:
+            break
+        if not any(ch.isalpha() for ch in word) or any(ch.isdigit() for ch in word):
+            break  # "--", "2010": punctuation and numbers end a title
+        if bare in _STOP or (lower and not _title_word(bare)):
+            break
+        # Before a capitalised part ("Secretary of State"), only a modifier or a determiner is still the title:
+        # in "to request Secretary Clinton", "request" is the verb.
+        if lower and capitalised and bare not in _MODIFIERS | _DETERMINERS and bare != "of":
+            break
+        words.append((found.start(1), word))
+        at = found.start(1)
+        # A rank next to the name ("police spokesman Constable Tim Fanning") is not yet the capitalised title.
+        ranks_only = all(_bare(w) in _RANKS and not is_role(w) for _, w in words)
+        capitalised = capitalised or not (lower or ranks_only)
+        if bare in _DETERMINERS:
+            break
+        if _POSSESSIVE.match(word):
+            # The owner may be several capitalised words ("New York's"); the title starts with them.
+            while True:
+                more = _WORD_BEFORE.search(text, max(0, at - 40), at)
+                if more is None or more.end() != at or not more.group(1)[:1].isupper():
+                    break
+                if _bare(more.group(1)) in _STOP or more.group(1).endswith("."):
+                    break
+                words.append((more.start(1), more.group(1)))
+                at = more.start(1)
+            break
+    return words
+
+
+def _title_word(bare: str) -> bool:
+    """A lowercase word that can sit in a title: not a verb by its ending (-ing, -ed, a third-person -s)."""
+    if bare in _MODIFIERS or bare in _DETERMINERS or bare in _ROLES or bare == "of":
+        return True
+    if bare.endswith(("ing", "ed")):
+        return bare in _PARTICIPLE_TITLES
+    return not (bare.endswith("s") and not bare.endswith(("ss", "us", "is", "ics")) and bare not in _PLURALS)
+
+
+def _title_before(text: str, end: int) -> tuple[int, int] | None:
+    """The span of a title that ends right before `end` and is headed by a role noun, e.g. "police spokesman" in
+    "police spokesman Constable Tim Fanning" (a rank next to the name is left out), "Apple's chief executive"."""
+    words = _walk_back(text, end)
+    # Ranks next to the name ("Constable", "Dr.") are skipped when a title stands before them.
+    lead = 0
+    while lead < len(words) and _bare(words[lead][1]) in _RANKS and not is_role(words[lead][1]):
+        lead += 1
+    words = words[lead:]
+    # The head is the word next to the name, or the title before "of" ("Secretary of State John Kerry").
+    joined = len(words) > 2 and words[1][1] == "of" and words[0][1][:1].isupper()
+    if not words or not (is_role(words[0][1]) or (joined and is_role(words[2][1]))):
+        return None
+    # "of" joins capitalised titles only ("Secretary of State"); elsewhere it belongs to another phrase.
+    for i, (_, w) in enumerate(words):
+        joins_capitals = 0 < i < len(words) - 1 and words[i - 1][1][:1].isupper() and words[i + 1][1][:1].isupper()
+        if w.casefold() == "of" and not joins_capitals:
+            words = words[:i]
+            break
+    if len(words) > MAX_TITLE_WORDS:
+        return None
+    first_start, last = words[-1][0], words[0]
+    return first_start, last[0] + len(last[1])
+
+
+def _noun_phrase(phrase: str) -> bool:
+    words = phrase.casefold().split()
+    # A phrase cut at the full stop of "Mr." or an initial stops mid-name ("a top adviser to Mr", "… Robert P").
+    if not words or words[-1] in _ABBREVIATIONS or _CLAUSE_WORDS.intersection(words) or len(words[-1]) == 1:
+        return False
+    if words[0] in _DETERMINERS:
+        return True
+    # Without a determiner: a possessive owner ("Apple's chief executive") or a bare title ("chief executive of
+    # HP", "former adviser to the president"), headed by a role noun before any "of"/"at"/"to" complement.
+    if _POSSESSIVE.match(phrase.split(maxsplit=1)[0]) is None and not phrase[:1].islower():
+        return False
+    head = _head(phrase).split()
+    # Before its head, a bare title has only title words: "becomes the second Republican congressman" is a clause.
+    return is_role(head[-1]) and all(_title_word(_bare(w)) or w[:1].isupper() for w in head[1:-1] + head[:1])
+
+
+def _head(phrase: str) -> str:
+    """The words before a complement ("chief executive" of "chief executive of HP"); the last is the head noun."""
+    return re.split(r"\s(?:of|at|for|to|in|with|from)\s", phrase, maxsplit=1)[0]
+
+
+def _relative(text: str, at: int) -> tuple[int, int] | None:
+    """After ", who": "the chief executive of Y" of "who is the chief executive of Y", or "who leads Y"."""
+    if not text.startswith("who ", at):
+        return None
+    found = _APPOSITIVE.match(text, at - 2)
+    if found is None:
+        return None
+    phrase = found.group(1).rstrip()
+    start = found.start(1)
+    who_is = _WHO_IS.match(phrase)
+    if who_is is not None:
+        start += who_is.end()
+        phrase = phrase[who_is.end() :]
+        return (start, start + len(phrase)) if _noun_phrase(phrase) else None
+    words = phrase.split()
+    if len(words) >= 3 and words[1] in _ROLE_VERBS and not _CLAUSE_WORDS.intersection(words):
+        return start, start + len(phrase)
+    return None
+
+
+def _after(text: str, m: Mention) -> tuple[int, int] | None:
+    """An appositive or relative clause right after the mention, or a definition when the name opens a sentence."""
+    if not _MODIFIER_BEFORE.search(text, max(0, m.start - 20), m.start):
+        found = _APPOSITIVE.match(text, m.end)
+        # "… Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said": a phrase followed by a name is
+        # that name's title, set off by commas.
+        if found is not None and not re.match(r",\s+[A-Z]", text[found.end() : found.end() + 3]):
+            if text.startswith("who ", found.start(1)):
+                return _relative(text, found.start(1))
+            # "a Houston law professor who frequently writes about …": the noun phrase before its clause.
+            phrase = _RELATIVE_TAIL.sub("", found.group(1)).rstrip()
+            if _noun_phrase(phrase):
+                return found.start(1), found.start(1) + len(phrase)
+    if _opens_sentence(text, m.start):
+        found = _DEFINITION.match(text, m.end)
+        if found is not None and _noun_phrase(found.group(1).rstrip()):
+            return found.start(1), found.start(1) + len(found.group(1).rstrip())
+    return None
+
+
+def _before(text: str, m: Mention) -> tuple[int, int] | None:
+    """A title in front of the name ("Seattle Mayor Ed Murray"), or one set off by a comma when it opens with a
+    determiner or an owner ("his policy director, Brett Loper,")."""
+    span = _title_before(text, m.start)
+    if span is not None:
+        return span
+    comma = re.search(r",\s+$", text[max(0, m.start - 4) : m.start])
+    if comma is None or not re.match(r"\s*[,.]", text[m.end : m.end + 2]):
+        return None
+    span = _title_before(text, m.start - len(comma.group(0)))
+    if span is None:
+        return None
+    first = text[span[0] : span[1]].split(maxsplit=1)[0]
+    return span if _bare(first) in _DETERMINERS or _POSSESSIVE.match(first) else None
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip()
+    return not before or before[-1] in ".!?\n" or before.endswith(("\u201d", '."'))
+
+
+def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
+    """What the text itself says an entity is: a title in front of a mention ("police spokesman Constable Tim
+    Fanning", "Apple's chief executive Tim Cook"), an appositive after it ("Huawei, the Chinese telecoms giant,";
+    "Cook, chief executive of Apple,"), a relative clause ("X, who leads Y,") or a definition opening a sentence
+    ("Meng Wanzhou is a senior executive at the company"). Verbatim: spans index `text`. Patterns over the
+    recogniser's spans rather than a dependency parse: a parse of every article cost as much as the recogniser
+    itself, and `valid_description` then keeps only short noun phrases anyway."""
+    out: list[Description] = []
+    for m in mentions:
+        if m.in_title or m.end <= m.start:
+            continue
+        for span in (_after(text, m), _before(text, m)):
+            if span is not None:
+                start, end = span
+                out.append(Description(m.name, text[start:end], start, end))
+    return tuple(out)
+
+
+def valid_description(text: str, name: str) -> bool:
+    """A description is a short phrase that is not the name again, nor a quote or a clause fragment."""
+    words = text.split()
+    if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
+        # One word is enough when it is a whole role noun ("President Donald Trump", "actor Matt Smith"); an
+        # abbreviated one ("Sen.") or any other word is not.
+        return len(words) == 1 and is_role(text) and not text.endswith(".") and _bare(text) not in _NOT_ALONE
+    # "the special counsel", "a fellow Californian": a description opens with a common word; a phrase opening
+    # with a capital is another name ("Sen. Lindsey Graham"), unless it is a title that ends in a role noun
+    # ("Seattle Mayor", "Apple's chief executive").
+    if not words[0][:1].islower() and not is_role(_head(text).split()[-1]):
+        return False
+    bare_name = re.sub(r"^the\s+|['’]s?$", "", " ".join(name.split()).casefold())
+    if bare_name and bare_name in text.casefold():
+        return False
+    # Quotes (a nickname, a slur: "'Worst Negotiator'") and line breaks (a heading) are not descriptions.
+    return not any(ch in text for ch in '"“”‘()[]:;\n') and not any(w[:1] in "'’" for w in words)
+
+
+def description_rank(text: str) -> int:
+    """Lower reads better on its own: a noun phrase, then a bare title ("President"), then one whose owner is a
+    pronoun ("his lawyer": whose?), then a relative clause."""
+    words = text.casefold().split()
+    return 3 if words[0] == "who" else 2 if words[0] in _PRONOUN_OWNERS else 1 if len(words) == 1 else 0

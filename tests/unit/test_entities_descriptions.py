@@ -1,0 +1,97 @@
+"""Descriptions from the coverage's own words: titles before a name, appositives, relative clauses; verbatim."""
+
+from __future__ import annotations
+
+import pytest
+
+from storyline.domain.descriptions import describe, valid_description
+from storyline.domain.entities import Mention
+
+
+def _described(text: str, name: str) -> list[str]:
+    start = text.index(name)
+    found = describe(text, [Mention(name, "PERSON", start, start + len(name))])
+    for d in found:
+        assert text[d.start : d.end] == d.text  # cited verbatim
+    return [d.text for d in found if valid_description(d.text, d.name)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "description"),
+    [
+        # A title in front of the name; a rank next to the name is left out.
+        ("The man was named by police spokesman Constable Tim Fanning on Monday.", "Tim Fanning", "police spokesman"),
+        ('"Would we?" Colts interim coach Bruce Arians asked.', "Bruce Arians", "Colts interim coach"),
+        (
+            "Capt. Tom Tennant and Oregon State Police bomb technician Bill Hakim died",
+            "Bill Hakim",
+            "Oregon State Police bomb technician",
+        ),
+        (
+            "the seat vacated by newly confirmed Secretary of State John Kerry. Cowan will",
+            "John Kerry",
+            "Secretary of State",
+        ),
+        ("Earlier Monday, Connecticut Gov. Dan Malloy took a stand", "Dan Malloy", "Connecticut Gov."),
+        ("The deal was hailed by President Donald Trump on Friday.", "Donald Trump", "President"),
+        # "Y's chief executive X": cited as written, never rewritten as "chief executive of Y".
+        ("HP's chief executive Mark Hurd said the deal was done.", "Mark Hurd", "HP's chief executive"),
+        ("the Chinese telecoms giant Huawei said", "Huawei", "the Chinese telecoms giant"),
+        # Set off by commas, before or after the name.
+        (
+            "Mike Sommers, and his policy director, Brett Loper, were also in attendance.",
+            "Brett Loper",
+            "his policy director",
+        ),
+        ("Mark Hurd, the chief executive of HP, said the deal was done.", "Mark Hurd", "the chief executive of HP"),
+        ("Tim Cook, Apple's chief executive, said so.", "Tim Cook", "Apple's chief executive"),
+        ("Tim Cook, chief executive of Apple, said so.", "Tim Cook", "chief executive of Apple"),
+        ("Benjamin David Banky, 40, a father of two, was shot", "Benjamin David Banky", "a father of two"),
+        (
+            "wrote Josh Blackman, a Houston law professor who writes about the court, on Monday.",
+            "Josh Blackman",
+            "a Houston law professor",
+        ),
+        # Relative clauses: "who is …" cites the noun phrase; a role verb cites the clause.
+        (
+            "Sundar Pichai, who is the chief executive of Google, spoke.",
+            "Sundar Pichai",
+            "the chief executive of Google",
+        ),
+        ("Sundar Pichai, who leads Google, spoke on Monday.", "Sundar Pichai", "who leads Google"),
+    ],
+)
+def test_descriptions_found_next_to_mentions(text: str, name: str, description: str) -> None:
+    assert _described(text, name) == [description]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Trump, who spoke on Monday, left.", "Trump"),  # what he did that day, not who he is
+        ("He met Trump last summer Trump went", "Trump"),
+        ("told police Smith was home", "Smith"),
+        ("Hunter, becomes the second Republican congressman to be indicted", "Hunter"),
+        ("opposition to Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said", "Neil Gorsuch"),
+        ("in central Paris, a heavily patrolled area near a police station, robbers struck", "Paris"),
+        ("WASHINGTON -- Real estate tycoon Donald Trump said", "Real estate tycoon"),
+        ("Edward Magee, a spokesman for Robert P. McCulloch, said", "Edward Magee"),
+        ("Chuck Schumer, 'Worst Negotiator', said", "Chuck Schumer"),
+    ],
+)
+def test_no_description_from_verbs_other_names_or_other_lines(text: str, name: str) -> None:
+    assert _described(text, name) == []
+
+
+def test_a_title_ends_at_a_dash_a_line_break_or_a_verb() -> None:
+    assert _described("WASHINGTON -- Real estate tycoon Donald Trump said", "Donald Trump") == ["Real estate tycoon"]
+    assert _described("DUI\nWide receiver Vincent Jackson was arrested", "Vincent Jackson") == ["Wide receiver"]
+    assert _described("they had to request Secretary Clinton appear", "Clinton") == ["Secretary"]
+
+
+def test_one_word_is_a_description_only_when_it_is_a_whole_role() -> None:
+    assert valid_description("President", "Donald Trump")
+    assert valid_description("actor", "Matt Smith")
+    assert not valid_description("Sen.", "Chuck Schumer")
+    assert not valid_description("police", "John Smith")
+    assert not valid_description("himself", "Trump")
