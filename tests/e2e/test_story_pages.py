@@ -296,3 +296,45 @@ def test_a_postgresql_reader_role_reads_and_cannot_write(tmp_path: Path) -> None
     assert reader.list_stories(StoryFilter()) == (0, [])
     reader.close()
     wh.engine.dispose()
+
+
+def test_citations_are_numbered_sources_that_open_at_the_sentence(demo: DemoRun, client: TestClient) -> None:
+    stories = client.get("/api/stories", params={"limit": 200}).json()["items"]
+    story = client.get(f"/api/stories/{max(stories, key=lambda s: s['article_count'])['story_id']}").json()
+    html = client.get(f"/stories/{story['story_id']}").text
+    urls = [a["url"] for a in story["articles"]]
+    sups = re.findall(r'<sup><a href="([^"]+)"[^>]*data-source="(\d+)">(\d+)</a></sup>', html)
+    assert sups, "member articles are cited by their number in the sources list"
+    for href, source, label in sups:
+        assert source == label and 1 <= int(source) <= len(urls)
+        url, _, fragment = href.partition("#:~:text=")
+        assert url == str(escape(urls[int(source) - 1])) and fragment
+    # The numbers point into the list at the foot of the page, in the same order.
+    assert [f'id="source-{n}"' in html for n in range(1, len(urls) + 1)] == [True] * len(urls)
+    lang = next(a for a in story["articles"] if a["article_id"] == story["sections"]["headline"]["article_id"])
+    assert f'<html lang="{lang.get("language") or "en"}">' in html
+
+
+def test_each_outlet_is_shown_by_its_lead_unique_facts_and_quotes(demo: DemoRun, client: TestClient) -> None:
+    from storyline.domain.roles import anchors, restates, stands_alone
+
+    items = client.get("/api/stories", params={"limit": 200}).json()["items"]
+    for item in items:
+        story = client.get(f"/api/stories/{item['story_id']}").json()
+        sections, texts = story["sections"], {}
+        summary = [c["text"] for c in sections["what_happened"]]
+        if summary:
+            assert stands_alone(summary[0]), summary[0]
+        for i, sentence in enumerate(summary):
+            earlier = [anchors(sections["headline"]["text"]), *(anchors(s) for s in summary[:i])]
+            assert not restates(sentence, earlier), sentence
+        for p in sections["perspectives"]:
+            parts = [*([p["lead"]] if p["lead"] else []), *p["unique_facts"], *p["quotes"]]
+            assert sorted(c["text"] for c in parts) == sorted(c["text"] for c in p["sentences"])
+            for c in parts:
+                assert c["article_id"] in p["article_ids"]
+                if c["article_id"] not in texts:
+                    texts[c["article_id"]] = client.get(f"/api/articles/{c['article_id']}").json()["text"]
+                assert texts[c["article_id"]][c["start"] : c["end"]] == c["text"]
+            for q in p["quotes"]:
+                assert q["speaker"]["name"] in q["text"]

@@ -129,7 +129,9 @@ def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
 def test_enrichment_uses_stored_entities_and_recognises_older_rows(warehouse: SqlWarehouse) -> None:
     """Entities stored at extraction are used as stored; a row from before that (none stored) is read by the
     recogniser at enrichment, so upgrading never leaves a story without cards."""
-    stored = ArticleMentions("a1", (Mention("Zorblax Holdings", "ORG", 0, 0, in_title=True),), ())
+    # Named in the body too: an entity named only in headlines gets no card.
+    mentions = (Mention("Zorblax Holdings", "ORG", 0, 16), Mention("Zorblax Holdings", "ORG", 0, 0, in_title=True))
+    stored = ArticleMentions("a1", mentions, ())
     warehouse.upsert_article(body("a1", "http://h.example/a1"), stored)
     older = body("a2", "http://k.example/a2", "Huawei said on Monday that Port Ellis was closed. " + TEXT)
     warehouse.upsert_article(older.model_copy(update={"source_id": "other"}))

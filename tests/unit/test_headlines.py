@@ -8,7 +8,7 @@ import pytest
 
 from storyline.domain.enrichment import StoryArticle, choose_headline
 from storyline.domain.features import DocumentFrequencies
-from storyline.domain.headlines import clean_title, headline_rank, outlet_names
+from storyline.domain.headlines import clean_title, headline_rank, lede_headline, outlet_names
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,27 @@ def test_a_real_headline_wins_over_a_more_central_lede() -> None:
     # Among ledes only, a whole sentence beats one cut off with an ellipsis.
     cut = _article("c", "A man has been charged with murdering his mother and sister in Millom, police...", text, 0)
     assert choose_headline([cut, lede], dfs)[1] is lede
+
+
+@pytest.mark.parametrize(
+    ("lede", "headline"),
+    [
+        (
+            "A fire that ripped through a Waitrose store in Surrey is being treated as suspicious, police said.",
+            "A fire that ripped through a Waitrose store in Surrey is being treated as suspicious",
+        ),
+        (
+            "The Los Angeles Angels made an eight-year offer to first baseman Mark Teixeira during winter meetings "
+            "in Las Vegas.",
+            "The Los Angeles Angels made an eight-year offer to first baseman Mark Teixeira",
+        ),
+        (
+            "T-Mobile today announced the BlackBerry Curve 8900, the thinnest and lightest full-QWERTY BlackBerry "
+            "smartphone.",
+            "T-Mobile today announced the BlackBerry Curve 8900",
+        ),
+    ],
+)
+def test_a_lede_is_shortened_to_a_prefix_that_reads_as_a_headline(lede: str, headline: str) -> None:
+    assert lede_headline(lede) == headline
+    assert lede.startswith(headline) and len(headline) <= 110

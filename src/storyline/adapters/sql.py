@@ -906,6 +906,7 @@ class SqlWarehouse:
                     "source_name": p.source_name,
                     "article_ids": list(p.article_ids),
                     "sentences": [c.to_json() for c in p.sentences],
+                    **p.parts_json(),
                 }
                 for p in sections.perspectives
             ],
@@ -944,7 +945,10 @@ class SqlWarehouse:
                     s.scalar(select(func.count()).select_from(StoryArticleRow).where(self._in_family(sid))) or 0
                 )
                 story.version = version
-                perspectives.extend({"story_id": sid, **p} for p in payload["perspectives"])
+                perspectives.extend(
+                    {"story_id": sid, **{k: p[k] for k in ("source_id", "source_name", "article_ids", "sentences")}}
+                    for p in payload["perspectives"]
+                )
                 for e in sections.entities:
                     eid = entity_id(e.kind, e.name)
                     entities.append(

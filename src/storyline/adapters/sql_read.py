@@ -296,6 +296,7 @@ class SqlReader:
             "source_name": a.source_name,
             "published_at": _iso(a.published_at),
             "duplicate_of": a.duplicate_of,
+            "language": a.language,
         }
 
     def articles(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

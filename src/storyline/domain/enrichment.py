@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
 from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
-from storyline.domain.headlines import clean_title, headline_rank, outlet_names
+from storyline.domain.headlines import clean_title, headline_rank, lede_headline, outlet_names
 from storyline.domain.roles import (
     Speaker,
     adds_facts,
@@ -173,7 +173,8 @@ def choose_headline(
         return (headline_rank(title), fit, a.published_at, a.article_id)
 
     head = min(articles, key=key)
-    return cleaned[head.article_id] or head.title, head
+    title = cleaned[head.article_id] or head.title
+    return (lede_headline(title) if headline_rank(title) else title), head
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,29 @@ def headline_rank(title: str) -> int:
         return 2
     # Headlines carry no full stop; a long sentence that ends in one is a lede.
     return 1 if title.rstrip(" \"'”’").endswith(".") and len(words) > 8 else 0
+
+
+# ", police said." / ", officials said on Friday." closing a lede: who said it, not what happened.
+_ATTRIBUTION_TAIL = re.compile(
+    r",\s+(?:[\w'’.-]+\s){0,5}(?:said|says|reported|reports|announced)(?:\s[\w'’-]+){0,3}\.?$"
+)
+# Where a long lede may be cut and still read as a headline: before a clause or a trailing circumstance.
+_CUT_BEFORE = re.compile(r",\s|\s(?:after|during|as|while|amid|when|because|following|despite|before|in|at|on)\s")
+MIN_CUT_WORDS = 6
+MIN_CUT_CHARS = 60
+
+
+def lede_headline(title: str) -> str:
+    """A lede sentence standing in for a headline, shortened to read as one: its attribution tail and full stop
+    dropped and, when still too long, cut before a clause or circumstance. Always a prefix of
+    the title, so the headline stays the outlet's own words."""
+    text = _ATTRIBUTION_TAIL.sub("", title.rstrip()).rstrip(" .")
+    if len(text) <= MAX_HEADLINE_CHARS:
+        return text
+    cuts = [m.start() for m in _CUT_BEFORE.finditer(text, 0, MAX_HEADLINE_CHARS + 1)]
+    cuts = [c for c in cuts if len(text[:c].split()) >= MIN_CUT_WORDS]
+    if not cuts:
+        return title
+    # The first cut that keeps a headline's worth (who did what to whom), else the longest that fits.
+    at = next((c for c in cuts if c >= MIN_CUT_CHARS), cuts[-1])
+    return text[:at].rstrip(" ,;:")

@@ -15,6 +15,7 @@ from storyline.adapters.sql_read import SqlReader, StoryFilter
 from storyline.domain.entities import entity_id as card_entity_id
 from storyline.domain.pages import PageLinks
 from storyline.services.editorial import story_links
+from storyline.web.citations import text_fragment
 from storyline.web.models import (
     ArticleDetail,
     EntityPage,
@@ -48,6 +49,7 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
     env.filters["day"] = lambda v: (datetime.fromisoformat(v) if isinstance(v, str) else v).strftime("%-d %B %Y")
     # A query string of the parameters that are set (paging links keep the search and the language).
+    env.filters["fragment"] = text_fragment
     env.filters["pairs"] = lambda params: urlencode({k: v for k, v in params.items() if v not in ("", None)})
     return env
 
