@@ -15,6 +15,7 @@ from storyline.domain.entities import (
     entity_cards,
     entity_id,
     entity_key,
+    headline_line_end,
     looks_english,
     lowercase_words,
     plausible_name,
@@ -183,3 +184,43 @@ def test_a_noun_phrase_is_preferred_to_a_relative_clause_and_a_pronoun_owner() -
         ]
     )
     assert cards[0].description is not None and cards[0].description.text == "Google's chief executive"
+
+
+def test_initialisms_legal_forms_and_short_names_join_the_full_name() -> None:
+    cards = _cards(
+        [
+            ArticleMentions(
+                "a",
+                _mentions(
+                    [
+                        ("Hewlett-Packard", "ORG"),
+                        ("EYP Mission Critical Facilities Inc.", "ORG"),
+                        ("BlackBerry Q10", "PRODUCT"),
+                    ]
+                ),
+                (),
+            ),
+            ArticleMentions(
+                "b",
+                _mentions([("HP", "ORG"), ("EYP MCF", "ORG"), ("EYP Mission Critical Facilities", "ORG")]),
+                (),
+            ),
+            ArticleMentions("c", _mentions([("HP", "ORG"), ("Q10", "ORG"), ("UTC", "ORG")]), ()),
+        ]
+    )
+    by_name = {c.name: c.article_count for c in cards}
+    assert by_name == {"Hewlett-Packard": 3, "EYP Mission Critical Facilities": 2, "BlackBerry Q10": 2}
+
+
+def test_a_role_opening_a_sentence_is_not_part_of_the_name() -> None:
+    assert entity_key("Comedian Ellen DeGeneres") == entity_key("Ellen DeGeneres")
+    assert entity_key("Apple Inc.") == entity_key("Apple")
+
+
+def test_a_headline_printed_as_the_first_line_is_the_title() -> None:
+    text = "Colts Beat Chiefs 20 - 13 To Clinch Playoff Berth\nThe Indianapolis Colts clinched a playoff spot."
+    assert headline_line_end(text, "Something else") == text.index("\n")
+    assert headline_line_end("Same title\nBody.", "Same title") == len("Same title")
+    # A first line that is a sentence is the body.
+    assert headline_line_end("The Colts won on Sunday.\nMore.", "Colts win") == 0
+    assert headline_line_end("One line only", "x") == 0

@@ -15,6 +15,7 @@ from storyline.domain.entities import (
     Readable,
     common_word,
     dateline,
+    headline_line_end,
     looks_english,
     lowercase_words,
 )
@@ -125,9 +126,11 @@ def _read(article_id: str, title_doc: Any, doc: Any) -> ArticleMentions:
             return True
         return not common_word(e.text, lowercase)
 
-    # A dateline ("WASHINGTON —") says where the story was filed, not what it is about.
+    # A dateline ("WASHINGTON —") says where the story was filed, not what it is about; a headline printed as the
+    # first line of the text counts as the title.
+    head = headline_line_end(doc.text, title_doc.text)
     body = tuple(
-        Mention(e.text, e.label_, e.start_char, e.end_char)
+        Mention(e.text, e.label_, e.start_char, e.end_char, in_title=e.end_char <= head)
         for e in doc.ents
         if named(e) and not dateline(doc.text, e.start_char, e.end_char)
     )

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from storyline.domain.entities import ArticleMentions, EntityCard, entity_cards
-from storyline.domain.features import DocumentFrequencies, SparseVector, cosine, normalise, tfidf
+from storyline.domain.features import ENTITY_PREFIX, DocumentFrequencies, SparseVector, cosine, normalise, tfidf
 from storyline.domain.headlines import clean_title, headline_rank, lede_headline, outlet_names
 from storyline.domain.roles import (
     Speaker,
@@ -401,7 +401,13 @@ def build_sections(
         what_happened=tuple(s.cited for s in summary),
         behind=tuple(s.cited for s in behind),
         perspectives=tuple(sorted(perspectives, key=_contribution)),
-        entities=tuple(entity_cards([(a.article_id, a.published_at) for a in base], mentions)),
+        entities=tuple(
+            entity_cards(
+                [(a.article_id, a.published_at) for a in base],
+                mentions,
+                specificity=lambda key: dfs.idf(ENTITY_PREFIX + key),
+            )
+        ),
         outlets=tuple(sorted(by_outlet)),
     )
 

@@ -6,12 +6,12 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from storyline.domain.descriptions import Description, description_rank, valid_description
+from storyline.domain.descriptions import Description, description_rank, is_role, valid_description
 from storyline.domain.text import Cited
 
 
@@ -44,6 +44,15 @@ _HONORIFICS = _words(
 )
 _MAX_NAME_WORDS = 7
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_LEGAL_FORM = re.compile(r"(?<=\w)[\s,]+(?:inc|corp|corporation|co|ltd|llc|plc|incorporated|limited)\.?$")
+# Abbreviations the recogniser takes for organisations or places that are no topic: time zones, offences, job
+# titles, common nouns.
+_NOT_ENTITIES = _words(
+    "utc gmt est edt pst pdt cst cdt bst cet jst ist dui dwi ceo cfo coo cto gdp ipo tv pc am pm ai dna hiv aids "
+    "lgbt lgbtq atm suv faq pdf"
+)
+# Words an initialism skips ("Federal Bureau of Investigation" is FBI).
+_INITIALISM_SKIP = _words("of and the for de du des & on in")
 # Quotes, brackets, dashes between words and line breaks come from headlines and clauses, never from names.
 _NOT_IN_NAMES = re.compile(r'["“”„()\[\]{}|…@#/\\\n]|[–—]|\s-\s*$|^-')
 # Capitalised function words make a span a headline fragment ("Colts Top Jags To Make Playoffs").
@@ -160,7 +169,12 @@ def entity_key(name: str) -> str:
     titled = [i for i, w in enumerate(words[:3]) if w.rstrip(".") in _HONORIFICS or w == "gen."]
     if titled and titled[-1] < len(words) - 1:
         key = " ".join(words[titled[-1] + 1 :])
+    words = key.split()
+    if len(words) >= 3 and is_role(words[0]):
+        key = " ".join(words[1:])  # "Comedian Ellen DeGeneres": the recogniser took the title opening a sentence
     key = re.sub(r"\s*-\s*", "-", key).strip(" .,")
+    # "EYP Mission Critical Facilities Inc." is the company the articles also call without its legal form.
+    key = _LEGAL_FORM.sub("", key).strip(" .,")
     return key.replace(".", "").replace(" ", "") if _ACRONYM.fullmatch(key) else key
 
 
@@ -179,6 +193,8 @@ def plausible_name(name: str, label: str) -> bool:
         return False
     if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]{1,5}\.", clean):
         return False  # "Mo.", "Calif.": an abbreviation in a dateline, not a topic
+    if entity_key(clean) in _NOT_ENTITIES:
+        return False
     if label == "NORP":
         return len(words) > 1 or clean.endswith("s")
     if label != "PERSON":
@@ -275,6 +291,61 @@ def _aliases(names: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, s
     return out
 
 
+def headline_line_end(text: str, title: str) -> int:
+    """Where a headline printed as the text's first line ends (0 when there is none): the title itself, or a line
+    in title case without a full stop. Its capitalised words are not names ("Colts Beat Chiefs", "Buys
+    SeaMicro"), so its mentions count as the title's."""
+    line = text.split("\n", 1)[0]
+    stripped = line.strip()
+    if not stripped or "\n" not in text:
+        return 0
+    if " ".join(stripped.split()) == " ".join(title.split()):
+        return len(line)
+    words = [w for w in stripped.split() if w[:1].isalpha() and w.casefold() not in _INITIALISM_SKIP]
+    if stripped[-1:] in ".!?\"”’'" or len(words) < 3 or len(words) > 20:
+        return 0
+    capitalised = sum(1 for w in words if w[:1].isupper())
+    return len(line) if capitalised >= 0.8 * len(words) else 0
+
+
+def _initialisms(key: str) -> frozenset[str]:
+    """The ways an initialism may abbreviate a name: every word's initial ("hewlett-packard" -> "hp", "federal
+    bureau of investigation" -> "fbi"), or the first word kept whole ("eyp mission critical facilities" ->
+    "eypmcf")."""
+    words = [w for w in re.split(r"[\s-]+", key) if w and w not in _INITIALISM_SKIP]
+    if len(words) < 2:
+        return frozenset()
+    rest = "".join(w[0] for w in words[1:])
+    return frozenset({words[0][0] + rest, words[0] + rest})
+
+
+def _acronym_aliases(kinds: Mapping[str, str], surfaces: Mapping[str, Counter[str]]) -> dict[str, str]:
+    """Map an initialism ("HP", "EYP MCF", "FBI") to the one longer name of the story it abbreviates, and a short
+    name to the one longer name it ends ("Q10", "BlackBerry Q10"), so the two make one card under the full
+    name."""
+    out: dict[str, str] = {}
+    long = [k for k in kinds if len(_initialisms(k)) > 0 and kinds[k] != "person"]
+    for k in kinds:
+        shown = surfaces[k].most_common(1)[0][0] if surfaces.get(k) else ""
+        letters = re.sub(r"[\s.&]", "", shown)
+        if not (2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()):
+            continue
+        owners = [f for f in long if f != k and letters.casefold() in _initialisms(f)]
+        if len(owners) == 1:
+            out[k] = owners[0]
+    for k, kind in kinds.items():
+        # "Q10" is the BlackBerry Q10, "Chiefs" the Kansas City Chiefs: the last words of one longer name of its
+        # kind (a lone word: of any kind, as the recogniser labels short names loosely).
+        if k in out or kind == "person":
+            continue
+        owners = [
+            f for f in kinds if f.endswith(" " + k) and kinds[f] != "person" and (kinds[f] == kind or " " not in k)
+        ]
+        if len(owners) == 1:
+            out[k] = owners[0]
+    return out
+
+
 def _run_on_names(kinds: Mapping[str, str], alias: Mapping[str, str]) -> list[str]:
     """Person "names" that are a person's name with a headline's next words ("Donald Trump Signals", "Trump
     Sends Investigators"): another person's full name, or their surname, followed by more words."""
@@ -293,9 +364,10 @@ def _run_on_names(kinds: Mapping[str, str], alias: Mapping[str, str]) -> list[st
 
 
 def _display(surfaces: Counter[str], key: str) -> str:
-    """The name as the articles write it most, preferring a form without a possessive or a lowercase "the"."""
+    """The name as the articles write it most, preferring a form without a possessive or a lowercase "the" and,
+    among equals, without a legal form ("Inc.")."""
     own = [s for s in surfaces if entity_key(s) == key] or list(surfaces)
-    name = max(own, key=lambda s: (s == _bare_name(s), surfaces[s], s))
+    name = max(own, key=lambda s: (s == _bare_name(s), surfaces[s], not _LEGAL_FORM.search(s.casefold()), s))
     return _bare_name(name)
 
 
@@ -304,7 +376,10 @@ def _bare_name(name: str) -> str:
 
 
 def entity_cards(
-    articles: Sequence[tuple[str, datetime]], mentions: Mapping[str, ArticleMentions], limit: int = 12
+    articles: Sequence[tuple[str, datetime]],
+    mentions: Mapping[str, ArticleMentions],
+    limit: int = 12,
+    specificity: Callable[[str], float] | None = None,
 ) -> list[EntityCard]:
     """Cards for a story's entities: `articles` are (article_id, published_at) of its original articles.
 
@@ -329,7 +404,7 @@ def entity_cards(
     counts = {k: sum(v.values()) for k, v in kind_votes.items()}
     for k in _run_on_names(kinds, _aliases(kinds, counts)):
         del kinds[k]
-    alias = _aliases(kinds, counts)
+    alias = {**_acronym_aliases(kinds, surfaces), **_aliases(kinds, counts)}
 
     docs: dict[str, set[str]] = defaultdict(set)
     titled: dict[str, set[str]] = defaultdict(set)
@@ -365,7 +440,12 @@ def entity_cards(
         # Share of articles naming it, weighted up to 1.5x by the share that name it in the headline; in [0, 1].
         return (len(docs[key]) / n) * (1.0 + 0.5 * len(titled[key]) / n) / 1.5
 
-    ranked = sorted(docs, key=lambda k: (-salience(k), -len(docs[k]), k))
+    # Ranked by salience times how specific the entity is to this story across the warehouse (`specificity`, an
+    # IDF): "America" or "Congress" in half the stories says less about this one than the people it is about.
+    def weight(key: str) -> float:
+        return salience(key) * (specificity(key) if specificity is not None else 1.0)
+
+    ranked = sorted(docs, key=lambda k: (-weight(k), -len(docs[k]), k))
     cards: list[EntityCard] = []
     for key in ranked:
         if not keep_all and len(docs[key]) < 2:
