@@ -48,14 +48,15 @@ def test_demo_editorial_floors(demo: DemoRun, tmp_path: Path) -> None:  # noqa: 
     assert {"same_event_links", "off_event_perspectives"}.isdisjoint(without)  # they need gold
     fig = _editorial(data_dir, gold, demo.base_url)
     assert fig["provenance"]["numerator"] == fig["provenance"]["denominator"] > 100
-    assert _share(fig["fragments"]) <= 0.01
+    assert _share(fig["fragments"]) <= 0.005
     assert fig["front_page"]["numerator"] == fig["front_page"]["denominator"] >= 5  # every demo story has 2+ outlets
     assert fig["off_event_perspectives"]["numerator"] == 0 and fig["same_event_links"]["numerator"] == 0
     assert fig["single_article"]["numerator"] == fig["no_summary"]["numerator"] == 0
-    # floor: raise as issue 17 lands (measured at 902e06e: templated 8/8, described 3/45, junk 0/45)
-    assert _share(fig["templated_questions"]) <= 1.0
-    assert _share(fig["described_cards"]) >= 0.05
-    assert _share(fig["junk_cards"]) <= 0.05
+    # Measured at aa4bf6f: templated 0/2, described 11/45, junk 0/45, fragments 0/273 (at 902e06e, before the
+    # rest of issue 17: templated 8/8, described 3/45). Described cards stay below the issue's 50% (ADR 0019).
+    assert _share(fig["templated_questions"]) <= 0.05
+    assert _share(fig["described_cards"]) >= 0.2
+    assert _share(fig["junk_cards"]) <= 0.03
 
 
 @pytest.mark.replay
@@ -69,15 +70,14 @@ def test_replay_editorial_floors(replay_base: str, app_factory: Callable[..., Ap
     fig = _editorial(app.settings.data_dir, CORPUS / "gold" / "articles.jsonl", replay_base)
     assert fig["provenance"]["numerator"] == fig["provenance"]["denominator"] > 2000
     assert fig["front_page"]["numerator"] >= 18 and fig["front_page"]["denominator"] == 20
-    # floor: raise as issue 17 lands. Measured at 902e06e: fragments 34/2355 (1.4%; 4.6% before the segmenter of
-    # item 3; the rest are title lines cited as sentences and splits after "Const.", "Wash.", "R-S."), templated
-    # questions 192/192, same-event links 40/297, described cards 44/788, junk cards 67/788, off-event perspective
-    # sentences 4/967, bad headlines 24/205. Targets (issue 17): fragments <= 0.5%, templated <= 5%, same-event
-    # <= 5%, described >= 50%, junk <= 3%, off-event <= 1%.
-    assert _share(fig["fragments"]) <= 0.02
-    assert _share(fig["templated_questions"]) <= 1.0
-    assert _share(fig["same_event_links"]) <= 0.15
-    assert _share(fig["described_cards"]) >= 0.05
-    assert _share(fig["junk_cards"]) <= 0.10
+    # Measured at aa4bf6f (before issue 17, 902e06e): fragments 9/3383 (34/2355), templated questions 0/65
+    # (192/192), same-event links 4/154 (40/297), described cards 200/746 (44/788), junk cards 4/746 (67/788),
+    # off-event perspective sentences 12/2244 (4/967), bad headlines 19/205 (24/205). Issue 17's targets: fragments
+    # <= 0.5%, templated <= 5%, same-event <= 5%, described >= 50% (not met: ADR 0019), junk <= 3%, off-event <= 1%.
+    assert _share(fig["fragments"]) <= 0.005
+    assert _share(fig["templated_questions"]) <= 0.05
+    assert _share(fig["same_event_links"]) <= 0.05
+    assert _share(fig["described_cards"]) >= 0.22
+    assert _share(fig["junk_cards"]) <= 0.03
     assert _share(fig["off_event_perspectives"]) <= 0.01
-    assert _share(fig["bad_headlines"]) <= 0.15
+    assert _share(fig["bad_headlines"]) <= 0.12

@@ -43,7 +43,8 @@ NEW_FACTS = 3
 # its outlets use): a roundup's other items and an earlier case recalled at length name none or one.
 ON_EVENT_TERMS = 2
 CORE_SHARE = 0.3
-_URL = re.compile(r"https?:|www\.|\.com\b")  # an address read aloud is not a fact of the event
+# An address read out ("http: / / blogs. business2. com") or markup left in the text is no sentence to show.
+_URL = re.compile(r"https?:|www\.|\.com\b")
 # A sentence ends in terminal punctuation, a closing quote after it allowed: a title line ending in a quoted
 # phrase ("… Calls Riot Deaths 'Murder'") is not a sentence.
 _ENDS = re.compile(r"[.!?。！？][\"”’'»)]*$")
@@ -200,6 +201,8 @@ def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) 
         n_words = word_count(sent.text)
         # Fragments, captions, run-ons and ledes cut off with an ellipsis make poor lines.
         if n_words < 6 or n_words > 45 or not _ENDS.search(sent.text) or _TRUNCATED.search(sent.text):
+            continue
+        if _URL.search(sent.text) or "<" in sent.text or ">" in sent.text:
             continue
         vec = _sentence_vector(sent, dfs)
         if not vec:
@@ -375,9 +378,7 @@ def build_sections(
     lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
     every = [line for a in base for line in lines[a.article_id]]
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
-    facts_pool = [
-        c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text) and not _URL.search(c.cited.text)
-    ]
+    facts_pool = [c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text)]
     summary = _summary(facts_pool, headline)
     core = core_terms(base)
     behind = _context(_candidates(every, False), summary, core)

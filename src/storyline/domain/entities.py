@@ -324,26 +324,35 @@ def _acronym_aliases(kinds: Mapping[str, str], surfaces: Mapping[str, Counter[st
     name to the one longer name it ends ("Q10", "BlackBerry Q10"), so the two make one card under the full
     name."""
     out: dict[str, str] = {}
-    long = [k for k in kinds if len(_initialisms(k)) > 0 and kinds[k] != "person"]
     for k in kinds:
+        # A name with a verb or an adverb glued in front ("Buys SeaMicro", "Acquiring EYP Mission Critical
+        # Facilities"): a headline's or a sentence's words, not a longer name. Not for people: "Chris Christie" is
+        # not "Christie" with a verb in front.
+        first, _, rest = k.partition(" ")
+        glued = first.endswith(("ing", "ly", "s")) and len(first) > 3 and kinds[k] != "person"
+        if glued and rest in kinds and kinds[rest] != "person":
+            out[k] = rest
+    names = {k: kind for k, kind in kinds.items() if k not in out and kind != "person"}
+    for k in names:
         shown = surfaces[k].most_common(1)[0][0] if surfaces.get(k) else ""
         letters = re.sub(r"[\s.&]", "", shown)
         if not (2 <= len(letters) <= 8 and letters.isalpha() and letters.isupper()):
             continue
-        owners = [f for f in long if f != k and letters.casefold() in _initialisms(f)]
+        owners = [f for f in names if f != k and letters.casefold() in _initialisms(f)]
         if len(owners) == 1:
             out[k] = owners[0]
-    for k, kind in kinds.items():
+    for k, kind in names.items():
         # "Q10" is the BlackBerry Q10, "Chiefs" the Kansas City Chiefs: the last words of one longer name of its
         # kind (a lone word: of any kind, as the recogniser labels short names loosely).
-        if k in out or kind == "person":
+        if k in out:
             continue
-        owners = [
-            f for f in kinds if f.endswith(" " + k) and kinds[f] != "person" and (kinds[f] == kind or " " not in k)
-        ]
+        owners = [f for f in names if f.endswith(" " + k) and (names[f] == kind or " " not in k)]
+        # An initialism that opens one longer name ("EYP" of "EYP Mission Critical Facilities").
+        if not owners and k.isalpha() and k.upper() in surfaces.get(k, Counter()):
+            owners = [f for f in names if f.startswith(k + " ")]
         if len(owners) == 1:
             out[k] = owners[0]
-    return out
+    return {k: out.get(v, v) for k, v in out.items()}
 
 
 def _run_on_names(kinds: Mapping[str, str], alias: Mapping[str, str]) -> list[str]:
