@@ -224,7 +224,7 @@ def test_bcubed_is_bounded(gold: dict[str, str], predicted: dict[str, str]) -> N
 
 
 @DETERMINISTIC
-@given(st.text(alphabet=st.sampled_from(list('ab .!?\n\r\t"”)U.S\u00a0')), max_size=80))
+@given(st.text(alphabet=st.sampled_from(list('ab .!?\n\r\t"”)U.S\u00a0\u2009\u3000。“«日é')), max_size=80))
 def test_sentence_spans_always_point_at_their_text(text: str) -> None:
     for s in sentences(text):
         assert text[s.start : s.end] == s.text

@@ -236,3 +236,11 @@ def test_sentences_are_split_by_the_articles_language() -> None:
     _assert_spans(text, found)
     assert found[0].text == "Der Präsident sagte, dass er kommt."
     assert sentences(text, None) == sentences(text, "en")
+
+
+def test_a_no_break_space_beside_a_full_stop_does_not_crash_the_segmenter() -> None:
+    # sentencex 1.0.32 panics on this input as given; other spaces go in as plain spaces, offsets unchanged.
+    text = "Prices rose.  S\u00a0.U! It went on.\u00a0Then more."
+    found = sentences(text)
+    _assert_spans(text, found)
+    assert found[-1].text == "Then more."
