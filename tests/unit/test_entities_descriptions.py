@@ -95,3 +95,20 @@ def test_one_word_is_a_description_only_when_it_is_a_whole_role() -> None:
     assert not valid_description("Sen.", "Chuck Schumer")
     assert not valid_description("police", "John Smith")
     assert not valid_description("himself", "Trump")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label", "description"),
+    [
+        # After "in", an appositive naming a kind of place describes the place, not an earlier noun.
+        ("Police in Millom, a town in Cumbria, said a man was arrested.", "Millom", "GPE", "a town in Cumbria"),
+        # What an organisation is, as a title before its name.
+        ("Robbers hit the Paris branch of jeweler Harry Winston on Thursday.", "Harry Winston", "ORG", "jeweler"),
+        ("A fire destroyed a store of the supermarket chain Waitrose.", "Waitrose", "ORG", "the supermarket chain"),
+    ],
+)
+def test_places_and_organisations_described_by_their_kind(text: str, name: str, label: str, description: str) -> None:
+    start = text.index(name)
+    found = describe(text, [Mention(name, label, start, start + len(name))])
+    assert [d.text for d in found if valid_description(d.text, d.name)] == [description]
+    assert all(text[d.start : d.end] == d.text for d in found)

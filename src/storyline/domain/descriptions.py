@@ -70,6 +70,14 @@ _NOT_ALONE = _words(
 )
 # Productive endings of role nouns ("congressman", "economist", "historian", "carmaker"), lowercase only (a
 # capitalised "Indian" is a nationality).
+# What an organisation is, as a title before its name ("jeweler Harry Winston", "supermarket chain Waitrose").
+_ORGANISATION_ROLES = _words(
+    """
+    jeweler jeweller supermarket chain bank insurer airline automaker carmaker network brand conglomerate
+    supplier distributor wholesaler pharmacy club team band newspaper magazine website agency charity university
+    hospital party union broker lender exchange fund studio label publisher operator provider
+    """
+)
 _ROLE_ENDINGS = ("man", "woman", "person", "ist", "ian", "maker")
 # A rank or honorific between a title and the name ("police spokesman Constable Tim Fanning"): the title
 # describes; the rank alone does not.
@@ -142,6 +150,13 @@ _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]
 _WHO_IS = re.compile(r"who\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
 # Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
 # leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+# An appositive that says what kind of place a place is ("a town in Cumbria", "the capital of Oregon").
+_PLACE_KIND = re.compile(
+    r"(?:a|an|the)\s(?:[\w'’-]+\s){0,3}(?:town|city|village|suburb|county|state|country|region|province|district|"
+    r"area|neighbou?rhood|island|capital|port|community|borough|municipality|resort|territory|nation|enclave|"
+    r"street|avenue|square|park|hamlet|parish)\b"
+)
 _MODIFIER_BEFORE = re.compile(
     r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
@@ -156,9 +171,11 @@ def _bare(word: str) -> str:
 
 
 def is_role(word: str) -> bool:
-    """A noun that says what someone or something is ("spokesman", "Gov.", "giant", "economist")."""
+    """A noun that says what someone or something is ("spokesman", "Gov.", "giant", "economist", "jeweler")."""
     bare = _bare(word)
-    if bare in _ROLES or bare.split("-")[0] in _ROLES - {"co", "vice"}:  # "President-elect", "ex-wife" no
+    if (
+        bare in _ROLES or bare in _ORGANISATION_ROLES or bare.split("-")[0] in _ROLES - {"co", "vice"}
+    ):  # "President-elect", "ex-wife" no
         return True
     return word[:1].islower() and len(bare) > 4 and bare.endswith(_ROLE_ENDINGS)
 
@@ -285,6 +302,10 @@ def _relative(text: str, at: int) -> tuple[int, int] | None:
 
 def _after(text: str, m: Mention) -> tuple[int, int] | None:
     """An appositive or relative clause right after the mention, or a definition when the name opens a sentence."""
+    found = _APPOSITIVE.match(text, m.end) if m.label in _PLACE_LABELS else None
+    if found is not None and _PLACE_KIND.match(found.group(1)):
+        # "in Millom, a town in Cumbria,": after "in", an appositive naming a kind of place describes the place.
+        return found.start(1), found.start(1) + len(found.group(1).rstrip())
     if not _MODIFIER_BEFORE.search(text, max(0, m.start - 20), m.start):
         found = _APPOSITIVE.match(text, m.end)
         # "… Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said": a phrase followed by a name is
