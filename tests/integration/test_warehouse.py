@@ -206,3 +206,35 @@ def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(wareh
         assert (page["first_seen"], page["last_seen"]) == (T0.isoformat(), (T0 + timedelta(hours=1)).isoformat())
     finally:
         reader.close()
+
+
+def test_a_card_without_a_description_borrows_the_one_another_story_cited(warehouse: SqlWarehouse) -> None:
+    """An entity described in one story's coverage is described, cited to that article, on a story that only names
+    it; a lone surname is never given another story's description (it may be another person)."""
+    from dataclasses import replace
+
+    from storyline.domain.entities import EntityCard
+    from storyline.domain.text import Cited
+
+    for i, sid in enumerate(["st_a", "st_b"]):
+        when = T0 + timedelta(days=20 * i)
+        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", when=when))
+        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+    said = Cited("The harbour authority", "a0", 0, 21)
+    assert TEXT[said.start : said.end] == said.text
+    described = EntityCard("Port Ellis", "place", 1.0, 1, T0, said)
+    surname = EntityCard("Ellis", "person", 1.0, 1, T0, said)
+    for sid, aid, desc in (("st_a", "a0", said), ("st_b", "a1", None)):
+        arts = warehouse.story_articles(sid)
+        built = build_sections(arts, DocumentFrequencies(), {a.article_id: ArticleMentions(aid, (), ()) for a in arts})
+        cards = (replace(described, description=desc), replace(surname, description=desc))
+        assert warehouse.save_sections(sid, replace(built, entities=cards), [])
+    reader = SqlReader(warehouse.url)
+    try:
+        page = reader.story("st_b")
+        assert page is not None
+        port, ellis = page["sections"]["entities"]
+        assert port["description"] == said.to_json() and port["description_from"] == "st_a"
+        assert ellis["description"] is None
+    finally:
+        reader.close()

@@ -20,6 +20,7 @@ from storyline.adapters.tables import (
     StoryLinkRow,
     StoryRow,
 )
+from storyline.domain.entities import distinct_name
 from storyline.domain.links import Coverage, same_event
 from storyline.domain.pages import StoryBrief
 from storyline.domain.passages import between, shared_passages
@@ -30,6 +31,10 @@ MAX_PAGE = 200
 MAX_OFFSET = 2**63 - 1
 # The front page ranks the stories of the last two weeks (event time); older ones follow by recency.
 RANKED_WINDOW = timedelta(days=14)
+# A story's first cards that may borrow a description another story's coverage wrote, and how many of the
+# entity's other stories are read for one.
+DESCRIBED_CARDS = 5
+OTHER_STORIES_READ = 5
 
 
 def read_only_url(url: str) -> str:
@@ -229,10 +234,50 @@ class SqlReader:
             return {
                 **self._summary(row),
                 "requested_id": story_id,
-                "sections": row.sections,
+                "sections": {**row.sections, "entities": self._described(s, survivor, row.sections)},
                 "articles": [self._article_ref(a) for a in articles],
                 "links": self._distinct_events(s, survivor, links),
             }
+
+    @staticmethod
+    def _described(s: Session, survivor: str, sections: dict[str, Any]) -> list[dict[str, Any]]:
+        """The story's cards, each without a description of its own given the one another story's coverage wrote
+        for the same entity (newest first), cited to that article and marked with that story's id: a story that
+        only names Intel still says what Intel is when another story did."""
+        cards: list[dict[str, Any]] = list(sections.get("entities", []))
+        wanted = {
+            str(c["entity_id"]): i
+            for i, c in enumerate(cards[:DESCRIBED_CARDS])
+            if not c.get("description") and c.get("entity_id") and distinct_name(str(c["name"]), str(c["kind"]))
+        }
+        if not wanted:
+            return cards
+        described = set(
+            s.scalars(
+                select(EntityRow.entity_id).where(EntityRow.entity_id.in_(wanted), EntityRow.description.is_not(None))
+            )
+        )
+        for eid in sorted(described):
+            others = s.execute(
+                select(StoryRow.story_id, StoryRow.sections)
+                .join(StoryEntityRow, StoryEntityRow.story_id == StoryRow.story_id)
+                .where(StoryEntityRow.entity_id == eid, StoryRow.story_id != survivor, StoryRow.merged_into.is_(None))
+                .order_by(StoryRow.last_seen.desc(), StoryRow.story_id)
+                .limit(OTHER_STORIES_READ)
+            )
+            found = next(
+                (
+                    (sid, c["description"])
+                    for sid, other in others
+                    for c in (other or {}).get("entities", [])
+                    if c.get("entity_id") == eid and c.get("description")
+                ),
+                None,
+            )
+            if found is not None:
+                at = wanted[eid]
+                cards[at] = {**cards[at], "description": found[1], "description_from": found[0]}
+        return cards
 
     @staticmethod
     def _distinct_events(s: Session, survivor: str, links: Sequence[StoryLinkRow]) -> list[dict[str, Any]]:

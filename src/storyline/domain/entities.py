@@ -157,6 +157,12 @@ def entity_id(kind: str, name: str) -> str:
     return hashlib.blake2b(f"{kind}|{name.casefold()}".encode(), digest_size=12).hexdigest()
 
 
+def distinct_name(name: str, kind: str) -> bool:
+    """Whether a name picks out one entity across stories: a person needs a first and a last name ("Smith" alone
+    is many people); an organisation, a place or a work by its name is one."""
+    return kind != "person" or len(name.split()) >= 2
+
+
 def entity_key(name: str) -> str:
     """One key per entity however it is written: case, accents, a leading "the" or honorific ("Mr. Trump"), a
     possessive, dots of an acronym ("U.S.", "U. S.", "US") and a spaced hyphen ("T - Mobile") do not matter."""

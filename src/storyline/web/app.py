@@ -63,6 +63,8 @@ def _detail(reader: SqlReader, story_id: str) -> tuple[dict[str, Any], PageLinks
     cited |= {b.headline_article_id for b in links.how_we_got_here if b.headline_article_id}
     cited |= {str(b.sentence["article_id"]) for b in links.how_we_got_here if b.sentence}
     cited |= {str(q.answer["article_id"]) for q in links.go_deeper}
+    # A card may cite a description another story's coverage wrote (SqlReader._described).
+    cited |= {str(e["description"]["article_id"]) for e in story["sections"]["entities"] if e.get("description")}
     # Generated prose cites member articles only, which are already in `cited`.
     return story, links, reader.articles(sorted(cited))
 

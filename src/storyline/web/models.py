@@ -54,6 +54,9 @@ class EntityCardOut(BaseModel):
     article_count: int
     first_mentioned: datetime | None = None
     description: CitedOut | None = None
+    description_from: str | None = Field(
+        default=None, description="set when the description is another story's coverage (that story's id)"
+    )
 
 
 class LinkOut(BaseModel):
