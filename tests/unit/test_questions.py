@@ -104,11 +104,14 @@ def test_the_spacy_parser_asks_english_and_skips_other_languages() -> None:
     from storyline.adapters.parse_spacy import SpacyParser
 
     parser = SpacyParser()
-    en, de = parser.parse(
-        [
-            "A man has been charged with murdering his mother and sister in Millom.",
-            "Die Aufregung nach dem Aufmarsch von Islamisten in Hamburg bleibt weiterhin sehr groß.",
-        ]
-    )
+    parser.prepare()  # loads on a background thread; the parse waits for it
+    sentences = [
+        "A man has been charged with murdering his mother and sister in Millom.",
+        "Die Aufregung nach dem Aufmarsch von Islamisten in Hamburg bleibt weiterhin sehr groß.",
+    ]
+    en, de = parser.parse(sentences, ["en", "de"])
     assert de is None and en is not None
+    # An unknown language is detected.
+    assert parser.parse(sentences[1:], [None]) == [None]
+    assert SpacyParser().parse(sentences[:1], [None])[0] is not None
     assert subject_question(en) == "Who has been charged with murdering his mother and sister in Millom?"

@@ -25,6 +25,7 @@ class SpacyParser:
         self._nlp: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, ParsedSentence | None] = OrderedDict()
+        self._loading: threading.Thread | None = None
 
     def _pipeline(self) -> Any:
         with self._lock:
@@ -39,12 +40,20 @@ class SpacyParser:
                     self._nlp = spacy.load(self.model_name)
             return self._nlp
 
-    def parse(self, sentences: Sequence[str]) -> list[ParsedSentence | None]:
+    def prepare(self) -> None:
+        """Load the model on a background thread (the first parse waits on the lock if it is not done): in a run,
+        the main process mostly waits on page analysis, so the load costs it no time (measured: importing and
+        loading spaCy was 1.3 s of the main process's 10 s on replay-dev when done at the first parse)."""
+        if self._nlp is None and self._loading is None:
+            self._loading = threading.Thread(target=self._pipeline, name="load-parser", daemon=True)
+            self._loading.start()
+
+    def parse(self, sentences: Sequence[str], languages: Sequence[str | None]) -> list[ParsedSentence | None]:
+        """Parses of the English sentences: by their article's language, detected only when it is unknown."""
+        language = dict(zip(sentences, languages, strict=True))
         todo = sorted({s for s in sentences if s not in self._cache})
         if todo:
-            import py3langid
-
-            english = [s for s in todo if py3langid.classify(s)[0] in LANGUAGES]
+            english = [s for s in todo if _language(s, language[s]) in LANGUAGES]
             for s in set(todo) - set(english):
                 self._cache[s] = None
             if english:
@@ -53,6 +62,14 @@ class SpacyParser:
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return [self._cache.get(s) for s in sentences]
+
+
+def _language(sentence: str, known: str | None) -> str:
+    if known:
+        return known.split("-")[0].casefold()
+    import py3langid
+
+    return str(py3langid.classify(sentence)[0])
 
 
 def _parsed(doc: Any) -> ParsedSentence:

@@ -28,7 +28,7 @@ from storyline.domain.roles import (
     speaker,
     stands_alone,
 )
-from storyline.domain.text import Cited, Sentence, sentences, terms
+from storyline.domain.text import Cited, Sentence, numbers, sentence_terms, sentences, terms
 
 if TYPE_CHECKING:  # domain.llm imports this module; the annotation alone needs no runtime import
     from storyline.domain.llm import Generated
@@ -140,11 +140,15 @@ class _Scored:
 
 
 def _sentence_vector(sentence: Sentence, dfs: DocumentFrequencies) -> SparseVector:
-    return tfidf(Counter(terms(sentence.text)), dfs)
+    return tfidf(Counter(sentence_terms(sentence.text)), dfs)
 
 
-def _article_vector(art: StoryArticle, dfs: DocumentFrequencies) -> SparseVector:
-    return tfidf(Counter(terms(art.title + "\n" + art.text)), dfs)
+def _article_terms(art: StoryArticle) -> list[str]:
+    return terms(art.title + "\n" + art.text)
+
+
+def _article_vector(art: StoryArticle, dfs: DocumentFrequencies, words: Sequence[str] | None = None) -> SparseVector:
+    return tfidf(Counter(_article_terms(art) if words is None else words), dfs)
 
 
 def _centroid(vectors: Sequence[SparseVector]) -> SparseVector:
@@ -253,12 +257,12 @@ def _summary(pool: Sequence[_Scored], headline: str) -> list[_Scored]:
     return chosen[:1] + sorted(chosen[1:], key=lambda s: s.order)
 
 
-def core_terms(articles: Sequence[StoryArticle]) -> frozenset[str] | None:
+def core_terms(articles: Sequence[StoryArticle], words: Mapping[str, Sequence[str]]) -> frozenset[str] | None:
     """The terms at least CORE_SHARE of a story's outlets use (and at least two): what its event is about. None
-    for a single-outlet story, whose every sentence is its one outlet's account."""
+    for a single-outlet story, whose every sentence is its one outlet's account. `words`: each article's terms."""
     outlets: dict[str, set[str]] = defaultdict(set)
     for a in articles:
-        outlets[a.source_id] |= set(terms(a.title + "\n" + a.text))
+        outlets[a.source_id].update(words[a.article_id])
     if len(outlets) < 2:
         return None
     counts = Counter(t for vocab in outlets.values() for t in vocab)
@@ -267,7 +271,7 @@ def core_terms(articles: Sequence[StoryArticle]) -> frozenset[str] | None:
 
 
 def on_event(text: str, core: frozenset[str] | None) -> bool:
-    return core is None or len(core.intersection(terms(text))) >= ON_EVENT_TERMS
+    return core is None or len(core.intersection(sentence_terms(text))) >= ON_EVENT_TERMS
 
 
 def _context(pool: Sequence[_Scored], shown: Sequence[_Scored], core: frozenset[str] | None) -> list[_Scored]:
@@ -278,8 +282,11 @@ def _context(pool: Sequence[_Scored], shown: Sequence[_Scored], core: frozenset[
     named = [anchors(c.cited.text) for c in shown]
     scored: list[tuple[float, _Scored, frozenset[str]]] = []
     for cand in pool:
+        # The cheap tests first: most sentences of a story fail one of them.
+        if not reads_alone(cand.cited.text) or not on_event(cand.cited.text, core):
+            continue
         kinds = context_kinds(cand.cited.text)
-        if not kinds or not on_event(cand.cited.text, core) or not reads_alone(cand.cited.text):
+        if not kinds:
             continue
         scored.append((cand.score * (1.0 + 0.25 * len(kinds)), cand, kinds))
     chosen: list[_Scored] = []
@@ -372,7 +379,8 @@ def build_sections(
     # In event-time order, so the sections do not depend on the order the articles were passed in.
     base = sorted(originals(articles), key=lambda a: (a.published_at, a.article_id))
     # Each article is read once (its vector, its lines); every section below chooses among those.
-    vectors = [_article_vector(a, dfs) for a in base]
+    words = {a.article_id: _article_terms(a) for a in base}
+    vectors = [_article_vector(a, dfs, words[a.article_id]) for a in base]
     centroid = _centroid(vectors)
     headline, head = choose_headline(base, dfs, centroid)
     lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
@@ -380,12 +388,16 @@ def build_sections(
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
     facts_pool = [c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text)]
     summary = _summary(facts_pool, headline)
-    core = core_terms(base)
+    core = core_terms(base, words)
     behind = _context(_candidates(every, False), summary, core)
     by_outlet: dict[str, list[StoryArticle]] = defaultdict(list)
     for art in base:
         by_outlet[art.source_id].append(art)
-    stated = {sid: facts(" ".join(a.title + "\n" + a.text for a in own)) for sid, own in by_outlet.items()}
+    # What each outlet states (content words and numbers of all its articles), for what only one outlet reports.
+    stated = {
+        sid: frozenset(t for a in own for t in words[a.article_id]) | {n for a in own for n in numbers(a.text)}
+        for sid, own in by_outlet.items()
+    }
     # Outlets in order of how much they wrote; each one's paragraph repeats nothing already on the page.
     # An outlet whose every own sentence is already above keeps its place with no sentences: the page lists it
     # among those also reporting rather than print the same sentence twice.

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from storyline.domain.descriptions import Description, description_rank, is_role, valid_description
@@ -163,6 +164,7 @@ def distinct_name(name: str, kind: str) -> bool:
     return kind != "person" or len(name.split()) >= 2
 
 
+@lru_cache(maxsize=50_000)
 def entity_key(name: str) -> str:
     """One key per entity however it is written: case, accents, a leading "the" or honorific ("Mr. Trump"), a
     possessive, dots of an acronym ("U.S.", "U. S.", "US") and a spaced hyphen ("T - Mobile") do not matter."""

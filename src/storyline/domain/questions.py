@@ -208,7 +208,11 @@ class ParsedSentence:
 class SentenceParser(Protocol):
     """Dependency parses of sentences; None for a sentence it does not parse (not English, say)."""
 
-    def parse(self, sentences: Sequence[str]) -> list[ParsedSentence | None]: ...
+    def prepare(self) -> None:
+        """Start loading the model in the background: the first parse then does not wait for it."""
+
+    def parse(self, sentences: Sequence[str], languages: Sequence[str | None]) -> list[ParsedSentence | None]:
+        """Parses of `sentences`; `languages`: each one's article language (None: unknown, detected)."""
 
 
 def _is_pronoun(sent: ParsedSentence, i: int) -> bool:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sentencex
 
@@ -300,6 +301,13 @@ def terms(text: str) -> list[str]:
         if len(t) > 1 and t not in STOPWORDS and not t.isdigit():
             out.append(t)
     return out
+
+
+@lru_cache(maxsize=20_000)
+def sentence_terms(sentence: str) -> tuple[str, ...]:
+    """`terms` of one sentence, memoised: a story's sections ask them of the same sentence for its vector, its
+    facts and whether it is on the event (articles' whole texts are not cached: too big to keep)."""
+    return tuple(terms(sentence))
 
 
 def numbers(text: str) -> list[str]:

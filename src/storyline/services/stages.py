@@ -553,6 +553,8 @@ class EnrichStage:
         return []
 
     def mark(self, story_id: str) -> None:
+        if self.parser is not None and not self.dirty:
+            self.parser.prepare()  # sections are owed: the question parser loads meanwhile, off the flush
         self.dirty.add(story_id)
 
     def prefetch(self, events: Sequence[Any]) -> None:
@@ -607,21 +609,26 @@ class EnrichStage:
     ) -> list[StoryUpdated]:
         """Write a chunk of stories' sections in one transaction; an update for each story that changed."""
         items = []
-        for (sid, articles), extractive, parsed in zip(stories, built, self._parses(built), strict=True):
+        for (sid, articles), extractive, parsed in zip(stories, built, self._parses(stories, built), strict=True):
             sections = self._with_prose(extractive, articles) if self.writer is not None else extractive
             items.append((sid, ask(sections, parsed), profiles.links(sid)))
         snapshots = self.stories.save_sections_many(items)
         return [self._updated(*item, snap) for item, snap in zip(items, snapshots, strict=True) if snap is not None]
 
-    def _parses(self, built: Sequence[Sections]) -> list[ParsedSentence | None]:
+    def _parses(
+        self, stories: Sequence[tuple[str, Sequence[StoryArticle]]], built: Sequence[Sections]
+    ) -> list[ParsedSentence | None]:
         """One parse per story, of its first summary sentence only (the one its question asks about), in one
-        batch for the chunk: the parser's cost stays per story, not per article."""
+        batch for the chunk: the parser's cost stays per story, not per article. The sentence's language is its
+        article's."""
         if self.parser is None:
             return [None] * len(built)
-        firsts = [b.what_happened[0].text if b.what_happened else "" for b in built]
-        parsed = self.parser.parse([f for f in firsts if f])
+        firsts = [b.what_happened[0] if b.what_happened else None for b in built]
+        language = {a.article_id: a.language for _, arts in stories for a in arts}
+        cited = [f for f in firsts if f is not None]
+        parsed = self.parser.parse([f.text for f in cited], [language.get(f.article_id) for f in cited])
         it = iter(parsed)
-        return [next(it) if f else None for f in firsts]
+        return [next(it) if f is not None else None for f in firsts]
 
     @staticmethod
     def _updated(sid: str, sections: Sections, links: Sequence[Link], snap: dict[str, Any]) -> StoryUpdated:
