@@ -199,9 +199,18 @@ def word_count(text: str) -> int:
     return spaced if spaced > 2 or len(text) < 12 else len(text) // 2
 
 
-def _lines(art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector) -> list[_Line]:
+def _read(art: StoryArticle) -> tuple[list[Sentence], list[str]]:
+    """An article's sentences and its terms, tokenised once: the terms of its title and of its sentences are the
+    terms of its text (no token spans two sentences), and each sentence's stay cached for its own vector."""
+    sents = sentences(art.text, art.language)
+    return sents, [*terms(art.title), *(t for sent in sents for t in sentence_terms(sent.text))]
+
+
+def _lines(
+    art: StoryArticle, dfs: DocumentFrequencies, centroid: SparseVector, sents: Sequence[Sentence] | None = None
+) -> list[_Line]:
     out: list[_Line] = []
-    for pos, sent in enumerate(sentences(art.text, art.language)):
+    for pos, sent in enumerate(sentences(art.text, art.language) if sents is None else sents):
         n_words = word_count(sent.text)
         # Fragments, captions, run-ons and ledes cut off with an ellipsis make poor lines.
         if n_words < 6 or n_words > 45 or not _ENDS.search(sent.text) or _TRUNCATED.search(sent.text):
@@ -379,11 +388,12 @@ def build_sections(
     # In event-time order, so the sections do not depend on the order the articles were passed in.
     base = sorted(originals(articles), key=lambda a: (a.published_at, a.article_id))
     # Each article is read once (its vector, its lines); every section below chooses among those.
-    words = {a.article_id: _article_terms(a) for a in base}
+    read = {a.article_id: _read(a) for a in base}
+    words = {aid: w for aid, (_, w) in read.items()}
     vectors = [_article_vector(a, dfs, words[a.article_id]) for a in base]
     centroid = _centroid(vectors)
     headline, head = choose_headline(base, dfs, centroid)
-    lines = {a.article_id: _lines(a, dfs, centroid) for a in base}
+    lines = {a.article_id: _lines(a, dfs, centroid, read[a.article_id][0]) for a in base}
     every = [line for a in base for line in lines[a.article_id]]
     # What's happened states facts: a quotation is someone's words about them, kept for the other sections.
     facts_pool = [c for c in _candidates(every, True) if not _QUOTE_OPEN.match(c.cited.text)]
