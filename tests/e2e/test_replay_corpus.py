@@ -95,7 +95,18 @@ def _assert_provenance(app: App) -> None:
             sections = detail["sections"]
             cited = [("", c) for c in (*sections["what_happened"], *sections["behind_the_headline"])]
             cited += [(p["source_id"], c) for p in sections["perspectives"] for c in p["sentences"]]
-            cited += [("", e["description"]) for e in sections["entities"] if e.get("description")]
+            cited += [
+                ("", e["description"])
+                for e in sections["entities"]
+                if e.get("description") and not e.get("description_from")
+            ]
+            # A description another story's coverage wrote is cited to that story's article.
+            for e in sections["entities"]:
+                if e.get("description_from"):
+                    d, there = e["description"], reader.story(e["description_from"])
+                    assert there is not None and d["article_id"] in {a["article_id"] for a in there["articles"]}
+                    text = (reader.article(d["article_id"]) or {})["text"]
+                    assert normalise_whitespace(text[d["start"] : d["end"]]) == normalise_whitespace(d["text"])
             for outlet, c in cited:
                 assert c["article_id"] in members
                 at_span = normalise_whitespace(texts[c["article_id"]][c["start"] : c["end"]])
