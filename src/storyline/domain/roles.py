@@ -114,11 +114,8 @@ def speaker(text: str) -> Speaker | None:
     """The speaker a quoting sentence attributes its words to, from the attribution in the text: "X said" before
     "said X" (in "Reavey said Microsoft went…" the speaker is Reavey); a role after the name or a short title
     before it."""
-    for found in _NAME_SAID.finditer(text):
-        who = _speaker(found.group(2), found.group(1), found.group(3))
-        if who is not None:
-            return who
-    for found in _SAID_NAME.finditer(text):
+    # Both patterns capture (title before, name, role after).
+    for found in (m for pattern in (_NAME_SAID, _SAID_NAME) for m in pattern.finditer(text)):
         who = _speaker(found.group(2), found.group(1), found.group(3))
         if who is not None:
             return who
