@@ -31,6 +31,11 @@ class TaskPool(Protocol):
         """`map` started now; the returned call waits for its results (the caller works in between)."""
         ...
 
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """`map` started now; its results yielded in order as they are ready (the caller uses the first ones
+        while the rest are computed)."""
+        ...
+
 
 class Offload(Protocol):
     """Runs a producer somewhere else (another process) and yields what it produces, in order, as it comes. The

@@ -177,26 +177,35 @@ class PooledAnalyser(LocalAnalyser):
         """The TaskPool port on the same worker processes (idle once pages are analysed): the later stages' pure
         work (fingerprints, features, sections) is submitted now and runs on every core while the caller goes
         on; the returned call waits for the results."""
+        results = self.imap(fn, items)
+        return lambda: list(results)
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """All of `items` submitted now, in tasks of a few items; their results yielded in order as each task
+        ends. If a worker dies (killed, out of memory), the items not yet yielded are mapped here instead: the
+        work is pure, so the results are the same."""
         if self.processes < 2 or len(items) < MAP_MIN_ITEMS:
-            return lambda: [fn(x) for x in items]
+            return (fn(x) for x in items)
         size = -(-len(items) // (self.processes * 2))
         try:
             pool = self._executor()
             futures = [pool.submit(_apply, fn, items[at : at + size]) for at in range(0, len(items), size)]
         except RuntimeError:  # BrokenProcessPool, or shut down
             futures = []
+        return self._results(fn, items, futures)
 
-        def results() -> list[R]:
+    def _results(self, fn: Callable[[T], R], items: Sequence[T], futures: list[Future[list[R]]]) -> Iterator[R]:
+        done = 0
+        for future in futures:
             try:
-                if futures:
-                    return [r for future in futures for r in future.result()]
+                results = future.result()
             except (BrokenProcessPool, CancelledError):
-                # A worker died (killed, out of memory): the work is pure, so it is redone here, same result.
-                log.exception("task pool failed; mapping %d items in-process", len(items))
+                log.exception("task pool failed; mapping %d items in-process", len(items) - done)
                 self.close()
-            return [fn(x) for x in items]
-
-        return results
+                break
+            yield from results
+            done += len(results)
+        yield from (fn(x) for x in items[done:])
 
     def close(self) -> None:
         if self._pool is not None:

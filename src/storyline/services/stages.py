@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from storyline.domain import dedup as dd
+from storyline.domain.batches import chunked
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.consolidation import ConsolidationParams, Merge, merge_score, plan_merges
 from storyline.domain.dates import publication_time
@@ -53,8 +54,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-# Stories whose sections are written in one transaction: bounds a rebuild's transactions and memory.
-_SECTIONS_PER_TRANSACTION = 256
+# Stories whose sections are submitted to the task pool at once (bounds a rebuild's memory), and stored in one
+# transaction (small enough that the first are stored while the workers build the rest).
+_SECTIONS_PER_MAP = 256
+_SECTIONS_PER_TRANSACTION = 32
 # How often (event time) the cluster stage drops dormant stories from its in-memory index.
 _EXPIRE_EVERY = timedelta(days=1)
 
@@ -67,6 +70,9 @@ class InProcess:
 
     def map_async(self, fn: Callable[[T], R], items: Sequence[T]) -> Callable[[], list[R]]:
         return lambda: self.map(fn, items)
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        return (fn(x) for x in items)
 
 
 @dataclass
@@ -552,9 +558,14 @@ class EnrichStage:
         self.mark(event.story_id)
         return []
 
+    def prepare(self) -> None:
+        """Sections will be owed: the question parser starts loading in the background (once), off the flush."""
+        if self.parser is not None:
+            self.parser.prepare()
+
     def mark(self, story_id: str) -> None:
-        if self.parser is not None and not self.dirty:
-            self.parser.prepare()  # sections are owed: the question parser loads meanwhile, off the flush
+        if not self.dirty:
+            self.prepare()
         self.dirty.add(story_id)
 
     def prefetch(self, events: Sequence[Any]) -> None:
@@ -578,11 +589,13 @@ class EnrichStage:
         self.recognizer.mentions([a for arts in members.values() for a in originals(arts) if a.entities is None])
         stories = [(sid, arts) for sid, arts in members.items() if arts]
         out: list[StoryUpdated] = []
-        for at in range(0, len(stories), _SECTIONS_PER_TRANSACTION):
-            chunk = stories[at : at + _SECTIONS_PER_TRANSACTION]
-            # Sections are pure and the costly part: built on every core (the pool sends `dfs` once per task).
-            built = self.tasks.map(sections_of, [(arts, dfs, self._mentions(originals(arts))) for _, arts in chunk])
-            out.extend(self._save(chunk, built, profiles))
+        for at in range(0, len(stories), _SECTIONS_PER_MAP):
+            chunk = stories[at : at + _SECTIONS_PER_MAP]
+            # Sections are pure and the costly part: built on every core (the pool sends `dfs` once per task). The
+            # first ones are parsed and stored here while the workers build the rest.
+            built = self.tasks.imap(sections_of, [(arts, dfs, self._mentions(originals(arts))) for _, arts in chunk])
+            for part in chunked(zip(chunk, built, strict=True), _SECTIONS_PER_TRANSACTION):
+                out.extend(self._save([story for story, _ in part], [sections for _, sections in part], profiles))
         self.dirty.clear()
         return out
 
@@ -618,12 +631,13 @@ class EnrichStage:
     def _parses(
         self, stories: Sequence[tuple[str, Sequence[StoryArticle]]], built: Sequence[Sections]
     ) -> list[ParsedSentence | None]:
-        """One parse per story, of its first summary sentence only (the one its question asks about), in one
-        batch for the chunk: the parser's cost stays per story, not per article. The sentence's language is its
-        article's."""
+        """One parse per story from 2+ outlets, of its first summary sentence only (the one its question asks
+        about), in one batch for the chunk: the parser's cost stays per story, not per article, and goes where a
+        reader is sent (issue 17: NLP per multi-outlet story; a lone outlet's story rarely answers a link's
+        question). The sentence's language is its article's."""
         if self.parser is None:
             return [None] * len(built)
-        firsts = [b.what_happened[0] if b.what_happened else None for b in built]
+        firsts = [b.what_happened[0] if b.what_happened and len(b.outlets) > 1 else None for b in built]
         language = {a.article_id: a.language for _, arts in stories for a in arts}
         cited = [f for f in firsts if f is not None]
         parsed = self.parser.parse([f.text for f in cited], [language.get(f.article_id) for f in cited])
