@@ -23,7 +23,7 @@ from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.offload import ForkedStream, fork_available
-from storyline.adapters.parse_spacy import SpacyParser
+from storyline.adapters.parse_spacy import ParserProcess
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
@@ -52,6 +52,7 @@ class App:
     def close(self) -> None:
         self.fetcher.close()
         self.analyser.close()
+        self.pipeline.enrich.close()
         self.warehouse.engine.dispose()
 
 
@@ -182,7 +183,7 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
             analyser,
             live=settings.consolidate_live,
         ),
-        enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser, parser=SpacyParser()),
+        enrich=EnrichStage(warehouse, recognizer, build_writer(settings), analyser, parser=ParserProcess()),
         analyser=analyser,
     )
 
@@ -200,6 +201,7 @@ class Maintenance:
 
     def close(self) -> None:
         self.analyser.close()
+        self.enrich.close()
         self.warehouse.engine.dispose()
 
 

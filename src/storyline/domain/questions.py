@@ -214,6 +214,9 @@ class SentenceParser(Protocol):
     def parse(self, sentences: Sequence[str], languages: Sequence[str | None]) -> list[ParsedSentence | None]:
         """Parses of `sentences`; `languages`: each one's article language (None: unknown, detected)."""
 
+    def close(self) -> None:
+        """Release what the parser holds (a process of its own, say)."""
+
 
 def _is_pronoun(sent: ParsedSentence, i: int) -> bool:
     t = sent.tokens[i]

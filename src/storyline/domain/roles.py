@@ -45,8 +45,9 @@ CONTEXT_CUES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
-# All cues in one pattern, a named group per kind: one pass over a sentence instead of one per kind.
-_ANY_CUE = re.compile("|".join(f"(?P<{kind}>{cue.pattern})" for kind, cue in CONTEXT_CUES.items()), re.IGNORECASE)
+# All cues in one pattern, a named group per kind: one pass over a sentence instead of one per kind. Matched
+# against the lowercased sentence, case-sensitively: the same matches at half the cost of IGNORECASE.
+_ANY_CUE = re.compile("|".join(f"(?P<{kind}>{cue.pattern})" for kind, cue in CONTEXT_CUES.items()))
 # Whose words count as an informed statement: officials, experts, spokespeople, named authorities.
 _OFFICIAL = re.compile(
     r"\b(?:officials?|spokes(?:man|woman|person)|minister|president|police|prosecutors?|analysts?|experts?|"
@@ -83,7 +84,7 @@ def reads_alone(text: str) -> bool:
 
 def context_kinds(text: str) -> frozenset[str]:
     """Which kinds of context a sentence gives (cause, consequence, background, stakes, statement)."""
-    kinds = {m.lastgroup for m in _ANY_CUE.finditer(text) if m.lastgroup}
+    kinds = {m.lastgroup for m in _ANY_CUE.finditer(text.lower()) if m.lastgroup}
     if is_statement(text):
         kinds.add("statement")
     return frozenset(kinds)

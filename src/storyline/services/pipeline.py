@@ -126,10 +126,6 @@ class Pipeline:
         # Pages are analysed ahead on every core; storing them and routing their errors stay here, in order.
         done = 0
         for pages in chunked(self.extract.ahead(fetched), max(self.dedup_batch, 1)):
-            if not done:
-                # Sections will be owed: the enrich stage loads its models now, while this process mostly waits on
-                # page analysis, rather than during clustering, when it is the one busy core.
-                self.enrich.prepare()
             extracted.extend(self._extract(pages, summary))
             done += len(pages)
             progress.advance("extract", done)

@@ -559,9 +559,14 @@ class EnrichStage:
         return []
 
     def prepare(self) -> None:
-        """Sections will be owed: the question parser starts loading in the background (once), off the flush."""
+        """Sections will be owed: the question parser starts loading in the background (once), off the flush; at
+        the first story, i.e. during clustering, when only one core is busy."""
         if self.parser is not None:
             self.parser.prepare()
+
+    def close(self) -> None:
+        if self.parser is not None:
+            self.parser.close()
 
     def mark(self, story_id: str) -> None:
         if not self.dirty:
