@@ -82,7 +82,12 @@ def test_headline_fragments_are_not_cards() -> None:
             ArticleMentions(
                 "a",
                 _mentions(
-                    [("Donald Trump", "PERSON"), ("Trump Sends Investigators", "PERSON"), ("Greece", "GPE")],
+                    [
+                        ("Donald Trump", "PERSON"),
+                        ("Trump Sends Investigators", "PERSON"),
+                        ("Greece", "GPE"),
+                        ("Donald Trump", "PERSON"),  # named twice: a topic of the story, not a passing mention
+                    ],
                     titled=[("Riot Deaths 'Murder'", "PERSON"), ("Colts Top Jags", "PERSON")],
                 ),
                 (),

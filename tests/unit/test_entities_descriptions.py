@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.domain.descriptions import describe, valid_description
+from storyline.domain.descriptions import PLACE_LABELS, describe, describe_elsewhere, valid_description
 from storyline.domain.entities import Mention
 
 
-def _described(text: str, name: str) -> list[str]:
+def _described(text: str, name: str, label: str = "PERSON") -> list[str]:
     start = text.index(name)
-    found = describe(text, [Mention(name, "PERSON", start, start + len(name))])
+    found = describe(text, [Mention(name, label, start, start + len(name))])
     for d in found:
         assert text[d.start : d.end] == d.text  # cited verbatim
-    return [d.text for d in found if valid_description(d.text, d.name)]
+    return [d.text for d in found if valid_description(d.text, d.name, label in PLACE_LABELS)]
 
 
 @pytest.mark.parametrize(
@@ -59,6 +59,12 @@ def _described(text: str, name: str) -> list[str]:
             "the chief executive of Google",
         ),
         ("Sundar Pichai, who leads Google, spoke on Monday.", "Sundar Pichai", "who leads Google"),
+        # A person named after a preposition is still the one the appositive is about.
+        (
+            "the older of two daughters to Donald Harris, a Jamaican-American economist, and",
+            "Donald Harris",
+            "a Jamaican-American economist",
+        ),
     ],
 )
 def test_descriptions_found_next_to_mentions(text: str, name: str, description: str) -> None:
@@ -73,7 +79,6 @@ def test_descriptions_found_next_to_mentions(text: str, name: str, description: 
         ("told police Smith was home", "Smith"),
         ("Hunter, becomes the second Republican congressman to be indicted", "Hunter"),
         ("opposition to Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said", "Neil Gorsuch"),
-        ("in central Paris, a heavily patrolled area near a police station, robbers struck", "Paris"),
         ("WASHINGTON -- Real estate tycoon Donald Trump said", "Real estate tycoon"),
         ("Edward Magee, a spokesman for Robert P. McCulloch, said", "Edward Magee"),
         ("Chuck Schumer, 'Worst Negotiator', said", "Chuck Schumer"),
@@ -112,3 +117,42 @@ def test_places_and_organisations_described_by_their_kind(text: str, name: str, 
     found = describe(text, [Mention(name, label, start, start + len(name))])
     assert [d.text for d in found if valid_description(d.text, d.name)] == [description]
     assert all(text[d.start : d.end] == d.text for d in found)
+
+
+def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -> None:
+    assert _described("Chuck Schumer of New York, the Democratic leader, spoke", "New York", "GPE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "where"),
+    [
+        ("A bomb exploded at a bank in Woodburn, Ore., police said.", "Woodburn", "Ore."),
+        ("He lives in Beaumont, Texas.", "Beaumont", "Texas"),  # the full stop is the sentence's
+        ("the shooting in Ferguson, Missouri, last year", "Ferguson", "Missouri"),
+        ("The university moved to Lutsk in northwestern Ukraine, to a building", "Lutsk", "in northwestern Ukraine"),
+        ("in Washington, D.C. on Monday", "Washington", "D.C."),
+    ],
+)
+def test_a_place_is_described_by_the_region_the_text_places_it_in(text: str, name: str, where: str) -> None:
+    assert _described(text, name, "GPE") == [where]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("storms hit Texas, Oklahoma and Kansas on Monday.", "Texas"),  # a list, not a qualifier
+        ("In Washington, Obama said he would act.", "Washington"),  # not a known region
+        ("aid to Rwanda, Mozambique, and Malawi", "Rwanda"),  # a country is not placed in another
+        ("students at the University of Central Arkansas said", "Arkansas"),  # part of a longer name
+    ],
+)
+def test_no_region_from_lists_clauses_or_longer_names(text: str, name: str) -> None:
+    assert _described(text, name, "GPE") == []
+
+
+def test_descriptions_at_the_mentions_the_recogniser_did_not_read() -> None:
+    text = "Bill Hakim died. Later that night, police named the victim as Bill Hakim, a bomb technician, and others."
+    lead = [(0, 10)]  # the recogniser read the first mention
+    found = describe_elsewhere(text, ["Bill Hakim"], "PERSON", lead)
+    assert [(d.text, text[d.start : d.end]) for d in found] == [("a bomb technician", "a bomb technician")]
+    assert describe_elsewhere("Bill Hakimson, a bomb technician, said", ["Bill Hakim"], "PERSON", []) == ()

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from babel import Locale
+
 if TYPE_CHECKING:
     from storyline.domain.entities import Mention
 
@@ -37,7 +39,8 @@ class Description:
 # tagger on every article would cost about as much as the recogniser itself.
 _ROLES = _words(
     """
-    actor actress adviser advisor agent aide ally ambassador analyst anchor architect artist assistant associate
+    activist actor actress adviser advisor advocate agent aide ally ambassador analyst anchor architect artist
+    assistant associate
     athlete attorney author banker billionaire bishop blogger boss boxer broadcaster brother businessman captain
     cardinal carrier ceo cfo chair chairman chairwoman champion chancellor chef chief chipmaker cleric coach
     co-founder colonel columnist comedian commander commentator commissioner companion company congressman
@@ -150,12 +153,47 @@ _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]
 _WHO_IS = re.compile(r"who\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
 # Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
 # leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
-_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 # An appositive that says what kind of place a place is ("a town in Cumbria", "the capital of Oregon").
 _PLACE_KIND = re.compile(
     r"(?:a|an|the)\s(?:[\w'’-]+\s){0,3}(?:town|city|village|suburb|county|state|country|region|province|district|"
     r"area|neighbou?rhood|island|capital|port|community|borough|municipality|resort|territory|nation|enclave|"
     r"street|avenue|square|park|hamlet|parish)\b"
+)
+
+
+# What a place is qualified by in the news ("Woodburn, Ore.", "Lutsk in northwestern Ukraine"): a country (Babel's
+# English names, a maintained list), a US state or its AP abbreviation, a nation of the UK, a Canadian province.
+def _names(names: str) -> frozenset[str]:
+    """A list of names written as text, comma-separated (names have spaces)."""
+    return frozenset(n.strip() for n in names.split(",") if n.strip())
+
+
+_COUNTRIES = frozenset(name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha())
+_REGIONS = _COUNTRIES | _names(
+    """
+    U.S., US, UK, U.K., Britain, England, Scotland, Wales, Northern Ireland, D.C.,
+    Alabama, Alaska, Arizona, Arkansas, California, Colorado, Connecticut, Delaware, Florida, Georgia, Hawaii, Idaho,
+    Illinois, Indiana, Iowa, Kansas, Kentucky, Louisiana, Maine, Maryland, Massachusetts, Michigan, Minnesota,
+    Mississippi, Missouri, Montana, Nebraska, Nevada, New Hampshire, New Jersey, New Mexico, New York, North Carolina,
+    North Dakota, Ohio, Oklahoma, Oregon, Pennsylvania, Rhode Island, South Carolina, South Dakota, Tennessee, Texas,
+    Utah, Vermont, Virginia, Washington, West Virginia, Wisconsin, Wyoming,
+    Ala., Ariz., Ark., Calif., Colo., Conn., Del., Fla., Ga., Ill., Ind., Kan., Ky., La., Md., Mass., Mich., Minn.,
+    Miss., Mo., Mont., Neb., Nev., N.H., N.J., N.M., N.Y., N.C., N.D., Okla., Ore., Pa., R.I., S.C., S.D., Tenn., Vt.,
+    Va., Wash., W.Va., Wis., Wyo.,
+    Alberta, British Columbia, Manitoba, New Brunswick, Newfoundland, Nova Scotia, Ontario, Quebec, Saskatchewan
+    """
+)
+_REGION_WORDS = r"(?:[A-Z][\w.’'&-]*)(?:\s[A-Z][\w.’'&-]*){0,2}"
+# "Woodburn, Ore., police said" / "in Beaumont, Texas." / "Lutsk in northwestern Ukraine": the region, and what may
+# follow it (not another capitalised item: "Paris, London and Berlin" is a list).
+_NOT_LIST = r"(?!and\b|or\b|&)"
+_QUALIFIED = re.compile(
+    r",\s(" + _REGION_WORDS + r")(?=,\s" + _NOT_LIST + r"[a-z]|[.;:!?)](?:\s|$)|\s" + _NOT_LIST + r"[a-z]|$)"
+)
+_QUALIFIED_IN = re.compile(
+    r"\s(in\s(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+    r"north-?(?:east|west)(?:ern)?|south-?(?:east|west)(?:ern)?)\s)?(" + _REGION_WORDS + r"))(?=[\s,.;:!?)]|$)"
 )
 _MODIFIER_BEFORE = re.compile(
     r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
@@ -300,13 +338,33 @@ def _relative(text: str, at: int) -> tuple[int, int] | None:
     return None
 
 
+def _region(text: str, m: Mention) -> tuple[int, int] | None:
+    """Where a place is, as the text qualifies it: "Woodburn, Ore." cites "Ore."; "Lutsk in northwestern Ukraine"
+    cites "in northwestern Ukraine". Only a known region counts ("In Washington, Obama said" is no qualifier)."""
+    found = _QUALIFIED.match(text, m.end) or _QUALIFIED_IN.match(text, m.end)
+    if found is None:
+        return None
+    start, end = found.span(1)
+    if text[start:end] not in _REGIONS and text[start:end].endswith("."):
+        end -= 1  # the sentence's full stop, not an abbreviation's ("in Beaumont, Texas.")
+    return (start, end) if is_region(text[start:end]) else None
+
+
+def is_region(text: str) -> bool:
+    """A place's qualifier: a known region, alone or after "in" and a direction ("in northwestern Ukraine")."""
+    words = text.split()
+    if words[:1] == ["in"]:
+        words = words[2:] if len(words) > 2 and words[1][:1].islower() else words[1:]
+    return " ".join(words) in _REGIONS
+
+
 def _after(text: str, m: Mention) -> tuple[int, int] | None:
     """An appositive or relative clause right after the mention, or a definition when the name opens a sentence."""
-    found = _APPOSITIVE.match(text, m.end) if m.label in _PLACE_LABELS else None
+    found = _APPOSITIVE.match(text, m.end) if m.label in PLACE_LABELS else None
     if found is not None and _PLACE_KIND.match(found.group(1)):
         # "in Millom, a town in Cumbria,": after "in", an appositive naming a kind of place describes the place.
         return found.start(1), found.start(1) + len(found.group(1).rstrip())
-    if not _MODIFIER_BEFORE.search(text, max(0, m.start - 20), m.start):
+    if not _modifies_before(text, m):
         found = _APPOSITIVE.match(text, m.end)
         # "… Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said": a phrase followed by a name is
         # that name's title, set off by commas.
@@ -322,6 +380,14 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
         if found is not None and _noun_phrase(found.group(1).rstrip()):
             return found.start(1), found.start(1) + len(found.group(1).rstrip())
     return None
+
+
+def _modifies_before(text: str, m: Mention) -> bool:
+    """Whether the mention modifies an earlier noun, so that an appositive after it belongs to that noun. A person
+    named after a preposition is still the one the appositive describes ("daughters to Donald Harris, a
+    Jamaican-American economist"); a list's comma holds for every kind."""
+    found = _MODIFIER_BEFORE.search(text, max(0, m.start - 20), m.start)
+    return found is not None and (m.label != "PERSON" or found.group(0).rstrip().endswith(","))
 
 
 def _before(text: str, m: Mention) -> tuple[int, int] | None:
@@ -356,15 +422,42 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
     for m in mentions:
         if m.in_title or m.end <= m.start:
             continue
-        for span in (_after(text, m), _before(text, m)):
+        # A place is said to be somewhere, or a kind of place (`_after`); a title before it belongs to a longer
+        # name ("the University of Central Arkansas"). A country is not qualified by another: that is a list.
+        place = m.label in PLACE_LABELS
+        where = _region(text, m) if place and m.name not in _COUNTRIES else None
+        for span in (_after(text, m), None if place else _before(text, m), where):
             if span is not None:
                 start, end = span
                 out.append(Description(m.name, text[start:end], start, end))
     return tuple(out)
 
 
-def valid_description(text: str, name: str) -> bool:
-    """A description is a short phrase that is not the name again, nor a quote or a clause fragment."""
+def describe_elsewhere(
+    text: str, names: Sequence[str], label: str, recognised: Sequence[tuple[int, int]]
+) -> tuple[Description, ...]:
+    """`describe` at the entity's other mentions in `text`: wherever one of its `names` is written as a whole word
+    outside the spans the recogniser found (`recognised`: it reads an article's lead). An article often says who
+    someone is at a later mention ("…, said Bill Hakim, a bomb technician")."""
+    from storyline.domain.entities import Mention
+
+    found: list[Mention] = []
+    for name in names:
+        at = text.find(name)
+        while at >= 0:
+            end = at + len(name)
+            whole = (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+            if whole and not any(start <= at < stop for start, stop in recognised):
+                found.append(Mention(name, label, at, end))
+            at = text.find(name, end)
+    return describe(text, sorted(found, key=lambda m: m.start))
+
+
+def valid_description(text: str, name: str, place: bool = False) -> bool:
+    """A description is a short phrase that is not the name again, nor a quote or a clause fragment; a place's
+    may be the region the text places it in ("Ore.", "in northwestern Ukraine")."""
+    if place and is_region(text) and text.casefold() != name.casefold():
+        return True
     words = text.split()
     if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
         # One word is enough when it is a whole role noun ("President Donald Trump", "actor Matt Smith"); an

@@ -429,6 +429,7 @@ def build_sections(
                 [(a.article_id, a.published_at) for a in base],
                 mentions,
                 specificity=lambda key: dfs.idf(ENTITY_PREFIX + key),
+                texts={a.article_id: a.text for a in base},
             )
         ),
         outlets=tuple(sorted(by_outlet)),

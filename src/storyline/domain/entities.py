@@ -12,7 +12,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from storyline.domain.descriptions import Description, description_rank, is_role, valid_description
+from storyline.domain.descriptions import (
+    PLACE_LABELS,
+    Description,
+    describe_elsewhere,
+    description_rank,
+    is_role,
+    valid_description,
+)
 from storyline.domain.text import Cited
 
 
@@ -397,8 +404,10 @@ def entity_cards(
     mentions: Mapping[str, ArticleMentions],
     limit: int = 12,
     specificity: Callable[[str], float] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> list[EntityCard]:
-    """Cards for a story's entities: `articles` are (article_id, published_at) of its original articles.
+    """Cards for a story's entities: `articles` are (article_id, published_at) of its original articles; `texts`,
+    their whole texts by article id, are searched for descriptions beyond the recognised leads.
 
     Salience is the share of articles mentioning the entity, weighted by headline mentions; the description is
     the phrase the articles use most often (a noun phrase before a clause; earliest on ties), cited to where it
@@ -407,6 +416,7 @@ def entity_cards(
     dated = sorted((_Dated(a, t) for a, t in articles), key=lambda d: (d.published_at, d.article_id))
     kind_votes: dict[str, Counter[str]] = defaultdict(Counter)
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
     for d in dated:
         for m in mentions.get(d.article_id, ArticleMentions(d.article_id, (), ())).mentions:
             kind = KINDS.get(m.label)
@@ -416,6 +426,7 @@ def entity_cards(
             if len(key) < 2:
                 continue
             kind_votes[key][kind] += 1
+            labels[key][m.label] += 1
             surfaces[key][" ".join(m.name.split())] += 1
     kinds = {k: v.most_common(1)[0][0] for k, v in kind_votes.items()}
     counts = {k: sum(v.values()) for k, v in kind_votes.items()}
@@ -428,6 +439,7 @@ def entity_cards(
     first: dict[str, datetime] = {}
     phrases: dict[str, Counter[str]] = defaultdict(Counter)
     where: dict[tuple[str, str], Cited] = {}
+    named: Counter[str] = Counter()
     for d in dated:
         found = mentions.get(d.article_id)
         if found is None:
@@ -441,17 +453,21 @@ def entity_cards(
                 titled[key].add(d.article_id)
                 continue
             docs[key].add(d.article_id)
+            named[key] += 1
             first.setdefault(key, d.published_at)
         for desc in found.descriptions:
             key = alias.get(entity_key(desc.name), entity_key(desc.name))
-            if key not in kinds or not valid_description(desc.text, desc.name):
+            if key not in kinds or not valid_description(desc.text, desc.name, kinds[key] == "place"):
                 continue
             norm = " ".join(desc.text.split()).casefold()
             phrases[key][norm] += 1
             where.setdefault((key, norm), Cited(desc.text, d.article_id, desc.start, desc.end))
 
     n = max(1, len(dated))
-    keep_all = n <= 2
+    # With one or two articles, an entity one of them names need not be in both; it is a topic of the story when
+    # the text names it twice or more, in the headline, or says who it is: one passing mention is not (and a page's
+    # list of columnists' names, read as its text, is junk).
+    few = n <= 2
 
     def salience(key: str) -> float:
         # Share of articles naming it, weighted up to 1.5x by the share that name it in the headline; in [0, 1].
@@ -465,13 +481,18 @@ def entity_cards(
     ranked = sorted(docs, key=lambda k: (-weight(k), -len(docs[k]), k))
     cards: list[EntityCard] = []
     for key in ranked:
-        if not keep_all and len(docs[key]) < 2:
+        if not few and len(docs[key]) < 2:
             continue
-        # Dict order is the order phrases were first written: the earliest wins a tie.
+        merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
+        if texts is not None:
+            label = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
+            _describe_rest(key, merged, label.most_common(1)[0][0], dated, mentions, texts, phrases, where)
+        # Dict order is the order phrases were first written (the leads' first): the earliest wins a tie.
         order = {p: i for i, p in enumerate(phrases[key])}
         best = sorted(phrases[key].items(), key=lambda kv: (description_rank(kv[0]), -kv[1], order[kv[0]]))
         description = where[(key, best[0][0])] if best else None
-        merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
+        if few and named[key] < 2 and not titled[key] and description is None:
+            continue
         cards.append(
             EntityCard(
                 name=_display(merged, key),
@@ -485,3 +506,30 @@ def entity_cards(
         if len(cards) >= limit:
             break
     return cards
+
+
+def _describe_rest(
+    key: str,
+    surfaces: Counter[str],
+    label: str,
+    dated: Sequence[_Dated],
+    mentions: Mapping[str, ArticleMentions],
+    texts: Mapping[str, str],
+    phrases: dict[str, Counter[str]],
+    where: dict[tuple[str, str], Cited],
+) -> None:
+    """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read. Names
+    of two words or more, and one-word names of organisations and places: a lone surname could be a relative's."""
+    names = [s for s in surfaces if " " in s or label != "PERSON"]
+    for d in dated:
+        text = texts.get(d.article_id)
+        found = mentions.get(d.article_id)
+        if not text or not names:
+            continue
+        recognised = [(m.start, m.end) for m in found.mentions if m.end > m.start] if found is not None else []
+        for desc in describe_elsewhere(text, names, label, recognised):
+            if not valid_description(desc.text, desc.name, label in PLACE_LABELS):
+                continue
+            norm = " ".join(desc.text.split()).casefold()
+            phrases[key][norm] += 1
+            where.setdefault((key, norm), Cited(desc.text, d.article_id, desc.start, desc.end))
