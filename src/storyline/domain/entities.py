@@ -484,7 +484,7 @@ def entity_cards(
         if not few and len(docs[key]) < 2:
             continue
         merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
-        if texts is not None:
+        if texts is not None and not phrases[key]:
             label = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
             _describe_rest(key, merged, label.most_common(1)[0][0], dated, mentions, texts, phrases, where)
         # Dict order is the order phrases were first written (the leads' first): the earliest wins a tie.
@@ -518,8 +518,10 @@ def _describe_rest(
     phrases: dict[str, Counter[str]],
     where: dict[tuple[str, str], Cited],
 ) -> None:
-    """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read. Names
-    of two words or more, and one-word names of organisations and places: a lone surname could be a relative's."""
+    """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read, from the
+    first article (in time) that has any: for a card the leads did not describe (the search is per story, and a
+    big story's articles are many). Names of two words or more, and one-word names of organisations and places: a
+    lone surname could be a relative's."""
     names = [s for s in surfaces if " " in s or label != "PERSON"]
     for d in dated:
         text = texts.get(d.article_id)
@@ -533,3 +535,5 @@ def _describe_rest(
             norm = " ".join(desc.text.split()).casefold()
             phrases[key][norm] += 1
             where.setdefault((key, norm), Cited(desc.text, d.article_id, desc.start, desc.end))
+        if phrases[key]:
+            return
