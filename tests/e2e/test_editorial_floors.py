@@ -72,12 +72,13 @@ def test_replay_editorial_floors(replay_base: str, app_factory: Callable[..., Ap
     assert fig["front_page"]["numerator"] >= 18 and fig["front_page"]["denominator"] == 20
     # Measured at aa4bf6f (before issue 17, 902e06e): fragments 9/3383 (34/2355), templated questions 0/65
     # (192/192), same-event links 4/154 (40/297), described cards 200/746 (44/788), junk cards 4/746 (67/788),
-    # off-event perspective sentences 12/2244 (4/967), bad headlines 19/205 (24/205). Issue 17's targets: fragments
-    # <= 0.5%, templated <= 5%, same-event <= 5%, described >= 50% (not met: ADR 0019), junk <= 3%, off-event <= 1%.
+    # off-event perspective sentences 12/2244 (4/967), bad headlines 19/205 (24/205); described cards 298/630 and
+    # junk 3/630 since descriptions come from whole texts (12e46db). Issue 17's targets: fragments <= 0.5%,
+    # templated <= 5%, same-event <= 5%, described >= 50% (not met: ADR 0019), junk <= 3%, off-event <= 1%.
     assert _share(fig["fragments"]) <= 0.005
     assert _share(fig["templated_questions"]) <= 0.05
     assert _share(fig["same_event_links"]) <= 0.05
-    assert _share(fig["described_cards"]) >= 0.22
+    assert _share(fig["described_cards"]) >= 0.42
     assert _share(fig["junk_cards"]) <= 0.03
     assert _share(fig["off_event_perspectives"]) <= 0.01
     assert _share(fig["bad_headlines"]) <= 0.12
