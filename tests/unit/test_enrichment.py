@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -306,3 +307,16 @@ def test_each_paper_is_shown_by_what_it_led_with_reported_alone_and_quoted() -> 
             assert c.article_id in p.article_ids
     assert sections.perspectives[0].source_id == "paper-a"
     assert set(by_id["paper-a"].parts_json()) == {"lead", "unique_facts", "quotes"}
+
+
+def test_a_byline_glued_to_a_sentence_is_not_shown() -> None:
+    glued = replace(
+        GAZETTE,
+        article_id="a-glued",
+        text="By J. Smith · 26 April 2024 09:23 UTC When the ferries resumed on Tuesday, eighty passengers boarded "
+        "the first sailing from Port Ellis.\n\n" + GAZETTE.text,
+    )
+    sections = build_sections([glued], _dfs([glued]), _mentions([glued]))
+    shown = [c.text for c in sections.what_happened] + [c.text for c in sections.behind]
+    shown += [c.text for p in sections.perspectives for c in p.sentences]
+    assert shown and not any("·" in t for t in shown)

@@ -45,6 +45,9 @@ ON_EVENT_TERMS = 2
 CORE_SHARE = 0.3
 # An address read out ("http: / / blogs. business2. com") or markup left in the text is no sentence to show.
 _URL = re.compile(r"https?:|www\.|\.com\b")
+# Page furniture glued to a sentence: a byline and timestamp set off by middle dots ("By J. Smith · 26 April 2024
+# 09:23 UTC When …"); prose does not use them.
+_FURNITURE = re.compile(r"\s[·•|]\s")
 # A sentence ends in terminal punctuation, a closing quote after it allowed: a title line ending in a quoted
 # phrase ("… Calls Riot Deaths 'Murder'") is not a sentence.
 _ENDS = re.compile(r"[.!?。！？][\"”’'»)]*$")
@@ -215,7 +218,7 @@ def _lines(
         # Fragments, captions, run-ons and ledes cut off with an ellipsis make poor lines.
         if n_words < 6 or n_words > 45 or not _ENDS.search(sent.text) or _TRUNCATED.search(sent.text):
             continue
-        if _URL.search(sent.text) or "<" in sent.text or ">" in sent.text:
+        if _URL.search(sent.text) or _FURNITURE.search(sent.text) or "<" in sent.text or ">" in sent.text:
             continue
         vec = _sentence_vector(sent, dfs)
         if not vec:
