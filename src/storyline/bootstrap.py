@@ -148,6 +148,8 @@ class Worker:
     def close(self) -> None:
         self.consumer.close()
         self.publisher.close()
+        if isinstance(self.runner.stage, EnrichStage):
+            self.runner.stage.close()  # its question parser's process
         self.warehouse.engine.dispose()
 
 

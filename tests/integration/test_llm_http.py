@@ -323,18 +323,30 @@ def _story_warehouse(tmp_path: Path) -> SqlWarehouse:
     return wh
 
 
-def _enrich_stage(server: LocalStandInChatServer, wh: SqlWarehouse, tmp_path: Path) -> EnrichStage:
+@pytest.fixture
+def enrich_stages() -> Iterator[list[EnrichStage]]:
+    """Enrich stages a test builds, closed after it (each may have started its question parser's process)."""
+    stages: list[EnrichStage] = []
+    yield stages
+    for stage in stages:
+        stage.close()
+
+
+def _enrich_stage(
+    server: LocalStandInChatServer, wh: SqlWarehouse, tmp_path: Path, built: list[EnrichStage]
+) -> EnrichStage:
     """The enrich stage as the composition root wires it when the LLM settings point at the stand-in."""
     from storyline.bootstrap import build_stages
 
     settings = Settings.model_validate(
         {"data_dir": tmp_path, "llm_base_url": server.base_url, "llm_model": MODEL, "llm_api_key": API_KEY}
     )
-    return build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
+    built.append(build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich)
+    return built[-1]
 
 
 def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
-    stand_in_chat_server: LocalStandInChatServer, tmp_path: Path
+    stand_in_chat_server: LocalStandInChatServer, tmp_path: Path, enrich_stages: list[EnrichStage]
 ) -> None:
     """Through the composition root (settings → writer → EnrichStage): kept sentences are stored with their
     citations and the drop count; the extractive sections are still there; the page shows the model's prose."""
@@ -344,7 +356,7 @@ def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
     from storyline.web.app import create_app
 
     wh = _story_warehouse(tmp_path)
-    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path)
+    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path, enrich_stages)
     stand_in_chat_server.answer_with(
         _answer([(SUPPORTED, ["a-gazette"]), (INVENTED, ["a-gazette"])], [(BEHIND, ["a-wire"])])
     )
@@ -366,11 +378,14 @@ def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
 
 
 def test_enrichment_falls_back_to_extractive_when_the_model_fails(
-    stand_in_chat_server: LocalStandInChatServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    stand_in_chat_server: LocalStandInChatServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    enrich_stages: list[EnrichStage],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wh = _story_warehouse(tmp_path)
-    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path)
+    enrich = _enrich_stage(stand_in_chat_server, wh, tmp_path, enrich_stages)
     stand_in_chat_server.answer_raw(503, b'{"error": "overloaded"}')
     enrich.mark("st_ferry")
     assert len(enrich.flush()) == 1, "the story is still enriched"

@@ -155,7 +155,10 @@ def test_the_enrich_warning_carries_no_key(
     )
     enrich: EnrichStage = build_stages(settings, wh, LocalBlobStore(tmp_path / "raw")).enrich
     enrich.mark("st_echo")
-    assert len(enrich.flush()) == 1, "the story is still enriched, from its own sentences"
+    try:
+        assert len(enrich.flush()) == 1, "the story is still enriched, from its own sentences"
+    finally:
+        enrich.close()
     warnings = [r for r in caplog.records if "prose model skipped" in r.getMessage()]
     assert len(warnings) == 1, "the failure is reported"
     assert "not JSON" in warnings[0].getMessage()

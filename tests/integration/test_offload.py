@@ -20,9 +20,10 @@ def test_items_arrive_in_order_past_a_full_queue_and_the_child_is_reaped() -> No
         for i in range(2000):
             yield i, b"x" * (i % 500)
 
+    before = set(multiprocessing.active_children())  # other tests' long-lived workers are not this stream's
     got = list(ForkedStream().stream(produce))
     assert got == [(i, b"x" * (i % 500)) for i in range(2000)]
-    assert multiprocessing.active_children() == []
+    assert set(multiprocessing.active_children()) <= before
 
 
 def test_after_fork_resets_run_in_the_child_only(tmp_path: Path) -> None:
@@ -91,8 +92,9 @@ def test_stopping_early_stops_the_child_and_its_finally_runs_there(tmp_path: Pat
         finally:
             done.write_text(str(os.getpid()))
 
+    before = set(multiprocessing.active_children())
     stream = ForkedStream().stream(produce)
     assert [next(stream) for _ in range(3)] == [0, 1, 2]
     stream.close()
-    assert multiprocessing.active_children() == []
+    assert set(multiprocessing.active_children()) <= before
     assert done.read_text() != str(os.getpid())  # the producer's cleanup ran, in the child

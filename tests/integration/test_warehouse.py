@@ -133,7 +133,8 @@ def test_enrichment_uses_stored_entities_and_recognises_older_rows(warehouse: Sq
     mentions = (Mention("Zorblax Holdings", "ORG", 0, 16), Mention("Zorblax Holdings", "ORG", 0, 0, in_title=True))
     stored = ArticleMentions("a1", mentions, ())
     warehouse.upsert_article(body("a1", "http://h.example/a1"), stored)
-    older = body("a2", "http://k.example/a2", "Huawei said on Monday that Port Ellis was closed. " + TEXT)
+    # Huawei named twice: in a story of two articles, one passing mention is no topic.
+    older = body("a2", "http://k.example/a2", "Huawei said on Monday that Port Ellis was closed, Huawei added. " + TEXT)
     warehouse.upsert_article(older.model_copy(update={"source_id": "other"}))
     for i, aid in enumerate(["a1", "a2"]):
         warehouse.save_cluster_step(
