@@ -104,7 +104,7 @@ def test_the_spacy_parser_asks_english_and_skips_other_languages() -> None:
     from storyline.adapters.parse_spacy import SpacyParser
 
     parser = SpacyParser()
-    parser.prepare()  # loads on a background thread; the parse waits for it
+    parser.prepare()  # in-process: the model loads at the first parse
     sentences = [
         "A man has been charged with murdering his mother and sister in Millom.",
         "Die Aufregung nach dem Aufmarsch von Islamisten in Hamburg bleibt weiterhin sehr groß.",

@@ -34,7 +34,6 @@ class SpacyParser:
         self._nlp: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, ParsedSentence | None] = OrderedDict()
-        self._loading: threading.Thread | None = None
 
     def _pipeline(self) -> Any:
         with self._lock:
@@ -50,12 +49,7 @@ class SpacyParser:
             return self._nlp
 
     def prepare(self) -> None:
-        """Load the model on a background thread (the first parse waits on the lock if it is not done): in a run,
-        the main process mostly waits on page analysis, so the load costs it no time (measured: importing and
-        loading spaCy was 1.3 s of the main process's 10 s on replay-dev when done at the first parse)."""
-        if self._nlp is None and self._loading is None:
-            self._loading = threading.Thread(target=self._pipeline, name="load-parser", daemon=True)
-            self._loading.start()
+        return None  # in this process the model loads at the first parse; ParserProcess is what loads ahead
 
     def close(self) -> None:
         return None  # the model is this process's memory

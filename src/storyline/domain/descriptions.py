@@ -162,13 +162,13 @@ _PLACE_KIND = re.compile(
 )
 
 
-# What a place is qualified by in the news ("Woodburn, Ore.", "Lutsk in northwestern Ukraine"): a country (Babel's
-# English names, a maintained list), a US state or its AP abbreviation, a nation of the UK, a Canadian province.
 def _names(names: str) -> frozenset[str]:
     """A list of names written as text, comma-separated (names have spaces)."""
     return frozenset(n.strip() for n in names.split(",") if n.strip())
 
 
+# What a place is qualified by in the news ("Woodburn, Ore.", "Lutsk in northwestern Ukraine"): a country (Babel's
+# English names, a maintained list), a US state or its AP abbreviation, a nation of the UK, a Canadian province.
 _COUNTRIES = frozenset(name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha())
 _REGIONS = _COUNTRIES | _names(
     """

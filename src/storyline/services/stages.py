@@ -558,19 +558,15 @@ class EnrichStage:
         self.mark(event.story_id)
         return []
 
-    def prepare(self) -> None:
-        """Sections will be owed: the question parser starts loading in the background (once), off the flush; at
-        the first story, i.e. during clustering, when only one core is busy."""
-        if self.parser is not None:
-            self.parser.prepare()
-
     def close(self) -> None:
         if self.parser is not None:
             self.parser.close()
 
     def mark(self, story_id: str) -> None:
-        if not self.dirty:
-            self.prepare()
+        if self.parser is not None and not self.dirty:
+            # Sections are owed: the question parser starts loading in the background (once), off the flush; at
+            # the first story, i.e. during clustering, when only one core is busy.
+            self.parser.prepare()
         self.dirty.add(story_id)
 
     def prefetch(self, events: Sequence[Any]) -> None:
