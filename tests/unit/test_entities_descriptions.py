@@ -124,6 +124,77 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
 
 
 @pytest.mark.parametrize(
+    ("text", "name", "label", "description"),
+    [
+        # Mid-sentence after a preposition other than "of", a phrase saying what a thing is describes the thing.
+        (
+            "The 49-year-old teaches at Randolph-Macon College, a small liberal arts school north of Richmond. He",
+            "Randolph-Macon College",
+            "ORG",
+            "a small liberal arts school north of Richmond",
+        ),
+        (
+            "does not charge Stone with conspiring with WikiLeaks, the anti-secrecy website that published the emails,",
+            "WikiLeaks",
+            "ORG",
+            "the anti-secrecy website",
+        ),
+        (
+            "and a floating Tardis, a time machine shaped like an old police box, was introduced",
+            "Tardis",
+            "ORG",
+            "a time machine shaped like an old police box",
+        ),
+        # An organisation's relative clause with a role verb.
+        (
+            "scientists at the U.S. Fish and Wildlife Service, which enforces the Endangered Species Act.",
+            "U.S. Fish and Wildlife Service",
+            "ORG",
+            "which enforces the Endangered Species Act",
+        ),
+        # Who holds it, or where it is based, as a compound before the name.
+        ("a bill passed by the Republican-controlled Congress last year", "Congress", "ORG", "Republican-controlled"),
+        ("Police in Indian-controlled Kashmir said", "Kashmir", "GPE", "Indian-controlled"),
+        ("Palo Alto-based HP said on Monday", "HP", "ORG", "Palo Alto-based"),
+        # A kind of place that names the place.
+        ("the agricultural town of Woodburn, about 30 miles south", "Woodburn", "GPE", "agricultural town"),
+        ("voters in the key battleground state of Florida.", "Florida", "GPE", "key battleground state"),
+    ],
+)
+def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
+    text: str, name: str, label: str, description: str
+) -> None:
+    assert _described(text, name, label) == [description]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "label"),
+    [
+        ("the main city of Pakistan, Karachi, flooded", "Pakistan", "GPE"),  # a part of it, not a kind
+        ("the largest town of Cumbria flooded", "Cumbria", "GPE"),
+        ("In Paris, the attacker fled on foot.", "Paris", "GPE"),  # a sentence's opening phrase
+        ("Late on Monday at Apple, the deal was signed.", "Apple", "ORG"),  # not what Apple is
+        ("He met them at Apple, the deal fell through.", "Apple", "ORG"),
+        ("Microsoft, which makes it harder to patch, said", "Microsoft", "ORG"),  # an event, not a role
+        ("the Hungarian-born US financier George Soros", "US", "GPE"),  # describes the financier
+        ("AMD agreed to buy Markham, Ont-based ATI", "ATI", "ORG"),  # a place's qualifier, not a compound
+        ("The Alps, which represents a growth of 110% over 2023, drew", "Alps", "LOC"),  # an event of a place
+        # A sentence's opening clause ends at its comma: what follows is the main clause, not an appositive.
+        (
+            "Since the first day of protests in Ferguson, the authorities shifted their response daily.",
+            "Ferguson",
+            "GPE",
+        ),
+        ("When the Rams moved to Los Angeles, the Coliseum Commission made it part of the deal.", "Los Angeles", "GPE"),
+        ("When police arrested John Smith, the suspect's mother called.", "John Smith", "PERSON"),
+        ("He said it to Los Angeles, the Coliseum Commission made it part of the deal.", "Los Angeles", "GPE"),
+    ],
+)
+def test_no_description_from_parts_opening_phrases_events_or_others_compounds(text: str, name: str, label: str) -> None:
+    assert _described(text, name, label) == []
+
+
+@pytest.mark.parametrize(
     ("text", "name", "where"),
     [
         ("A bomb exploded at a bank in Woodburn, Ore., police said.", "Woodburn", "Ore."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from babel import Locale
 
@@ -120,6 +120,8 @@ _PLURALS = _words(
     "telecoms news sales sports arts affairs operations communications relations services systems markets "
     "rights jobs works events games graphics electronics economics ethics politics"
 )
+# Whom an appositive after a mention describes (`_modifies_before`).
+Owner = Literal["mention", "preposition", "earlier noun"]
 _PRONOUN_OWNERS = frozenset({"his", "her", "its", "their", "our"})
 # Participles that are part of a title ("acting director", "managing editor"); other -ing/-ed words are verbs.
 _PARTICIPLE_TITLES = _words(
@@ -141,8 +143,12 @@ _ROLE_VERBS = _words(
     leads led heads headed runs ran chairs chaired founded co-founded owns owned represents represented serves
     served manages managed coaches coached directs directed oversees oversaw hosts hosted teaches taught
     covers covered plays played stars starred works worked holds held chairs succeeded represents studies
+    enforces regulates publishes makes produces provides sells builds develops designs monitors administers
+    governs supervises operates organises organizes
     """
 )
+# After a role verb, a pronoun means an event, not a role ("which makes it harder").
+_PRONOUNS = _words("it its them him her this that these those us me you")
 
 # ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
 # age may come first ("Banky, 40, a father of two,").
@@ -150,7 +156,7 @@ _APPOSITIVE = re.compile(r",(?:\s+\d{1,3},)?\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[
 # "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
-_WHO_IS = re.compile(r"who\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
+_WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
 # Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
 # leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -158,7 +164,49 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _PLACE_KIND = re.compile(
     r"(?:a|an|the)\s(?:[\w'’-]+\s){0,3}(?:town|city|village|suburb|county|state|country|region|province|district|"
     r"area|neighbou?rhood|island|capital|port|community|borough|municipality|resort|territory|nation|enclave|"
-    r"street|avenue|square|park|hamlet|parish)\b"
+    r"street|avenue|square|park|hamlet|parish|superpower|power|kingdom|republic|emirate|monarchy|democracy|"
+    r"federation|archipelago|ally|neighbou?r|member)\b"
+)
+# "the agricultural town of Woodburn", "the key battleground state of Florida": a kind of place naming the place. A
+# city's kind before a country or state is a part of it instead ("the main city of Pakistan"), as is a region's.
+_KIND_OF = re.compile(
+    r"\b(?:the|a|an)\s+((?:[a-z][\w’'-]*\s+){0,3}(city|town|village|suburb|borough|hamlet|state|country|nation|"
+    r"kingdom|republic|emirate|island|enclave|territory))\s+of\s+$"
+)
+# Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
+_HELD_LABELS = PLACE_LABELS | {"ORG", "NORP"}
+_TOWN_KINDS = _words("city town village suburb borough hamlet")
+_COUNTRY_KINDS = _words("country nation kingdom republic emirate")
+# A superlative or an ordinal before the kind picks one of several: a part ("the second city of", "the largest").
+_PART_OF = re.compile(r"(?!\w*west$)\w+est|main|principal|only|capital|chief|first|second|third|\d\w*")
+# "the Republican-controlled Senate", "Indian-controlled Kashmir", "Palo Alto-based HP": who holds an organisation
+# or a place, or where it is based, written as one compound in front of its name.
+_HELD = (
+    r"-(?:controlled|led|run|based|owned|backed|held|dominated|ruled|occupied|administered|annexed|funded|financed|"
+    r"listed|headquartered)"
+)
+_HELD_BY = re.compile(r"(?:^|(?<=[\s(“\"]))(?<!,\s)((?:[A-Z][\w.’']*\s){0,2}[\w.’']+" + _HELD + r")\s+$")
+_HELD_SUFFIX = re.compile(_HELD + "$")
+# Words that open a sentence's subordinate clause ("When …, the Coliseum Commission made …").
+_SUBORDINATORS = _words("when whenever since after before as while if unless because although though until once")
+# What may follow the head noun of a description: a complement or a direction ("a school north of Richmond").
+_AFTER_HEAD = _words(
+    "of in at for to with from on near by north south east west outside inside behind like as across over under"
+)
+# What an organisation, a product or a place is, as the head of its appositive after a preposition ("teaches at
+# Randolph-Macon College, a small liberal arts school"): a closed list keeps out clauses ("with Apple, the deal").
+_THING_HEADS = _words(
+    """
+    school college university academy institute website site organization organisation body committee department
+    ministry service agency company firm group machine smartphone phone device browser software app platform
+    tabloid channel station outlet nonprofit charity coalition alliance movement league court law act bill treaty
+    superpower power union bloc party program programme system tool laptop notebook computer chip processor
+    tablet console series show film novel book album song publication paper daily weekly think-tank foundation
+    spaceport airport stadium arena venue
+    fund authority council board commission office bureau force army militia regime government administration
+    club side franchise brand chain business venture subsidiary unit division arm affiliate rival competitor
+    city town village suburb county state country nation region province island capital port community
+    """
 )
 
 
@@ -319,8 +367,9 @@ def _head(phrase: str) -> str:
 
 
 def _relative(text: str, at: int) -> tuple[int, int] | None:
-    """After ", who": "the chief executive of Y" of "who is the chief executive of Y", or "who leads Y"."""
-    if not text.startswith("who ", at):
+    """After ", who": "the chief executive of Y" of "who is the chief executive of Y", or "who leads Y"; after ",
+    which" (an organisation), "which enforces the Endangered Species Act"."""
+    if not text.startswith(("who ", "which "), at):
         return None
     found = _APPOSITIVE.match(text, at - 2)
     if found is None:
@@ -333,7 +382,12 @@ def _relative(text: str, at: int) -> tuple[int, int] | None:
         phrase = phrase[who_is.end() :]
         return (start, start + len(phrase)) if _noun_phrase(phrase) else None
     words = phrase.split()
-    if len(words) >= 3 and words[1] in _ROLE_VERBS and not _CLAUSE_WORDS.intersection(words):
+    if (
+        len(words) >= 3
+        and words[1] in _ROLE_VERBS
+        and words[2].casefold() not in _PRONOUNS
+        and not _CLAUSE_WORDS.intersection(words)
+    ):
         return start, start + len(phrase)
     return None
 
@@ -360,20 +414,26 @@ def is_region(text: str) -> bool:
 
 def _after(text: str, m: Mention) -> tuple[int, int] | None:
     """An appositive or relative clause right after the mention, or a definition when the name opens a sentence."""
+    if _in_fronted_clause(text, m.start):
+        return None
     found = _APPOSITIVE.match(text, m.end) if m.label in PLACE_LABELS else None
     if found is not None and _PLACE_KIND.match(found.group(1)):
         # "in Millom, a town in Cumbria,": after "in", an appositive naming a kind of place describes the place.
         return found.start(1), found.start(1) + len(found.group(1).rstrip())
-    if not _modifies_before(text, m):
+    owner = _modifies_before(text, m)
+    if owner != "earlier noun":
         found = _APPOSITIVE.match(text, m.end)
         # "… Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said": a phrase followed by a name is
         # that name's title, set off by commas.
         if found is not None and not re.match(r",\s+[A-Z]", text[found.end() : found.end() + 3]):
-            if text.startswith("who ", found.start(1)):
-                return _relative(text, found.start(1))
+            if text.startswith(("who ", "which "), found.start(1)):
+                # "which" of a place is what happened there ("the Alps, which represents a growth of 110%").
+                whose = text.startswith("who ", found.start(1)) or m.label == "ORG"
+                return _relative(text, found.start(1)) if whose else None
             # "a Houston law professor who frequently writes about …": the noun phrase before its clause.
             phrase = _RELATIVE_TAIL.sub("", found.group(1)).rstrip()
-            if _noun_phrase(phrase):
+            # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
+            if _noun_phrase(phrase) and (owner == "mention" or _headed_by_thing(phrase)):
                 return found.start(1), found.start(1) + len(phrase)
     if _opens_sentence(text, m.start):
         found = _DEFINITION.match(text, m.end)
@@ -382,12 +442,65 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
     return None
 
 
-def _modifies_before(text: str, m: Mention) -> bool:
-    """Whether the mention modifies an earlier noun, so that an appositive after it belongs to that noun. A person
-    named after a preposition is still the one the appositive describes ("daughters to Donald Harris, a
-    Jamaican-American economist"); a list's comma holds for every kind."""
+def _in_fronted_clause(text: str, at: int) -> bool:
+    """Whether `at` is in a sentence's opening subordinate clause, before its comma ("When the Rams moved to Los
+    Angeles, the Coliseum Commission made …"): that comma ends the clause, and what follows is the main clause."""
+    start = max(text.rfind(c, 0, at) for c in ".!?\n") + 1
+    opening = text[start:at]
+    first = opening.split(maxsplit=1)[:1]
+    return bool(first) and first[0].casefold() in _SUBORDINATORS and "," not in opening
+
+
+def _headed_by_thing(phrase: str) -> bool:
+    """Whether the phrase is headed by what a thing is ("a small liberal arts school north of Richmond"), the head
+    followed by nothing or a complement: a head followed by a verb is a clause ("the Coliseum Commission made it")."""
+    words = [_bare(w) for w in phrase.split()] + ["", ""]
+    at = next((i for i, w in enumerate(words) if w in _THING_HEADS), None)
+    if at is None:
+        return False
+    after, then = words[at + 1 : at + 3]
+    # A participle with its complement still describes ("a time machine shaped like", "a group dedicated to").
+    return not after or after in _AFTER_HEAD or (after.endswith(("ed", "ing", "wn")) and then in _AFTER_HEAD)
+
+
+def _modifies_before(text: str, m: Mention) -> Owner:
+    """Whom an appositive after the mention describes: "earlier noun" when the mention modifies one ("Chuck Schumer
+    of New York, the Democratic leader"; a list's or a qualifier's comma, "Dearborn, Michigan, a suburb of
+    Detroit"), "mention" when nothing stands before it, and "preposition" when a preposition does mid-sentence:
+    a person is still the one described ("daughters to Donald Harris, a Jamaican-American economist"), and so is
+    a thing when the phrase says what it is ("teaches at Randolph-Macon College, a small liberal arts school").
+    After "of"/"from", or in a sentence's opening phrase ("In Paris, the attacker fled"), it is the earlier noun."""
     found = _MODIFIER_BEFORE.search(text, max(0, m.start - 20), m.start)
-    return found is not None and (m.label != "PERSON" or found.group(0).rstrip().endswith(","))
+    if found is None:
+        return "mention"
+    if found.group(0).rstrip().endswith(","):
+        return "earlier noun"
+    if m.label == "PERSON":
+        return "mention"
+    preposition = found.group(0).split()[0].casefold()
+    return "earlier noun" if preposition in {"of", "from"} or _opens_sentence(text, found.start()) else "preposition"
+
+
+def _kind_or_holder(text: str, m: Mention) -> tuple[int, int] | None:
+    """A kind of place that names the place ("the agricultural town of Woodburn"), or a compound before the name
+    saying who holds it or where it is based ("the Republican-controlled Senate", "Palo Alto-based HP")."""
+    window = max(0, m.start - 80)
+    if m.label in PLACE_LABELS:
+        found = _KIND_OF.search(text, window, m.start)
+        if found is not None and _kind_fits(found.group(1), found.group(2), m.name):
+            return found.span(1)
+    held = _HELD_BY.search(text, window, m.start)
+    return held.span(1) if held is not None else None
+
+
+def _kind_fits(phrase: str, kind: str, name: str) -> bool:
+    """Whether "the <kind> of <name>" names the place rather than a part of it ("the main city of Pakistan", "the
+    largest town of Cumbria")."""
+    if any(_PART_OF.fullmatch(w) for w in phrase.split()[:-1]):
+        return False
+    if kind in _TOWN_KINDS:
+        return name not in _REGIONS
+    return name in _COUNTRIES if kind in _COUNTRY_KINDS else True
 
 
 def _before(text: str, m: Mention) -> tuple[int, int] | None:
@@ -426,7 +539,8 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
         # name ("the University of Central Arkansas"). A country is not qualified by another: that is a list.
         place = m.label in PLACE_LABELS
         where = _region(text, m) if place and m.name not in _COUNTRIES else None
-        for span in (_after(text, m), None if place else _before(text, m), where):
+        kind = _kind_or_holder(text, m) if m.label in _HELD_LABELS else None
+        for span in (_after(text, m), None if place else _before(text, m), where, kind):
             if span is not None:
                 start, end = span
                 out.append(Description(m.name, text[start:end], start, end))
@@ -459,6 +573,8 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     if place and is_region(text) and text.casefold() != name.casefold():
         return True
     words = text.split()
+    if len(words) <= 3 and _HELD_SUFFIX.search(words[-1]):
+        return True  # "Republican-controlled", "Palo Alto-based": who holds it, where it is based
     if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
         # One word is enough when it is a whole role noun ("President Donald Trump", "actor Matt Smith"); an
         # abbreviated one ("Sen.") or any other word is not.
@@ -477,6 +593,9 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
 
 def description_rank(text: str) -> int:
     """Lower reads better on its own: a noun phrase, then a bare title ("President"), then one whose owner is a
-    pronoun ("his lawyer": whose?), then a relative clause."""
+    pronoun ("his lawyer": whose?) or a held-by compound, then a relative clause."""
     words = text.casefold().split()
-    return 3 if words[0] == "who" else 2 if words[0] in _PRONOUN_OWNERS else 1 if len(words) == 1 else 0
+    if words[0] in {"who", "which"}:
+        return 3
+    # A held-by compound ("Palo Alto-based") says where, not what: it reads like a pronoun-owned title.
+    return 2 if words[0] in _PRONOUN_OWNERS or _HELD_SUFFIX.search(words[-1]) else 1 if len(words) == 1 else 0
