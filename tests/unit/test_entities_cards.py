@@ -240,3 +240,43 @@ def test_a_headline_printed_as_the_first_line_is_the_title() -> None:
     # A first line that is a sentence is the body.
     assert headline_line_end("The Colts won on Sunday.\nMore.", "Colts win") == 0
     assert headline_line_end("One line only", "x") == 0
+
+
+def test_the_whole_text_is_searched_when_the_leads_say_only_where_an_entity_is() -> None:
+    lead = "Steve Scalise, R-La., spoke."
+    text = lead + " Later, said Steve Scalise, the majority whip of the House, it was over."
+    at = lead.index("R-La.")
+    found = ArticleMentions(
+        "a", (Mention("Steve Scalise", "PERSON", 0, 13),), (Description("Steve Scalise", "R-La.", at, at + 5),)
+    )
+    cards = entity_cards([("a", T0)], {"a": found}, texts={"a": text})
+    assert cards[0].description is not None
+    assert cards[0].description.text == "the majority whip of the House"
+    assert text[cards[0].description.start : cards[0].description.end] == "the majority whip of the House"
+
+
+def test_kinds_are_corrected_where_the_name_says_what_it_is() -> None:
+    cards = _cards(
+        [
+            ArticleMentions(
+                str(i),
+                _mentions(
+                    [
+                        ("Surrey Fire", "PERSON"),
+                        ("Lindi Bus Stand", "PERSON"),
+                        ("Georgia", "PERSON"),
+                        ("Mitt Romney’s Medicare", "PERSON"),
+                        ("Margaret Court", "PERSON"),
+                    ]
+                ),
+                (),
+            )
+            for i in range(2)
+        ]
+    )
+    assert {c.name: c.kind for c in cards} == {
+        "Surrey Fire": "organisation",
+        "Lindi Bus Stand": "place",
+        "Georgia": "place",
+        "Margaret Court": "person",
+    }

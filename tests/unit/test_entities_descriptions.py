@@ -59,6 +59,17 @@ def _described(text: str, name: str, label: str = "PERSON") -> list[str]:
             "the chief executive of Google",
         ),
         ("Sundar Pichai, who leads Google, spoke on Monday.", "Sundar Pichai", "who leads Google"),
+        # A lawmaker's party and state, as US papers give them.
+        ("Asked about it, Mitch McConnell, R-Ky., said", "Mitch McConnell", "R-Ky."),
+        ("Rep. Zoe Lofgren (D-Calif.) said", "Zoe Lofgren", "D-Calif."),
+        ("Michael Conaway, R-Texas, attacked Schiff", "Michael Conaway", "R-Texas"),
+        # Honorifics next to the name are ranks: the title before them describes.
+        ("travels of Prime Minister Datuk Seri Anwar Ibrahim abroad", "Anwar Ibrahim", "Prime Minister"),
+        (
+            "Catherine Connolly, a former mayor of Galway who’s spent nine years in the Dáil, won",
+            "Catherine Connolly",
+            "a former mayor of Galway",
+        ),
         # A person named after a preposition is still the one the appositive is about.
         (
             "the older of two daughters to Donald Harris, a Jamaican-American economist, and",

@@ -88,7 +88,7 @@ _RANKS = _words(
     """
     mr mrs ms miss dr prof professor sir dame lord lady rev reverend father constable const sgt sergeant det
     detective officer capt captain lt lieutenant col colonel gen general maj major cpl pvt insp inspector supt
-    superintendent cmdr commander adm admiral judge
+    superintendent cmdr commander adm admiral judge datuk dato seri tan sri tun
     """
 )
 # Words a title never runs across: it ends at a verb, preposition, conjunction or pronoun ("… said police
@@ -248,7 +248,9 @@ _MODIFIER_BEFORE = re.compile(
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
 # A word of a title in front of a name, as written: "Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard".
 _WORD_BEFORE = re.compile(r"([\w.&’'-]+)[ \t\u00a0]*$")  # not across a line: that is another paragraph
-_RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom)\s.*$", re.DOTALL)
+_RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’']d)\s.*$", re.DOTALL)
+# "Mitch McConnell, R-Ky., said" / "Zoe Lofgren (D-Calif.)": the party and state US papers give a lawmaker.
+_PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z][a-z]*\.?)?)(?=\)|,|\.?\s|\.?$)")
 _POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
 
 
@@ -540,7 +542,8 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
         place = m.label in PLACE_LABELS
         where = _region(text, m) if place and m.name not in _COUNTRIES else None
         kind = _kind_or_holder(text, m) if m.label in _HELD_LABELS else None
-        for span in (_after(text, m), None if place else _before(text, m), where, kind):
+        party = _PARTY_STATE.match(text, m.end) if m.label == "PERSON" else None
+        for span in (_after(text, m), None if place else _before(text, m), where, kind, party and party.span(1)):
             if span is not None:
                 start, end = span
                 out.append(Description(m.name, text[start:end], start, end))
@@ -572,6 +575,8 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     may be the region the text places it in ("Ore.", "in northwestern Ukraine")."""
     if place and is_region(text) and text.casefold() != name.casefold():
         return True
+    if _party_state(text):
+        return True
     words = text.split()
     if len(words) <= 3 and _HELD_SUFFIX.search(words[-1]):
         return True  # "Republican-controlled", "Palo Alto-based": who holds it, where it is based
@@ -591,11 +596,18 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     return not any(ch in text for ch in '"“”‘()[]:;\n') and not any(w[:1] in "'’" for w in words)
 
 
+def _party_state(text: str) -> bool:
+    """A lawmaker's party and state: "R-Ky.", "D-Calif."."""
+    return text[:2] in {"R-", "D-", "I-"} and text[2:] in _REGIONS
+
+
 def description_rank(text: str) -> int:
     """Lower reads better on its own: a noun phrase, then a bare title ("President"), then one whose owner is a
     pronoun ("his lawyer": whose?) or a held-by compound, then a relative clause."""
     words = text.casefold().split()
     if words[0] in {"who", "which"}:
         return 3
-    # A held-by compound ("Palo Alto-based") says where, not what: it reads like a pronoun-owned title.
-    return 2 if words[0] in _PRONOUN_OWNERS or _HELD_SUFFIX.search(words[-1]) else 1 if len(words) == 1 else 0
+    # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
+    # pronoun-owned title.
+    where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
+    return 2 if words[0] in _PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0

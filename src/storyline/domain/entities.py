@@ -17,6 +17,7 @@ from storyline.domain.descriptions import (
     Description,
     describe_elsewhere,
     description_rank,
+    is_region,
     is_role,
     valid_description,
 )
@@ -59,6 +60,13 @@ _NOT_ENTITIES = _words(
     "utc gmt est edt pst pdt cst cdt bst cet jst ist dui dwi ceo cfo coo cto gdp ipo tv pc am pm ai dna hiv aids "
     "lgbt lgbtq atm suv faq pdf"
 )
+# Last words of what the recogniser may take for a person's name but is an organisation or a place (not
+# surnames: "Court", "Park" and "Lane" are, so they are not here).
+_ORGANISATION_ENDS = _words(
+    "fire police council sheriff service department office hospital college university school club party "
+    "committee agency authority board"
+)
+_PLACE_ENDS = _words("street road avenue stand station bridge square county")
 # Words an initialism skips ("Federal Bureau of Investigation" is FBI).
 _INITIALISM_SKIP = _words("of and the for de du des & on in")
 # Quotes, brackets, dashes between words and line breaks come from headlines and clauses, never from names.
@@ -193,6 +201,19 @@ def entity_key(name: str) -> str:
     return key.replace(".", "").replace(" ", "") if _ACRONYM.fullmatch(key) else key
 
 
+def checked_label(name: str, label: str) -> str:
+    """The recogniser's label, corrected where the name says otherwise: a "person" that is a country or a state
+    is a place, one ending in what an organisation or a place is called ("Surrey Fire", "Lindi Bus Stand") is
+    that."""
+    if label != "PERSON":
+        return label
+    clean = _POSSESSIVE_END.sub("", " ".join(name.split()))
+    last = clean.rsplit(maxsplit=1)[-1].casefold() if clean else ""
+    if is_region(clean):
+        return "GPE"
+    return "ORG" if last in _ORGANISATION_ENDS else "FAC" if last in _PLACE_ENDS else label
+
+
 def plausible_name(name: str, label: str) -> bool:
     """Whether a recognised span can be an entity's name at all: headline fragments, quotes and clause pieces
     ("Riot Deaths 'Murder'", "T - Mobile — the only major U") are not; a person's name is capitalised words
@@ -216,6 +237,8 @@ def plausible_name(name: str, label: str) -> bool:
         return True
     if any(ch.isdigit() for ch in clean) or all(w.isupper() and len(w) > 1 for w in words):
         return False
+    if re.search(r"['’]s\s", clean):
+        return False  # "Mitt Romney’s Medicare": a possessive inside is a phrase, not a name
     for i, w in enumerate(words):
         if w.casefold() in _HEADLINE_WORDS or not re.fullmatch(r"[\w.'’-]+", w):
             return False
@@ -419,14 +442,15 @@ def entity_cards(
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for d in dated:
         for m in mentions.get(d.article_id, ArticleMentions(d.article_id, (), ())).mentions:
-            kind = KINDS.get(m.label)
-            if kind is None or m.in_title or not plausible_name(m.name, m.label):
+            label = checked_label(m.name, m.label)
+            kind = KINDS.get(label)
+            if kind is None or m.in_title or not plausible_name(m.name, label):
                 continue
             key = entity_key(m.name)
             if len(key) < 2:
                 continue
             kind_votes[key][kind] += 1
-            labels[key][m.label] += 1
+            labels[key][label] += 1
             surfaces[key][" ".join(m.name.split())] += 1
     kinds = {k: v.most_common(1)[0][0] for k, v in kind_votes.items()}
     counts = {k: sum(v.values()) for k, v in kind_votes.items()}
@@ -484,9 +508,11 @@ def entity_cards(
         if not few and len(docs[key]) < 2:
             continue
         merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
-        if texts is not None and not phrases[key]:
-            label = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
-            _describe_rest(key, merged, label.most_common(1)[0][0], dated, mentions, texts, phrases, where)
+        # Whole texts are searched when the leads gave nothing that reads alone (a pronoun-owned title, a held-by
+        # compound or a clause: "his lawyer", "Palo Alto-based").
+        if texts is not None and all(description_rank(p) >= 2 for p in phrases[key]):
+            votes = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
+            _describe_rest(key, merged, votes.most_common(1)[0][0], dated, mentions, texts, phrases, where)
         # Dict order is the order phrases were first written (the leads' first): the earliest wins a tie.
         order = {p: i for i, p in enumerate(phrases[key])}
         best = sorted(phrases[key].items(), key=lambda kv: (description_rank(kv[0]), -kv[1], order[kv[0]]))
@@ -518,10 +544,10 @@ def _describe_rest(
     phrases: dict[str, Counter[str]],
     where: dict[tuple[str, str], Cited],
 ) -> None:
-    """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read, from the
-    first article (in time) that has any: for a card the leads did not describe (the search is per story, and a
-    big story's articles are many). Names of two words or more, and one-word names of organisations and places: a
-    lone surname could be a relative's."""
+    """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read, up to
+    the first article (in time) that has one reading alone: for a card the leads did not describe well (the search
+    is per story, and a big story's articles are many). Names of two words or more, and one-word names of
+    organisations and places: a lone surname could be a relative's."""
     names = [s for s in surfaces if " " in s or label != "PERSON"]
     for d in dated:
         text = texts.get(d.article_id)
@@ -535,5 +561,5 @@ def _describe_rest(
             norm = " ".join(desc.text.split()).casefold()
             phrases[key][norm] += 1
             where.setdefault((key, norm), Cited(desc.text, d.article_id, desc.start, desc.end))
-        if phrases[key]:
+        if any(description_rank(p) < 2 for p in phrases[key]):
             return
