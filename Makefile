@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck schemas check-schemas clean
+.PHONY: setup demo test lint typecheck schemas check-schemas constraints clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ schemas: $(STAMP)
 
 check-schemas: $(STAMP)
 	$(BIN)/storyline schemas --out schemas --check
+
+# The image's pins (infra/docker/Dockerfile): what the dev install resolved and the tests passed with.
+constraints: $(STAMP)
+	{ echo "# Versions the image installs: the environment the test suite passed in (pip freeze of the dev install,"; \
+	  echo "# Python 3.11), Airflow's pins included. Regenerate with: make constraints"; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > infra/docker/constraints.txt
 
 clean:
 	rm -rf .storyline .pytest_cache .mypy_cache .ruff_cache

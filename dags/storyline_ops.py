@@ -55,8 +55,9 @@ def data_quality() -> None:
     # raw_days: None keeps the raw archive forever (re-extraction and backfill read it); set it to bound storage.
     params={"consolidate_days": 14, "fetch_log_days": 90, "raw_days": None},
     doc_md="Consolidation merges stories the online clusterer split (merge log in `story_merges`, merged ids "
-    "resolve to their survivor; survivors' updates go to `storyline.stories.updated`); retention trims the fetch "
-    "log and, when `raw_days` is set, raw objects no page referred to for that long.",
+    "resolve to their survivor; survivors' updates, then a `merged_into` record per merged story, go to "
+    "`storyline.stories.updated`); retention trims the fetch log and, when `raw_days` is set, raw objects no page "
+    "referred to for that long.",
 )
 def maintenance() -> None:
     @task
@@ -80,7 +81,7 @@ def maintenance() -> None:
             )
             publisher = build_publisher(m.settings)
             try:
-                published = publish_events(TOPIC_UPDATED, report.updated, publisher)
+                published = publish_events(TOPIC_UPDATED, report.feed, publisher)
             finally:
                 publisher.close()
         finally:

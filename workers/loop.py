@@ -40,8 +40,8 @@ def run_worker(
     signal.signal(signal.SIGINT, on_signal)
     port = metrics_port if metrics_port is not None else settings.metrics_port
     if port:
-        worker.metrics.serve(port)
-        log.info("metrics on http://127.0.0.1:%d/metrics", port)
+        worker.metrics.serve(port, settings.metrics_host)
+        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, port)
     try:
         worker.runner.run(stop.is_set, worker.replay_targets)
     finally:

@@ -18,6 +18,7 @@ from storyline.adapters.kafka import (
     KafkaStreamConsumer,
     dlq_replay_group,
     wait_for_broker,
+    worker_group,
 )
 from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.metrics import PrometheusMetrics
@@ -27,6 +28,7 @@ from storyline.adapters.parse_spacy import ParserProcess
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
+from storyline.domain.health import StreamInput
 from storyline.events import STAGE_TOPICS, TOPIC_BACKFILL, dlq_topic
 from storyline.ports import BlobStore, Fetcher
 from storyline.services.crawl import CrawlPolicy, CrawlService
@@ -252,7 +254,7 @@ def build_worker(
     router = Router(dead_letters, clock, time.sleep, metrics=metrics)
     holder: dict[str, StreamRunner] = {}
     topic = dlq_topic(input_topic) if from_dlq else input_topic
-    group = dlq_replay_group(stage) if from_dlq else f"storyline-{stage}" + ("-backfill" if backfill else "")
+    group = dlq_replay_group(stage) if from_dlq else worker_group(stage, backfill)
     consumer = KafkaStreamConsumer(
         settings.kafka_bootstrap,
         topic,
@@ -285,6 +287,16 @@ def build_worker(
         done = consumer.committed_offsets()
         targets = {tp: end for tp, end in consumer.end_offsets().items() if end > done.get(tp, 0)}
     return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets)
+
+
+def stream_inputs() -> list[StreamInput]:
+    """What the workers of `build_worker` consume, one entry per consumer group: each stage's input topic, and
+    the backfill topic under the extract stage's backfill group (`status` watches these)."""
+    inputs = [(stage, topic, False) for stage, (topic, _) in STAGE_TOPICS.items()] + [("extract", TOPIC_BACKFILL, True)]
+    return [
+        StreamInput(stage, topic, worker_group(stage, backfill), dlq_topic(topic), dlq_replay_group(stage), backfill)
+        for stage, topic, backfill in inputs
+    ]
 
 
 def build_publisher(settings: Settings) -> KafkaPublisher:

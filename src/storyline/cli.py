@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -22,6 +24,16 @@ from typer.core import TyperGroup
 
 from storyline.domain.consolidation import ConsolidationParams
 from storyline.domain.errors import ConfigError, StorylineError
+from storyline.domain.health import (
+    GroupReading,
+    Problem,
+    Readings,
+    SourceReading,
+    Thresholds,
+    exit_code,
+    problems,
+    stream_report,
+)
 from storyline.settings import Settings
 
 if TYPE_CHECKING:
@@ -200,13 +212,16 @@ def _publish_crawl(settings: Settings, sources: list[Any]) -> Any:
 
 
 def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
-    """Start one worker process per stage, publish the crawl to Kafka, wait until every group has caught up."""
+    """Start one worker process per stage, publish the crawl to Kafka, wait until every group has caught up; the
+    report counts what the workers published meanwhile (the crawl's own counts are this process's)."""
     import os
     import subprocess
 
     from storyline.adapters.kafka import wait_until_drained
+    from storyline.adapters.kafka_ranges import end_offsets, read_between
     from storyline.bootstrap import build, build_publisher
     from storyline.events import STAGE_TOPICS
+    from storyline.services.pipeline import REPORT_TOPICS, tally_stream
 
     env = {
         **os.environ,
@@ -218,6 +233,7 @@ def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
         env["STORYLINE_DATABASE_URL"] = settings.database_url.get_secret_value()
     publisher = build_publisher(settings)
     application = build(settings)  # migrates the warehouse before the workers start
+    before = end_offsets(settings.kafka_bootstrap, REPORT_TOPICS)
     workers = [
         subprocess.Popen([sys.executable, "-m", "storyline.cli", "worker", stage], env=env)  # noqa: S603
         for stage in STAGE_TOPICS
@@ -228,6 +244,8 @@ def _run_through_kafka(settings: Settings, sources: list[Any]) -> Any:
         groups = {f"storyline-{stage}": topics[0] for stage, topics in STAGE_TOPICS.items()}
         if not wait_until_drained(settings.kafka_bootstrap, groups, timeout_s=600):
             console.print("workers did not catch up within 10 minutes; showing what is done", style="yellow")
+        after = end_offsets(settings.kafka_bootstrap, REPORT_TOPICS)
+        tally_stream(summary, read_between(settings.kafka_bootstrap, before, after))
     finally:
         for proc in workers:
             proc.terminate()
@@ -346,33 +364,80 @@ def _age(now: datetime, at: datetime | None) -> str:
 @app.command()
 def status(
     data_dir: Annotated[Path | None, typer.Option()] = None,
-    kafka: Annotated[bool, typer.Option(help="Also read consumer-group lag and DLQ topic sizes from Kafka.")] = True,
+    kafka: Annotated[
+        bool, typer.Option(help="Also read consumer groups, lag and DLQ topic sizes from Kafka (streaming mode).")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    stale_after_hours: Annotated[
+        float, typer.Option(min=0.01, help="An enabled source not crawled for this long is stale.")
+    ] = Thresholds().stale_after.total_seconds() / 3600,
+    lag_interval: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between the two lag samples that tell growing lag (0: one).")
+    ] = 2.0,
 ) -> None:
-    """Operations at a glance: last crawl per source, dead letters, freshness, and (streaming) lag per stage."""
-    from storyline.events import STAGE_TOPICS
-
+    """Operations at a glance, and a verdict for cron and monitoring: exit 0 when healthy, 1 when something needs
+    attention (Kafka down, dead letters, a stage without workers, stale sources), each problem one line saying
+    what to do. Growing lag is told as a warning."""
     settings = _settings(data_dir)
-    now = datetime.now(UTC)
     report = _existing_warehouse(settings).operations_status()
-    if kafka:
-        from storyline.adapters.kafka import stream_status, wait_for_broker
-
-        try:
-            wait_for_broker(settings.kafka_bootstrap, timeout_s=5.0)
-            report["stream"] = stream_status(settings.kafka_bootstrap, STAGE_TOPICS)
-        except StorylineError as exc:
-            report["stream"] = {"error": str(exc)}
+    stream, kafka_error = _read_stream(settings, lag_interval) if kafka else (None, None)
+    readings = Readings(
+        datetime.now(UTC),
+        [SourceReading(s["source_id"], s["last_crawl"], s["enabled"]) for s in report["sources"]],
+        report["dead_letters"],
+        stream,
+        kafka_error,
+    )
+    found = problems(readings, Thresholds(stale_after=timedelta(hours=stale_after_hours)))
     if as_json:
-        sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
-        return
+        sys.stdout.write(json.dumps(_status_json(report, readings, found), default=_iso, indent=2) + "\n")
+    else:
+        _print_status(report, readings, found)
+    raise typer.Exit(exit_code(found))
+
+
+def _read_stream(settings: Settings, lag_interval: float) -> tuple[list[GroupReading] | None, str | None]:
+    """Every worker group's reading, or why Kafka could not be read."""
+    from storyline.adapters.kafka import stream_status, wait_for_broker
+    from storyline.bootstrap import stream_inputs
+
+    try:
+        wait_for_broker(settings.kafka_bootstrap, timeout_s=5.0)
+        return stream_status(settings.kafka_bootstrap, stream_inputs(), lag_interval), None
+    except StorylineError as exc:
+        return None, _one_line(str(exc))
+
+
+def _iso(value: object) -> str:
+    """JSON for the report's timestamps: ISO 8601, as every other tool reads them."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _status_json(report: dict[str, Any], readings: Readings, found: list[Problem]) -> dict[str, Any]:
+    doc = {
+        "checked_at": readings.checked_at,
+        "healthy": exit_code(found) == 0,
+        "problems": [asdict(p) for p in found],
+        **report,
+    }
+    if readings.kafka_error is not None:
+        doc["stream"] = {"error": readings.kafka_error}
+    elif readings.stream is not None:
+        doc["stream"] = stream_report(readings.stream)
+    return doc
+
+
+def _print_status(report: dict[str, Any], readings: Readings, found: list[Problem]) -> None:
+    now = readings.checked_at
     table = Table(title="Sources")
     for col in ("source", "last crawl", "fetched", "not modified", "failed", "disallowed", "articles"):
         table.add_column(col)
     for src in report["sources"]:
         f = src["fetches"]
         table.add_row(
-            src["source_id"],
+            src["source_id"] + ("" if src["enabled"] else " (disabled)"),
             _age(now, src["last_crawl"]),
             *(str(f.get(k, 0)) for k in ("fetched", "not-modified", "failed", "disallowed")),
             str(src["articles"]),
@@ -385,12 +450,23 @@ def status(
     )
     dlq = report["dead_letters"]
     out.print("dead letters (warehouse): " + (", ".join(f"{k} {v}" for k, v in sorted(dlq.items())) or "none"))
-    stream = report.get("stream")
-    if stream and "error" in stream:
-        out.print(f"kafka: {stream['error']}", soft_wrap=True)
-    elif stream:
-        out.print("lag: " + ", ".join(f"{k} {v}" for k, v in stream["lag"].items()))
-        out.print("DLQ topics: " + (", ".join(f"{k} {v}" for k, v in stream["dlq"].items() if v) or "all empty"))
+    if readings.kafka_error is not None:
+        out.print(f"kafka: {readings.kafka_error}", soft_wrap=True)
+    elif readings.stream is not None:
+        out.print(_stream_table(readings.stream))
+    for problem in found:
+        out.print(problem.message, soft_wrap=True)
+    out.print("status: " + ("needs attention" if exit_code(found) else "healthy"))
+
+
+def _stream_table(groups: Sequence[GroupReading]) -> Table:
+    table = Table(title="Workers (Kafka; --json names each group and DLQ topic)")
+    for col in ("stage", "workers", "lag", "lag change", "dead letters"):
+        table.add_column(col)
+    for g in groups:
+        change = f"{g.lag_change:+d} in {g.interval_s:g} s" if g.interval_s > 0 else "-"
+        table.add_row(g.input.name, str(g.members), str(g.lag), change, str(g.dead_letters))
+    return table
 
 
 @app.command()
@@ -438,6 +514,27 @@ def db_upgrade(data_dir: Annotated[Path | None, typer.Option()] = None) -> None:
     settings = _settings(data_dir)
     warehouse = build_warehouse(settings)
     out.print(f"{settings.safe_database_url()} at revision {current_revision(warehouse.engine)}", soft_wrap=True)
+
+
+@db_app.command("url")
+def db_url(
+    database: Annotated[str | None, typer.Option(help="Another database on the same server (e.g. airflow).")] = None,
+    driver: Annotated[
+        str | None, typer.Option(help="Another driver of the same dialect (e.g. psycopg_async for Airflow).")
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option()] = None,
+) -> None:
+    """Print the warehouse URL, password escaped in (for Airflow's sql_alchemy_conn_cmd: one password, any
+    characters, set once in STORYLINE_DATABASE_PASSWORD)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(_settings(data_dir).resolved_database_url())
+    if database is not None:
+        url = url.set(database=database)
+    if driver is not None:
+        url = url.set(drivername=f"{url.get_backend_name()}+{driver}")
+    # No newline: Airflow takes a _cmd's output as is, and a newline would end the database name.
+    sys.stdout.write(url.render_as_string(hide_password=False))
 
 
 @db_app.command("grant-reader")

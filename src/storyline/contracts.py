@@ -9,14 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from storyline.adapters.tables import Base
-from storyline.events import json_schemas
+from storyline.events import SCHEMA_VERSION, json_schemas
 
 
 def rendered() -> dict[str, str]:
     """File name → content, deterministic (sorted keys, fixed order), so a diff means a contract change."""
     files: dict[str, str] = {}
     for topic, schema in json_schemas().items():
-        files[f"events/{topic}.v1.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        files[f"events/{topic}.v{SCHEMA_VERSION}.schema.json"] = json.dumps(schema, indent=2, sort_keys=True) + "\n"
     dialects = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}  # type: ignore[no-untyped-call]
     for name, dialect in dialects.items():
         statements: list[str] = []

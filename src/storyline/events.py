@@ -173,7 +173,8 @@ class StoryLinkOut(BaseModel):
 
 
 class StoryUpdated(Event):
-    """The full story snapshot (compacted topic): a consumer can rebuild its view from these alone."""
+    """The full story snapshot (compacted topic): a consumer can rebuild its view from these alone. A story merged
+    into another gets one last record naming the survivor in `merged_into`, with no content of its own."""
 
     event_type: Literal["story.updated"] = "story.updated"
     story_id: str
@@ -189,10 +190,41 @@ class StoryUpdated(Event):
     last_seen: AwareDatetime
     article_count: int
     outlet_count: int
-    merged_into: str | None = None
+    merged_into: str | None = Field(
+        default=None,
+        description="Set when this story was merged into another: the story is gone (drop it, or redirect its id to "
+        "this one), its articles are in the survivor's snapshot, and its other fields are empty.",
+    )
 
     def subject(self) -> str:
         return self.story_id
+
+
+def story_merged(
+    story_id: str, merged_into: str, headline: str, first_seen: datetime, last_seen: datetime
+) -> StoryUpdated:
+    """The change-feed record of a story that consolidation merged into another (ADR 0020): its key, the survivor
+    in `merged_into`, and no content of its own (its articles are in the survivor's snapshot). On the compacted
+    topic it replaces the story's last snapshot, so a consumer applying the latest record per key drops (or
+    redirects) the story, however late it reads. Its event time is the story's own last activity: a pure function
+    of the story, so a replay reproduces its id."""
+    return StoryUpdated(
+        event_time=last_seen,
+        story_id=story_id,
+        headline=headline,
+        what_happened=[],
+        behind_the_headline=[],
+        perspectives=[],
+        entities=[],
+        links=[],
+        article_ids=[],
+        outlets=[],
+        first_seen=first_seen,
+        last_seen=last_seen,
+        article_count=0,
+        outlet_count=0,
+        merged_into=merged_into,
+    )
 
 
 EVENT_TYPES: dict[str, tuple[str, type[Event]]] = {
@@ -205,9 +237,34 @@ EVENT_TYPES: dict[str, tuple[str, type[Event]]] = {
 }
 
 
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def schema_id(topic: str) -> str:
+    """The `$id` of a topic's schema: one per topic and major version, as its file under schemas/events/ is named."""
+    return f"urn:storyline:events:{topic}.v{SCHEMA_VERSION}"
+
+
+def _open(schema: Any) -> Any:
+    """The schema with every object open to properties it does not name: within a major version producers may add
+    optional fields, so a consumer validating by the published schema must let them through (schemas/README.md).
+    The models themselves stay closed: a producer cannot send a field the contract does not have yet."""
+    if isinstance(schema, dict):
+        opened = {k: _open(v) for k, v in schema.items()}
+        if opened.get("type") == "object" and "properties" in opened:
+            opened["additionalProperties"] = True
+        return opened
+    if isinstance(schema, list):
+        return [_open(v) for v in schema]
+    return schema
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON Schema per topic, as committed under schemas/ (a test fails when they drift)."""
-    return {topic: model.model_json_schema() for topic, (_, model) in EVENT_TYPES.items()}
+    return {
+        topic: {"$schema": JSON_SCHEMA_DIALECT, "$id": schema_id(topic), **_open(model.model_json_schema())}
+        for topic, (_, model) in EVENT_TYPES.items()
+    }
 
 
 # stage -> (input topic, output topic); consumer group = "storyline-<stage>".
@@ -224,12 +281,14 @@ def dlq_topic(topic: str) -> str:
 
 
 def decode(topic: str, data: bytes) -> Event:
-    """Parse a record of `topic`; anything that is not a valid event of that topic is a permanent error."""
+    """Parse a record of `topic`; anything that is not a valid event of that topic is a permanent error. Fields
+    this version does not know are ignored: a later minor version's event (an added optional field) is read as
+    the event it extends (schemas/README.md)."""
     if topic not in EVENT_TYPES:
         raise PermanentError(f"no event type for topic {topic!r}", kind="unknown_topic")
     _, model = EVENT_TYPES[topic]
     try:
-        return model.model_validate_json(data)
+        return model.model_validate_json(data, extra="ignore")
     except ValidationError as exc:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": str(exc)}
         where = ".".join(str(p) for p in first["loc"]) or "(record)"

@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     api_database_url: SecretStr | None = Field(
         default=None, description="Read API: a read-only role's database URL (default: the warehouse, read-only)."
     )
+    # Passwords apart from their URLs: put into the URL escaped, so any character works (compose's "${VAR}" in a
+    # URL cannot escape "@", "/" or "%").
+    database_password: SecretStr | None = Field(
+        default=None, description="Password for database_url (any characters; escaped into the URL)."
+    )
+    api_database_password: SecretStr | None = Field(
+        default=None, description="Password for api_database_url (any characters; escaped into the URL)."
+    )
     archive_dir: Path | None = Field(default=None, description="Raw page archive; default <data_dir>/raw")
     s3_bucket: str | None = Field(default=None, description="Set to archive raw pages in S3 instead of archive_dir.")
     s3_endpoint: str | None = Field(default=None, description="S3-compatible endpoint (MinIO etc.); None: AWS.")
@@ -48,6 +56,9 @@ class Settings(BaseSettings):
     sources: str = Field(default="sources.yaml", description="Source registry (path or URL) the crawl DAG reads.")
     kafka_bootstrap: str = Field(default="127.0.0.1:19092", description="Kafka bootstrap servers (streaming mode).")
     metrics_port: int = Field(default=0, ge=0, description="Worker /metrics port; 0 disables the endpoint.")
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface worker /metrics listens on (0.0.0.0 for a scraper elsewhere)."
+    )
     analysis_processes: int = Field(
         default=0,
         ge=0,
@@ -77,12 +88,12 @@ class Settings(BaseSettings):
     def resolved_api_database_url(self) -> str:
         """The read API's database: a read-only role's URL in production, else the warehouse (opened read-only)."""
         if self.api_database_url is not None:
-            return self.api_database_url.get_secret_value()
+            return _with_password(self.api_database_url, self.api_database_password)
         return self.resolved_database_url()
 
     def resolved_database_url(self) -> str:
         if self.database_url is not None:
-            return self.database_url.get_secret_value()
+            return _with_password(self.database_url, self.database_password)
         return f"sqlite:///{(self.data_dir / 'storyline.db').resolve()}"
 
     def resolved_archive_dir(self) -> Path:
@@ -93,3 +104,12 @@ class Settings(BaseSettings):
         from sqlalchemy.engine import make_url
 
         return make_url(self.resolved_database_url()).render_as_string(hide_password=True)
+
+
+def _with_password(url: SecretStr, password: SecretStr | None) -> str:
+    """The URL with `password` set in it, escaped as URLs need ("p@ss/w%rd" works); without one, the URL as given."""
+    if password is None:
+        return url.get_secret_value()
+    from sqlalchemy.engine import make_url
+
+    return make_url(url.get_secret_value()).set(password=password.get_secret_value()).render_as_string(False)

@@ -71,6 +71,7 @@ def _airflow_commands() -> list[tuple[str, list[str]]]:
         elif entry == ["/bin/sh", "-c"]:
             for part in " ".join(svc["command"]).split("&&"):
                 argv = shlex.split(part)
+                argv = argv[1:] if argv[:1] == ["exec"] else argv
                 if argv and argv[0] == "airflow":
                     out.append((name, argv[1:]))
     return out
@@ -121,3 +122,25 @@ def test_dependencies_name_services_and_conditions_compose_knows() -> None:
             assert spec["condition"] in conditions
             if spec["condition"] == "service_healthy":
                 assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy; it has no healthcheck"
+
+
+def test_the_image_pins_what_pyproject_pins() -> None:
+    """The image installs under infra/docker/constraints.txt (`make constraints`): it must agree with every
+    exact pin of pyproject's runtime dependencies and of the extras the image installs."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["postgres"]]
+    wanted += project["optional-dependencies"]["airflow"]
+    constraints = ROOT / "infra" / "docker" / "constraints.txt"
+    pinned = {
+        name.casefold().replace("_", "-"): version
+        for name, _, version in (line.partition("==") for line in constraints.read_text().splitlines())
+        if version
+    }
+    assert "infra/docker/constraints.txt" in (ROOT / "infra" / "docker" / "Dockerfile").read_text()
+    for requirement in wanted:
+        name, _, version = requirement.partition("==")
+        if version:
+            bare = name.split("[")[0].strip().casefold().replace("_", "-")
+            assert pinned.get(bare) == version.strip(), f"{bare}: pyproject {version}, constraints {pinned.get(bare)}"

@@ -202,8 +202,9 @@ def test_cli_export_and_eval_on_the_demo(demo_site: tuple[str, list[dict[str, st
     assert overall["extraction_f1"] > 0.95
 
     # Operations at a glance: every source with its last crawl and outcomes, the dead letter, the totals.
+    # Exit 1: the dead letter needs someone (embedded mode: the warehouse's dead letters are the DLQ).
     status = runner.invoke(cli_app, ["status", "--no-kafka", "--json", "--data-dir", data])
-    assert status.exit_code == 0, status.output
+    assert status.exit_code == 1, status.output
     report = json.loads(status.stdout)
     by_source = {src["source_id"]: src for src in report["sources"]}
     assert set(by_source) == {src["id"] for src in sources_json}
@@ -213,8 +214,10 @@ def test_cli_export_and_eval_on_the_demo(demo_site: tuple[str, list[dict[str, st
     assert sum(src["fetches"].get("failed", 0) for src in report["sources"]) >= 1  # the malformed feed
     assert report["dead_letters"] == {"extract": 1}  # the page without text
     assert report["stories"] >= 9 and report["newest_article_fetched"]
+    assert [(p["kind"], p["subject"]) for p in report["problems"]] == [("dead_letters", "extract")]
     shown = runner.invoke(cli_app, ["status", "--no-kafka", "--data-dir", data])
-    assert shown.exit_code == 0 and "dead letters (warehouse): extract 1" in shown.output
+    assert shown.exit_code == 1 and "dead letters (warehouse): extract 1" in shown.output
+    assert "dead letters: 1 at stage extract" in shown.output and "`storyline replay`" in shown.output
 
 
 def test_cli_reports_a_bad_registry_clearly(tmp_path: Path) -> None:

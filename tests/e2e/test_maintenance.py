@@ -73,6 +73,11 @@ def test_consolidation_repairs_online_splits_and_only_those(
     assert {u.story_id for u in report.updated} == set(log.values())
     for update in report.updated:
         assert update.article_count == len(update.article_ids) and update.outlet_count >= 1
+    # The change feed also says where each merged story went, after the survivors (ADR 0020); nothing is owed.
+    assert {u.story_id: u.merged_into for u in report.feed if u.merged_into} == log
+    feed = list(report.feed)
+    assert all(u.merged_into in {v.story_id for v in feed[:n]} for n, u in enumerate(feed) if u.merged_into)
+    assert app.warehouse.pending_sections() == []
 
     # Idempotent: a second pass (here through the CLI) finds nothing and changes no row.
     digest = app.warehouse.table_digest()
@@ -98,6 +103,7 @@ def test_live_consolidation_repairs_the_splits_while_the_run_goes(
         assert app.warehouse.resolve_story(loser) == survivor and loser not in overview and survivor in overview
         snap = app.warehouse.story_snapshot(survivor)
         assert snap["article_count"] == len(snap["article_ids"])
+    assert app.warehouse.pending_sections() == []  # the merged stories' records were made with their survivors'
     m = build_maintenance(app.settings)
     assert list(consolidate(m.warehouse, m.enrich, datetime.now(UTC), cluster=m.cluster).merges) == []
     m.close()

@@ -49,7 +49,9 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     sizes = []
     for day in range(40):
         for i in range(len(TOPICS)):
-            stage.handle(_event(i, day))
+            event = _event(i, day)
+            warehouse.upsert_article(event.article)  # stored before clustering, as every run does
+            stage.handle(event)
         sizes.append(len(stage.index))
     stage.flush()
     # Only the stories of the last active window (7 days, dropped once per event-time day) stay in memory.
@@ -62,6 +64,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     copy = _event(0, 35, duplicate_of="a005-0").model_copy(
         update={"article": _event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
     )
+    warehouse.upsert_article(copy.article)
     (assigned,) = stage.handle(copy)
     assert assigned.story_id == original[0] and not assigned.is_new_story
     assert original[0] not in stage.index.stories  # it was not pulled back into the active index

@@ -13,7 +13,15 @@ import pytest
 from sqlalchemy import delete, select
 
 from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleBandRow, ArticleRow, StoryArticleRow, StoryRow, TermFrequencyRow
+from storyline.adapters.tables import (
+    ArticleBandRow,
+    ArticlePassageRow,
+    ArticleRow,
+    StoryArticleRow,
+    StoryMergeRow,
+    StoryRow,
+    TermFrequencyRow,
+)
 from storyline.domain.errors import TransientError
 from storyline.events import ArticleBody, ArticleDeduplicated, ArticleExtracted
 from storyline.services.stages import ClusterStage, DedupStage
@@ -94,7 +102,9 @@ BATCHES = [
 
 def _clear(wh: SqlWarehouse) -> None:
     with wh.engine.begin() as conn:
-        conn.execute(delete(ArticleBandRow))
+        # Children before their parents (foreign keys): what clustering wrote, then what dedup wrote.
+        for table in (ArticlePassageRow, StoryMergeRow, StoryArticleRow, StoryRow, TermFrequencyRow, ArticleBandRow):
+            conn.execute(delete(table))
         conn.execute(delete(ArticleRow))
 
 
@@ -181,9 +191,6 @@ def _assign(wh: SqlWarehouse, batched: bool) -> list[tuple[str, str, float, bool
 def test_a_clustering_batch_assigns_as_one_article_at_a_time(warehouse: SqlWarehouse) -> None:
     one_by_one = _assign(warehouse, batched=False)
     rows_one_by_one = warehouse.table_digest()
-    with warehouse.engine.begin() as conn:
-        for table in (StoryArticleRow, StoryRow, TermFrequencyRow):
-            conn.execute(delete(table))
     _clear(warehouse)
     assert _assign(warehouse, batched=True) == one_by_one
     assert warehouse.table_digest() == rows_one_by_one

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+import pytest
+from alembic import command
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import IntegrityError
 
-from storyline.adapters.migrate import current_revision
+from storyline.adapters.migrate import alembic_config, current_revision
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
-from storyline.adapters.tables import StoryRow
+from storyline.adapters.tables import ArticleRow, StoryRow
+from storyline.bootstrap import App
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Decision, Verdict, fingerprint
 from storyline.domain.enrichment import StoryArticle, build_sections
@@ -21,6 +27,7 @@ from storyline.domain.records import FetchDecision, FetchOutcome, Source
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
 from storyline.services.stages import EnrichStage
+from storyline.sources.registry import parse_sources
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 TEXT = (
@@ -47,9 +54,9 @@ def body(article_id: str, url: str, text: str = TEXT, when: datetime = T0) -> Ar
 
 
 def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None:
-    assert current_revision(warehouse.engine) == "0006"
+    assert current_revision(warehouse.engine) == "0007"
     warehouse.upgrade()
-    assert current_revision(warehouse.engine) == "0006"
+    assert current_revision(warehouse.engine) == "0007"
 
 
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:
@@ -239,3 +246,72 @@ def test_a_card_without_a_description_borrows_the_one_another_story_cited(wareho
         assert ellis["description"] is None
     finally:
         reader.close()
+
+
+def test_upgrade_from_0006_keeps_the_data_and_repairs_what_would_break_a_key(
+    demo_site: tuple[str, list[dict[str, str]]], app_factory: Callable[..., App], database_url: str
+) -> None:
+    """A warehouse the pipeline filled, taken back to 0006 (with rows older versions could leave: a legacy entity
+    kind, rows whose parent is missing, dangling pointers) and upgraded in place: its data kept, the broken rows
+    repaired as migration 0007 says, its keys and enumerations enforced after; downgrade and upgrade again work;
+    and the pipeline's re-run finds nothing to change."""
+    sources = parse_sources(json.dumps(demo_site[1]), "demo")
+    app = app_factory(database_url)
+    app.pipeline.run(sources)
+    wh, cfg = app.warehouse, alembic_config(app.warehouse.engine)
+    filled = wh.table_digest()
+    command.downgrade(cfg, "0006")
+    assert current_revision(wh.engine) == "0006"
+    with wh.engine.begin() as conn:
+        story = conn.scalar(select(StoryRow.story_id).where(StoryRow.merged_into.is_(None)).limit(1))
+        original = conn.scalar(select(ArticleRow.article_id).where(ArticleRow.duplicate_of.is_(None)).limit(1))
+        for sql in (
+            # Kept: an entity of the kind every entity had before entity recognition, on a live story's card.
+            "INSERT INTO entities VALUES ('legacy-e', 'Kelport', 'proper_noun', NULL)",
+            f"INSERT INTO story_entities VALUES ('{story}', 'legacy-e', 0.5, 1)",
+            # Deleted: child rows whose parent is not there.
+            f"INSERT INTO story_articles VALUES ('ghost-article', '{story}', 0.5, false)",
+            "INSERT INTO article_bands VALUES ('00:ghost', 'ghost-article')",
+            f"INSERT INTO story_entities VALUES ('{story}', 'ghost-entity', 0.5, 1)",
+            f"INSERT INTO story_links VALUES ('{story}', 'st_ghost', 'related', 0.5)",
+            # Set to NULL: pointers at rows that are not there.
+            f"UPDATE articles SET duplicate_of = 'ghost-article' WHERE article_id = '{original}'",
+            f"UPDATE stories SET merged_into = 'st_ghost' WHERE story_id = '{story}'",
+        ):
+            conn.execute(text(sql))
+
+    command.upgrade(cfg, "head")
+    assert current_revision(wh.engine) == "0007"
+    with wh.engine.begin() as conn:
+        assert conn.scalar(text("SELECT kind FROM entities WHERE entity_id = 'legacy-e'")) == "proper_noun"
+        conn.execute(text("DELETE FROM story_entities WHERE entity_id = 'legacy-e'"))
+        conn.execute(text("DELETE FROM entities WHERE entity_id = 'legacy-e'"))
+    assert wh.table_digest() == filled
+    broken = {  # an article that does not exist cannot join a story, nor can a fetch have an unknown outcome
+        f"INSERT INTO story_articles VALUES ('ghost-article', '{story}', 0.5, false)": {},
+        "INSERT INTO fetches (url, source_id, kind, outcome, reason, at) VALUES ('u', 's', 'page', 'x', '', :at)": {
+            "at": T0
+        },
+    }
+    for sql, params in broken.items():
+        with pytest.raises(IntegrityError), wh.engine.begin() as conn:
+            conn.execute(text(sql), params)
+    # The upgraded warehouse takes the pipeline's re-run (upserts, dedup, clustering, merges, sections) unchanged.
+    app.pipeline.run(sources)
+    assert wh.table_digest() == filled
+
+    # A value no version wrote stops the upgrade, names it, and changes nothing.
+    command.downgrade(cfg, "0006")
+    with wh.engine.begin() as conn:
+        conn.execute(text("INSERT INTO entities VALUES ('odd-e', 'Kelport', 'planet', NULL)"))
+        conn.execute(text("INSERT INTO dead_letters VALUES ('crawl', 'u', 'x', '', '', :at, 1)"), {"at": T0})
+    with pytest.raises(RuntimeError) as refused:
+        command.upgrade(cfg, "head")
+    assert "entities.kind = 'planet': 1 rows" in str(refused.value)
+    assert "dead_letters.stage = 'crawl': 1 rows" in str(refused.value)
+    assert current_revision(wh.engine) == "0006"
+    with wh.engine.begin() as conn:
+        conn.execute(text("DELETE FROM entities WHERE entity_id = 'odd-e'"))
+        conn.execute(text("DELETE FROM dead_letters WHERE stage = 'crawl'"))
+    command.upgrade(cfg, "head")
+    assert current_revision(wh.engine) == "0007"

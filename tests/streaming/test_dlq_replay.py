@@ -15,7 +15,9 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from storyline.adapters.kafka import dlq_replay_group, stream_status, wait_until_drained
 from storyline.adapters.sql import SqlWarehouse
-from storyline.events import STAGE_TOPICS, TOPIC_FETCHED, ArticleFetched, dlq_topic, headers
+from storyline.bootstrap import stream_inputs
+from storyline.domain.health import stream_report
+from storyline.events import TOPIC_FETCHED, ArticleFetched, dlq_topic, headers
 from storyline.settings import Settings
 
 pytestmark = pytest.mark.streaming
@@ -119,6 +121,6 @@ def test_replaying_a_permanent_failure_leaves_one_copy_with_the_original_headers
         # Kafka appends: each replay wrote one new copy and committed past the one it read, and what operators
         # are shown (status) is the live DLQ, one record, while the warehouse index also holds one row.
         assert _dlq_end(kafka_topics) == 1 + replay
-        assert stream_status(kafka_topics, STAGE_TOPICS)["dlq"][DLQ] == 1
+        assert stream_report(stream_status(kafka_topics, stream_inputs()))["dlq"][DLQ] == 1
         assert len(warehouse.dead_letters("extract")) == 1
     warehouse.engine.dispose()

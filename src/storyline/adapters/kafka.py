@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
@@ -12,6 +12,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, Offse
 from kafka.errors import KafkaError, KafkaTimeoutError
 
 from storyline.domain.errors import TransientError
+from storyline.domain.health import GroupReading, StreamInput
 from storyline.domain.records import DeadLetter
 from storyline.events import dlq_topic
 from storyline.ports import InRecord
@@ -179,6 +180,11 @@ class KafkaStreamConsumer:
         self.consumer.close(autocommit=False)
 
 
+def worker_group(stage: str, backfill: bool = False) -> str:
+    """The consumer group of a stage's workers; the backfill topic's extract workers have their own."""
+    return f"storyline-{stage}" + ("-backfill" if backfill else "")
+
+
 def dlq_replay_group(stage: str) -> str:
     """The consumer group that replays a stage's DLQ: its committed offset is where the live dead letters start."""
     return f"storyline-{stage}-dlq-replay"
@@ -228,11 +234,10 @@ def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
     last: Exception | None = None
     while time.monotonic() < deadline:
         try:
-            probe = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=5000, bootstrap_timeout_ms=5000)
-            probe.topics()
-            probe.close()
+            with _BrokerView(bootstrap, "storyline-probe", timeout_ms=5000) as view:
+                view.admin.list_topics()
             return
-        except KafkaError as exc:  # NoBrokersAvailable and friends
+        except KafkaError as exc:  # NoBrokersAvailable, "Unable to bootstrap" and friends
             last = exc
             time.sleep(0.5)
     raise TransientError(
@@ -241,61 +246,107 @@ def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
     )
 
 
+class _BrokerView:
+    """Offsets, committed positions and group members, read through one admin client.
+
+    The admin client, not a consumer: a consumer without a group warns "group_id is None" on every start (status
+    and `wait_until_drained` make dozens), and it cannot tell group members anyway.
+    """
+
+    def __init__(self, bootstrap: str, client_id: str, timeout_ms: int = 10000) -> None:
+        from kafka import KafkaAdminClient
+
+        self.admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            request_timeout_ms=timeout_ms,
+            bootstrap_timeout_ms=timeout_ms,
+        )
+
+    def __enter__(self) -> _BrokerView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.admin.close()
+
+    def partitions(self, topic: str) -> list[TopicPartition]:
+        """The topic's partitions; none when it does not exist (the admin client never creates it)."""
+        (meta,) = self.admin.describe_topics([topic])
+        return [TopicPartition(topic, int(p["partition_index"])) for p in sorted(meta["partitions"], key=_index)]
+
+    def offsets(self, tps: list[TopicPartition], *, earliest: bool = False) -> dict[TopicPartition, int]:
+        from kafka.admin import OffsetSpec
+
+        if not tps:
+            return {}
+        spec = OffsetSpec.EARLIEST if earliest else OffsetSpec.LATEST
+        return {tp: int(o.offset) for tp, o in self.admin.list_partition_offsets(dict.fromkeys(tps, spec)).items()}
+
+    def committed(self, group: str) -> dict[TopicPartition, int]:
+        """The group's committed offsets (partitions never committed are absent)."""
+        done = self.admin.list_group_offsets({group: None}).get(group, {})
+        return {tp: int(o.offset) for tp, o in done.items() if o is not None and o.offset >= 0}
+
+    def lag(self, group: str, topic: str) -> int:
+        """Records in `topic` the group has not committed yet (all partitions; from 0 where it never committed)."""
+        ends = self.offsets(self.partitions(topic))
+        done = self.committed(group)
+        return sum(max(0, end - done.get(tp, 0)) for tp, end in ends.items())
+
+    def live_size(self, dlq: str, replay_group: str) -> int:
+        """Records of a DLQ its replay group has not replayed yet (see KafkaDeadLetters): replayed copies and
+        records retention removed are not counted."""
+        tps = self.partitions(dlq)
+        ends, starts = self.offsets(tps), self.offsets(tps, earliest=True)
+        replayed = self.committed(replay_group)
+        return sum(max(0, ends[tp] - max(starts[tp], replayed.get(tp, -1))) for tp in tps)
+
+    def members(self, groups: list[str]) -> dict[str, int]:
+        """Members per group; a group the broker does not know (never joined, or deleted) has none."""
+        described = self.admin.describe_groups(groups)
+        return {g: len(described.get(g, {}).get("members") or []) for g in groups}
+
+
+def _index(partition: dict[str, Any]) -> int:
+    return int(partition["partition_index"])
+
+
 def group_lag(bootstrap: str, group: str, topic: str) -> int:
     """Records in `topic` not yet committed by consumer group `group` (all partitions)."""
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-lag")
-    probe = KafkaConsumer(bootstrap_servers=bootstrap)
     try:
-        parts = probe.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
-        ends = probe.end_offsets(tps)
-        committed = admin.list_group_offsets({group: None}).get(group, {})
-        total = 0
-        for tp in tps:
-            done = committed.get(tp)
-            total += int(ends[tp]) - (int(done.offset) if done is not None and done.offset >= 0 else 0)
-        return total
+        with _BrokerView(bootstrap, "storyline-lag") as view:
+            return view.lag(group, topic)
     except KafkaError as exc:
         raise TransientError(f"cannot read lag of {group} on {topic}: {exc}") from exc
-    finally:
-        probe.close()
-        admin.close()
 
 
-def stream_status(bootstrap: str, stage_topics: dict[str, tuple[str, str]]) -> dict[str, Any]:
-    """Lag of every stage's consumer group on its input topic, and the live size of every dead-letter topic: the
-    records its replay group has not replayed yet (see KafkaDeadLetters), so a replayed copy is not counted."""
-    from kafka import KafkaAdminClient
-
-    lags = {stage: group_lag(bootstrap, f"storyline-{stage}", topic) for stage, (topic, _) in stage_topics.items()}
-    replayed_by = {dlq_topic(topic): dlq_replay_group(stage) for stage, (topic, _) in stage_topics.items()}
-    probe = KafkaConsumer(bootstrap_servers=bootstrap)
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="storyline-status")
+def stream_status(
+    bootstrap: str,
+    inputs: Sequence[StreamInput],
+    lag_interval_s: float = 0.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[GroupReading]:
+    """Each worker group's members, its lag sampled twice `lag_interval_s` apart (once when 0), and the live
+    size of its input's dead-letter topic."""
     try:
-        sizes: dict[str, int] = {}
-        for topic in sorted({t for pair in stage_topics.values() for t in pair}):
-            dlq = dlq_topic(topic)
-            parts = probe.partitions_for_topic(dlq) or set()
-            tps = [TopicPartition(dlq, p) for p in sorted(parts)]
-            if not tps:
-                continue
-            ends = probe.end_offsets(tps)
-            starts = probe.beginning_offsets(tps)
-            group = replayed_by.get(dlq)
-            replayed = admin.list_group_offsets({group: None}).get(group, {}) if group else {}
-            sizes[dlq] = 0
-            for tp in tps:
-                done = replayed.get(tp)
-                start = max(int(starts[tp]), int(done.offset) if done is not None else -1)
-                sizes[dlq] += max(0, int(ends[tp]) - start)
-        return {"lag": lags, "dlq": sizes}
+        with _BrokerView(bootstrap, "storyline-status") as view:
+            before = {i.group: view.lag(i.group, i.topic) for i in inputs}
+            if lag_interval_s > 0:
+                sleep(lag_interval_s)
+            members = view.members([i.group for i in inputs])
+            return [
+                GroupReading(
+                    input=i,
+                    members=members[i.group],
+                    lag_before=before[i.group],
+                    lag=view.lag(i.group, i.topic) if lag_interval_s > 0 else before[i.group],
+                    dead_letters=view.live_size(i.dlq, i.replay_group),
+                    interval_s=max(0.0, lag_interval_s),
+                )
+                for i in inputs
+            ]
     except KafkaError as exc:
-        raise TransientError(f"cannot read topic sizes from {bootstrap}: {exc}") from exc
-    finally:
-        probe.close()
-        admin.close()
+        raise TransientError(f"cannot read consumer groups and topic sizes from {bootstrap}: {exc}") from exc
 
 
 def wait_until_drained(

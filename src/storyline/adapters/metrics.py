@@ -22,7 +22,7 @@ class PrometheusMetrics:
         )
         self.seconds = Histogram(
             "storyline_processing_seconds",
-            "Time to process one record",
+            "Time to process one record, with its share of its batch's look-ahead and flush",
             ["stage"],
             registry=self.registry,
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, delete, event, func, insert, or_, select, text, update
+from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import InterfaceError as SAInterfaceError
@@ -339,11 +339,14 @@ class SqlWarehouse:
             articles = dict(
                 s.execute(select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)).tuples().all()
             )
-            names = dict(s.execute(select(SourceRow.id, SourceRow.name)).tuples().all())
+            registered = s.execute(select(SourceRow.id, SourceRow.name, SourceRow.enabled)).all()
+            names = {sid: name for sid, name, _ in registered}
+            enabled = {sid: on for sid, _, on in registered}
             sources = [
                 {
                     "source_id": sid,
                     "name": names.get(sid, sid),
+                    "enabled": enabled.get(sid, True),  # fetched but not registered: judged like an enabled one
                     "last_crawl": last.get(sid),
                     "fetches": outcomes.get(sid, {}),
                     "articles": articles.get(sid, 0),
@@ -915,9 +918,12 @@ class SqlWarehouse:
             "outlets": list(sections.outlets),
         }
 
-    def save_sections_many(self, items: Sequence[tuple[str, Sections, Sequence[Link]]]) -> list[dict[str, Any] | None]:
+    def save_sections_many(
+        self, items: Sequence[tuple[str, Sections, Sequence[Link]]], settled: Sequence[str] = ()
+    ) -> list[dict[str, Any] | None]:
         """Write stories' sections and child rows in one transaction; per story, its snapshot (as
-        `story_snapshot`) if it has a new version, None if nothing changed. Rows as one story at a time."""
+        `story_snapshot`) if it has a new version, None if nothing changed. Rows as one story at a time.
+        `settled`: stories merged into these whose change-feed records the caller has made (ADR 0020)."""
         payloads = [(sid, sections, links, self._sections_payload(sections, links)) for sid, sections, links in items]
 
         def q(s: Session) -> list[dict[str, Any] | None]:
@@ -965,13 +971,19 @@ class SqlWarehouse:
                 story_links.extend(
                     {"story_id": sid, "other_id": lk.other_id, "kind": lk.kind, "score": lk.score} for lk in links
                 )
-            # The sections are owed no more, for the story and the ones merged into it (its sections cover theirs). In
-            # streaming mode a member assigned meanwhile also reaches the enrich worker as an event, which marks the
-            # story again there.
+            # The sections are owed no more, for the story and the settled ones merged into it (its sections cover
+            # theirs). In streaming mode a member assigned meanwhile also reaches the enrich worker as an event, which
+            # marks the story again there; a story merged into it meanwhile (by the cluster worker) is not settled,
+            # so it stays marked and the next flush makes its record.
             ids = [sid for sid, *_ in items]
             s.execute(
                 update(StoryRow)
-                .where(or_(StoryRow.story_id.in_(ids), StoryRow.merged_into.in_(ids)))
+                .where(
+                    or_(
+                        StoryRow.story_id.in_(ids),
+                        and_(StoryRow.merged_into.in_(ids), StoryRow.story_id.in_(list(settled))),
+                    )
+                )
                 .values(sections_pending=False)
                 .execution_options(synchronize_session=False)
             )
@@ -1138,10 +1150,12 @@ class SqlWarehouse:
             survivor = s.get(StoryRow, m.survivor)
             if loser is None or survivor is None or loser.merged_into is not None or survivor.merged_into:
                 continue
+            # Pending: the merged stories owe the change feed a record saying where they went (ADR 0020); the
+            # enrich stage's flush writes it and rebuilds the survivor, whose saved sections clear the mark.
             s.execute(
                 update(StoryRow)
                 .where(or_(StoryRow.story_id == m.loser, StoryRow.merged_into == m.loser))
-                .values(merged_into=m.survivor, sections_pending=False)
+                .values(merged_into=m.survivor, sections_pending=True)
             )
             # The survivor's row spans its family: pages, the front page and the online index read its extent.
             s.execute(

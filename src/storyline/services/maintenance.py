@@ -23,7 +23,14 @@ _BATCH = 500
 class ConsolidationReport:
     stories: int  # story families considered
     merges: Sequence[Merge]
-    updated: Sequence[StoryUpdated]  # survivors re-enriched (their sections now cover the merged articles)
+    # What the change feed gets, in order: the survivors re-enriched (their sections now cover the merged
+    # articles), then a `merged_into` record per merged story (ADR 0020).
+    feed: Sequence[StoryUpdated]
+
+    @property
+    def updated(self) -> list[StoryUpdated]:
+        """The survivors re-enriched."""
+        return [u for u in self.feed if u.merged_into is None]
 
 
 def consolidate(
@@ -42,9 +49,9 @@ def consolidate(
     applied = store.record_merges(planned, now)
     for m in applied:
         enrich.mark(m.survivor)
-    updated = enrich.flush()
+    feed = enrich.flush()  # the merged stories are owed their records too: the merges marked them
     log.info("consolidation: %d stories, %d merges", families, len(applied))
-    return ConsolidationReport(families, applied, updated)
+    return ConsolidationReport(families, applied, feed)
 
 
 def plan_consolidation(

@@ -12,19 +12,26 @@ from typing import Protocol
 
 from storyline.domain.batches import chunked
 from storyline.domain.dedup import Fingerprint
+from storyline.domain.errors import PermanentError
 from storyline.domain.features import ArticleFeatures
 from storyline.domain.records import FetchOutcome, PageAnalysis, Source
 from storyline.events import (
+    TOPIC_ASSIGNED,
+    TOPIC_DEDUPLICATED,
     TOPIC_FETCHED,
+    TOPIC_UPDATED,
     ArticleBody,
     ArticleDeduplicated,
     ArticleExtracted,
     ArticleFetched,
+    Event,
     StoryAssigned,
     StoryUpdated,
+    decode,
+    dlq_topic,
     headers,
 )
-from storyline.ports import Offload, Publisher, ResumeStore, SourceStore
+from storyline.ports import InRecord, Offload, Publisher, ResumeStore, SourceStore
 from storyline.services.crawl import CrawlReport, CrawlService
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
@@ -59,11 +66,48 @@ class RunSummary:
     articles_revision: int = 0
     stories_new: int = 0
     stories_updated: int = 0
+    stories_merged: int = 0
     # Stories this run's articles opened; one that a live merge folded into another is not new at the end.
     opened: set[str] = field(default_factory=set)
     dead_letters: int = 0
     resumed: int = 0
+    # The change feed this run made, in order: snapshots, and a `merged_into` record per merged story.
     updates: list[StoryUpdated] = field(default_factory=list)
+
+    def verdict(self, d: ArticleDeduplicated) -> None:
+        if d.verdict == "duplicate":
+            self.articles_duplicate += 1
+        elif d.verdict == "revision":
+            self.articles_revision += 1
+        else:
+            self.articles_new += 1
+
+    def assigned(self, a: StoryAssigned) -> None:
+        if a.is_new_story:
+            self.opened.add(a.story_id)
+
+    def feed(self, updates: Sequence[StoryUpdated]) -> None:
+        """Add change-feed records and recount the stories by each one's latest record (as a consumer of the
+        compacted topic sees them): written and opened by this run, written and older, merged into another."""
+        self.updates.extend(updates)
+        latest = {u.story_id: u.merged_into for u in self.updates}
+        written = {sid for sid, into in latest.items() if into is None}
+        self.stories_new = len(written & self.opened)
+        self.stories_updated = len(written - self.opened)
+        self.stories_merged = len(latest) - len(written)
+
+    def tally(self, events: Iterable[Event]) -> None:
+        """Count what the stages made from their output events, in order (a Kafka run's report: what its workers
+        published; an embedded run counts the same events as they come)."""
+        updates: list[StoryUpdated] = []
+        for ev in events:
+            if isinstance(ev, ArticleDeduplicated):
+                self.verdict(ev)
+            elif isinstance(ev, StoryAssigned):
+                self.assigned(ev)
+            elif isinstance(ev, StoryUpdated):
+                updates.append(ev)
+        self.feed(updates)
 
     def lines(self) -> list[tuple[str, int]]:
         return [
@@ -80,7 +124,32 @@ class RunSummary:
             ("articles revised", self.articles_revision),
             ("stories new", self.stories_new),
             ("stories updated", self.stories_updated),
+            ("stories merged into another", self.stories_merged),
         ]
+
+
+# What a Kafka run's report is read back from: the dedup, cluster and enrich workers' outputs, and the extract
+# stage's dead letters (its pages without article text).
+REPORT_TOPICS = (TOPIC_DEDUPLICATED, TOPIC_ASSIGNED, TOPIC_UPDATED, dlq_topic(TOPIC_FETCHED))
+
+
+def tally_stream(summary: RunSummary, records: Iterable[InRecord]) -> None:
+    """Count a Kafka run's work from what its workers published on REPORT_TOPICS during the run: the tallies of
+    an embedded run, from the same events. A record delivered twice (at-least-once) counts once: event ids are
+    deterministic, and a dead letter is one per page."""
+    events: dict[str, Event] = {}
+    failed: set[bytes | None] = set()
+    for r in records:
+        if r.topic == dlq_topic(TOPIC_FETCHED):
+            failed.add(r.key)
+            continue
+        try:
+            ev = decode(r.topic, r.value)
+        except PermanentError:
+            continue  # a record the next stage dead-letters: it made nothing
+        events.setdefault(ev.event_id, ev)
+    summary.extract_failed += len(failed)
+    summary.tally(events.values())
 
 
 # Planned pages from which an embedded run fetches in a crawl process of its own (fewer: here, in order): starting
@@ -154,10 +223,7 @@ class Pipeline:
         progress.start("enrich", len(self.enrich.dirty))
         updates = self.enrich.flush()
         progress.advance("enrich", len(updates))
-        summary.updates.extend(updates)
-        written = {u.story_id for u in summary.updates}
-        summary.stories_new = len(written & summary.opened)
-        summary.stories_updated = len(written - summary.opened)
+        summary.feed(updates)
         summary.dead_letters = self.router.dead_lettered
 
     def _extract(
@@ -232,29 +298,15 @@ class Pipeline:
     ) -> None:
         subject = ev.article.article_id
         for d in deduped or []:
-            self._count_verdict(d, summary)
+            summary.verdict(d)
             assigned = assigned_in_batch.get(d.article.article_id)
             if assigned is None:
                 assigned = self.router.run(
                     self.cluster.name, subject, d.model_dump_json(), partial(self.cluster.handle, d)
                 )
             for a in assigned or []:
-                self._count_story(a, summary)
+                summary.assigned(a)
                 self.enrich.handle(a)
-
-    @staticmethod
-    def _count_verdict(d: ArticleDeduplicated, summary: RunSummary) -> None:
-        if d.verdict == "duplicate":
-            summary.articles_duplicate += 1
-        elif d.verdict == "revision":
-            summary.articles_revision += 1
-        else:
-            summary.articles_new += 1
-
-    @staticmethod
-    def _count_story(a: StoryAssigned, summary: RunSummary) -> None:
-        if a.is_new_story:
-            summary.opened.add(a.story_id)
 
     def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:
         """Rebuild from the raw archive (no network): the same stages over archived pages, in event-time order."""

@@ -37,6 +37,7 @@ from storyline.events import (
     StoryAssigned,
     StoryLinkOut,
     StoryUpdated,
+    story_merged,
 )
 from storyline.ports import (
     ArticleStore,
@@ -584,7 +585,12 @@ class EnrichStage:
         dfs = self.stories.load_document_frequencies()
         profiles = ProfileIndex(self.stories.story_profiles(exclude=""))
         # A story merged by consolidation is enriched as its survivor (which covers the merged articles).
-        members = self.stories.story_articles_many(sorted({self.stories.resolve_story(d) for d in self.dirty}))
+        into = {d: self.stories.resolve_story(d) for d in sorted(self.dirty)}
+        merged: dict[str, list[str]] = {}  # survivor -> the dirty stories merged into it
+        for d, survivor in into.items():
+            if survivor != d:
+                merged.setdefault(survivor, []).append(d)
+        members = self.stories.story_articles_many(sorted(set(into.values())))
         # Rows stored before entities were recognised at extraction: one recogniser pass over all of them (the
         # model batches far better than one call per story; it caches by article id for _mentions below).
         self.recognizer.mentions([a for arts in members.values() for a in originals(arts) if a.entities is None])
@@ -596,7 +602,8 @@ class EnrichStage:
             # first ones are parsed and stored here while the workers build the rest.
             built = self.tasks.imap(sections_of, [(arts, dfs, self._mentions(originals(arts))) for _, arts in chunk])
             for part in chunked(zip(chunk, built, strict=True), _SECTIONS_PER_TRANSACTION):
-                out.extend(self._save([story for story, _ in part], [sections for _, sections in part], profiles))
+                stories_part = [story for story, _ in part]
+                out.extend(self._save(stories_part, [sections for _, sections in part], profiles, merged))
         self.dirty.clear()
         return out
 
@@ -619,15 +626,30 @@ class EnrichStage:
         return replace(sections, generated=Generated(self.writer.model, prose))
 
     def _save(
-        self, stories: Sequence[tuple[str, Sequence[StoryArticle]]], built: Sequence[Sections], profiles: ProfileIndex
+        self,
+        stories: Sequence[tuple[str, Sequence[StoryArticle]]],
+        built: Sequence[Sections],
+        profiles: ProfileIndex,
+        merged: dict[str, list[str]],
     ) -> list[StoryUpdated]:
-        """Write a chunk of stories' sections in one transaction; an update for each story that changed."""
+        """Write a chunk of stories' sections in one transaction; an update for each story that changed, then a
+        record for each story merged into one of them (`merged`: survivor -> merged stories)."""
         items = []
         for (sid, articles), extractive, parsed in zip(stories, built, self._parses(stories, built), strict=True):
             sections = self._with_prose(extractive, articles) if self.writer is not None else extractive
             items.append((sid, ask(sections, parsed), profiles.links(sid)))
-        snapshots = self.stories.save_sections_many(items)
-        return [self._updated(*item, snap) for item, snap in zip(items, snapshots, strict=True) if snap is not None]
+        # The merged stories' records are settled in the survivors' transaction: one merged meanwhile (by the cluster
+        # worker) keeps its mark for the next flush. The one place merges reach the change feed, for embedded runs,
+        # the enrich worker and the maintenance pass alike (ADR 0020).
+        settled = [(m, sid) for sid, _ in stories for m in merged.get(sid, ())]
+        snapshots = self.stories.save_sections_many(items, [m for m, _ in settled])
+        updates = [self._updated(*item, snap) for item, snap in zip(items, snapshots, strict=True) if snap is not None]
+        # After the survivors' snapshots: a consumer never drops a story before the one holding its articles is there.
+        return updates + [self._merged(m, survivor) for m, survivor in settled]
+
+    def _merged(self, story_id: str, survivor: str) -> StoryUpdated:
+        snap = self.stories.story_snapshot(story_id)
+        return story_merged(story_id, survivor, snap["headline"], snap["first_seen"], snap["last_seen"])
 
     def _parses(
         self, stories: Sequence[tuple[str, Sequence[StoryArticle]]], built: Sequence[Sections]
