@@ -86,7 +86,7 @@ class ParserProcess:
             # fork, as the analysis pool (adapters/analysis): spawn would re-run the caller's main module.
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self._pool = ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context(method), initializer=exit_with_parent, initargs=(os.getpid(),)
+                1, mp_context=multiprocessing.get_context(method), initializer=_start_child, initargs=(os.getpid(),)
             )
             self._pool.submit(_load, self.model_name)
 
@@ -113,6 +113,13 @@ class ParserProcess:
 @cache
 def _shared(model: str) -> SpacyParser:
     return SpacyParser(model)
+
+
+def _start_child(parent_pid: int) -> None:
+    """The parser process: it exits with its parent, and yields the CPU to the page analysis processes (it loads
+    spaCy while they work, and parses one sentence per story: it is never what the run waits for)."""
+    exit_with_parent(parent_pid)
+    os.nice(10)
 
 
 def _load(model: str) -> None:
