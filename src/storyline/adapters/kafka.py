@@ -80,6 +80,19 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self.on_assign()
 
 
+def in_record(tp: TopicPartition, r: Any) -> InRecord:
+    """A consumed Kafka record as the stages read it: a tombstone's value and a header's null value as b""."""
+    return InRecord(
+        tp.topic,
+        tp.partition,
+        r.offset,
+        r.key,
+        r.value if r.value is not None else b"",
+        r.timestamp,
+        tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
+    )
+
+
 class KafkaStreamConsumer:
     """Consumer-group member with auto-commit off; the runner commits after outputs are delivered."""
 
@@ -116,18 +129,7 @@ class KafkaStreamConsumer:
             raise TransientError(f"poll failed: {exc}") from exc
         out: list[InRecord] = []
         for tp, records in sorted(batches.items(), key=lambda kv: kv[0].partition):
-            out.extend(
-                InRecord(
-                    tp.topic,
-                    tp.partition,
-                    r.offset,
-                    r.key,
-                    r.value if r.value is not None else b"",
-                    r.timestamp,
-                    tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
-                )
-                for r in records
-            )
+            out.extend(in_record(tp, r) for r in records)
         return out
 
     def commit(self, next_offsets: dict[tuple[str, int], int]) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
+from storyline.adapters.kafka import in_record
 from storyline.domain.errors import TransientError
 from storyline.ports import InRecord
 
@@ -58,19 +59,7 @@ def read_between(bootstrap: str, start: Marks, end: Marks, timeout_s: float = 60
                 break
             for tp, records in consumer.poll(timeout_ms=500).items():
                 stop = parts[tp][1]
-                out.extend(
-                    InRecord(
-                        tp.topic,
-                        tp.partition,
-                        r.offset,
-                        r.key,
-                        r.value if r.value is not None else b"",  # a tombstone: as the workers' consumer reads it
-                        r.timestamp,
-                        tuple((k, v if v is not None else b"") for k, v in r.headers or ()),
-                    )
-                    for r in records
-                    if r.offset < stop
-                )
+                out.extend(in_record(tp, r) for r in records if r.offset < stop)  # as the workers read them
                 progress = time.monotonic()
     except KafkaError as exc:
         raise TransientError(f"cannot read {sorted(wanted)}: {exc}") from exc
