@@ -255,6 +255,34 @@ def test_the_whole_text_is_searched_when_the_leads_say_only_where_an_entity_is()
     assert text[cards[0].description.start : cards[0].description.end] == "the majority whip of the House"
 
 
+def _santorum(text: str, *others: str) -> ArticleMentions:
+    """Rick Santorum named at the start and end of `text` (a card of a one-article story needs two mentions), and
+    the `others` where the text names them; the surname between is left to the whole-text search."""
+    found = [
+        Mention("Rick Santorum", "PERSON", 0, 13),
+        Mention("Rick Santorum", "PERSON", len(text) - 19, len(text) - 6),
+    ]
+    found += [Mention(o, "PERSON", text.index(o), text.index(o) + len(o)) for o in others]
+    return ArticleMentions("a", tuple(found), ())
+
+
+def test_the_search_reads_a_persons_surname_when_nobody_else_in_the_story_has_it() -> None:
+    text = "Rick Santorum spoke. Santorum, the new frontrunner in the GOP race, said. Rick Santorum left."
+    cards = entity_cards([("a", T0)], {"a": _santorum(text)}, texts={"a": text})
+    assert cards[0].description is not None
+    assert cards[0].description.text == "the new frontrunner in the GOP race"
+    # At a surname, only a phrase headed by a role: "Obama and Santorum, the debate of the year," is a list's.
+    text = "Rick Santorum spoke. Obama and Santorum, the debate of the year, ended. Rick Santorum left."
+    assert entity_cards([("a", T0)], {"a": _santorum(text)}, texts={"a": text})[0].description is None
+    # Two people of the story share the surname: it stands for neither.
+    text = (
+        "Rick Santorum spoke. Karen Santorum came. Santorum, the new frontrunner in the GOP race, said. "
+        "Rick Santorum left."
+    )
+    cards = entity_cards([("a", T0)], {"a": _santorum(text, "Karen Santorum")}, texts={"a": text})
+    assert [c.name for c in cards if c.description is not None] == []
+
+
 def test_kinds_are_corrected_where_the_name_says_what_it_is() -> None:
     cards = _cards(
         [

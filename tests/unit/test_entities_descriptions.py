@@ -170,6 +170,23 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
         # A kind of place that names the place.
         ("the agricultural town of Woodburn, about 30 miles south", "Woodburn", "GPE", "agricultural town"),
         ("voters in the key battleground state of Florida.", "Florida", "GPE", "key battleground state"),
+        ("a municipal worker in the Athens suburb of Piraeus who earns", "Piraeus", "GPE", "the Athens suburb"),
+        # A kind right before the name, without "of".
+        ("fire bombs in the center of the capital Athens and", "Athens", "GPE", "the capital"),
+        # A parenthesised initialism between the name and its appositive.
+        (
+            "Israel banned UN Relief and Works Agency (UNRWA), the main UN agency that helps Palestinians, from",
+            "UN Relief and Works Agency",
+            "ORG",
+            "the main UN agency",
+        ),
+        # An appositive set off by dashes, headed by what the thing is; a participle's clause is left out.
+        (
+            "Last year Athena Advisers - a real estate consultancy specializing in the Alps - opened an office.",
+            "Athena Advisers",
+            "ORG",
+            "a real estate consultancy",
+        ),
     ],
 )
 def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
@@ -199,6 +216,12 @@ def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
         ("When the Rams moved to Los Angeles, the Coliseum Commission made it part of the deal.", "Los Angeles", "GPE"),
         ("When police arrested John Smith, the suspect's mother called.", "John Smith", "PERSON"),
         ("He said it to Los Angeles, the Coliseum Commission made it part of the deal.", "Los Angeles", "GPE"),
+        # The initialism's appositive, not the place's that ends the longer name.
+        ("the Relief Agency for Palestine (UNRWA), the main UN agency, said", "Palestine", "GPE"),
+        # A dash opens an aside or a clause as often: only a role or a thing as head describes.
+        ("Then came Trump - the moment everyone had waited for - and", "Trump", "PERSON"),
+        # After "to", a lone lowercase word is a verb ("officers assigned to guard Epstein").
+        ("Overworked officers assigned to guard Jeffrey Epstein had failed", "Jeffrey Epstein", "PERSON"),
     ],
 )
 def test_no_description_from_parts_opening_phrases_events_or_others_compounds(text: str, name: str, label: str) -> None:
@@ -213,6 +236,8 @@ def test_no_description_from_parts_opening_phrases_events_or_others_compounds(te
         ("the shooting in Ferguson, Missouri, last year", "Ferguson", "Missouri"),
         ("The university moved to Lutsk in northwestern Ukraine, to a building", "Lutsk", "in northwestern Ukraine"),
         ("in Washington, D.C. on Monday", "Washington", "D.C."),
+        ("a business in Vancouver, B.C. on Friday", "Vancouver", "B.C."),  # a Canadian province's abbreviation
+        ("the terrace in Millom, Cumbria, with her son", "Millom", "Cumbria"),  # an English county
     ],
 )
 def test_a_place_is_described_by_the_region_the_text_places_it_in(text: str, name: str, where: str) -> None:

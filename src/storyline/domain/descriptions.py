@@ -60,6 +60,7 @@ _ROLES = _words(
     icon legend entrepreneur protester demonstrator gunman shooter suspect defendant plaintiff inmate prisoner
     fugitive pilot driver passenger resident neighbour neighbor landlord tenant employee worker staffer
     volunteer winner finalist contestant nurse soldier firefighter paramedic
+    cornerback linebacker halfback fullback midfielder defenseman batsman bowler jockey golfer
     gov sen rep sec gen lt col capt sgt det supt insp cmdr adm atty amb pres chmn
     """
 )
@@ -152,7 +153,13 @@ _PRONOUNS = _words("it its them him her this that these those us me you")
 
 # ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
 # age may come first ("Banky, 40, a father of two,").
-_APPOSITIVE = re.compile(r",(?:\s+\d{1,3},)?\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)")
+# A parenthesised initialism may stand between ("the UN Relief and Works Agency (UNRWA), the main UN agency").
+_APPOSITIVE = re.compile(
+    r"(?:\s\([A-Z][A-Za-z.]{1,9}\))?,(?:\s+\d{1,3},)?\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)"
+)
+# "Athena Advisers - a real estate consultancy specializing in …": an appositive set off by a dash, when it opens
+# with an article (a dash more often opens a clause or an aside, so `_after` also wants a role or a thing as head).
+_DASHED = re.compile(r"\s[-–—]\s((?:a|an|the)\s[^,;:.!?\"“”()\[\]–—]+?)(?=\s[-–—]\s|,|[.;!?](?:\s|$)|$)")
 # "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
@@ -167,12 +174,15 @@ _PLACE_KIND = re.compile(
     r"street|avenue|square|park|hamlet|parish|superpower|power|kingdom|republic|emirate|monarchy|democracy|"
     r"federation|archipelago|ally|neighbou?r|member)\b"
 )
-# "the agricultural town of Woodburn", "the key battleground state of Florida": a kind of place naming the place. A
-# city's kind before a country or state is a part of it instead ("the main city of Pakistan"), as is a region's.
+# "the agricultural town of Woodburn", "the key battleground state of Florida", "the Athens suburb of Piraeus": a
+# kind of place naming the place. A city's kind before a country or state is a part of it instead ("the main city
+# of Pakistan"), as is a region's.
 _KIND_OF = re.compile(
-    r"\b(?:the|a|an)\s+((?:[a-z][\w’'-]*\s+){0,3}(city|town|village|suburb|borough|hamlet|state|country|nation|"
-    r"kingdom|republic|emirate|island|enclave|territory))\s+of\s+$"
+    r"\b(?:the|a|an)\s+((?:[A-Z][\w’'-]*\s+)?(?:[a-z][\w’'-]*\s+){0,3}(city|town|village|suburb|borough|hamlet|"
+    r"state|country|nation|kingdom|republic|emirate|island|enclave|territory))\s+of\s+$"
 )
+# "the capital Athens", "the port city Hodeidah": a kind written right before the name, without "of".
+_KIND_BEFORE = re.compile(r"\b((?:the|a)\s+(?:[a-z][\w’'-]*\s+){0,2}(capital|city|town|village|port))\s+$")
 # Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
 _HELD_LABELS = PLACE_LABELS | {"ORG", "NORP"}
 _TOWN_KINDS = _words("city town village suburb borough hamlet")
@@ -202,7 +212,7 @@ _THING_HEADS = _words(
     tabloid channel station outlet nonprofit charity coalition alliance movement league court law act bill treaty
     superpower power union bloc party program programme system tool laptop notebook computer chip processor
     tablet console series show film novel book album song publication paper daily weekly think-tank foundation
-    spaceport airport stadium arena venue
+    spaceport airport stadium arena venue consultancy store shop restaurant hotel bank insurer
     fund authority council board commission office bureau force army militia regime government administration
     club side franchise brand chain business venture subsidiary unit division arm affiliate rival competitor
     city town village suburb county state country nation region province island capital port community
@@ -216,7 +226,8 @@ def _names(names: str) -> frozenset[str]:
 
 
 # What a place is qualified by in the news ("Woodburn, Ore.", "Lutsk in northwestern Ukraine"): a country (Babel's
-# English names, a maintained list), a US state or its AP abbreviation, a nation of the UK, a Canadian province.
+# English names, a maintained list), a US state or its AP abbreviation, a nation or an English county of the UK, a
+# Canadian province, an Australian or an Indian state: the places news qualifies a town with.
 _COUNTRIES = frozenset(name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha())
 _REGIONS = _COUNTRIES | _names(
     """
@@ -229,7 +240,17 @@ _REGIONS = _COUNTRIES | _names(
     Ala., Ariz., Ark., Calif., Colo., Conn., Del., Fla., Ga., Ill., Ind., Kan., Ky., La., Md., Mass., Mich., Minn.,
     Miss., Mo., Mont., Neb., Nev., N.H., N.J., N.M., N.Y., N.C., N.D., Okla., Ore., Pa., R.I., S.C., S.D., Tenn., Vt.,
     Va., Wash., W.Va., Wis., Wyo.,
-    Alberta, British Columbia, Manitoba, New Brunswick, Newfoundland, Nova Scotia, Ontario, Quebec, Saskatchewan
+    Alberta, British Columbia, Manitoba, New Brunswick, Newfoundland, Nova Scotia, Ontario, Quebec, Saskatchewan,
+    B.C., Alta., Ont., Que., Sask., N.S., N.B., P.E.I., Prince Edward Island,
+    New South Wales, NSW, Queensland, Tasmania, Western Australia, South Australia, Northern Territory,
+    Bedfordshire, Berkshire, Buckinghamshire, Cambridgeshire, Cheshire, Cornwall, Cumbria, Derbyshire,
+    Devon, Dorset, East Sussex, Essex, Gloucestershire, Greater London, Greater Manchester, Hampshire,
+    Herefordshire, Hertfordshire, Kent, Lancashire, Leicestershire, Lincolnshire, Merseyside, Norfolk,
+    North Yorkshire, Northamptonshire, Northumberland, Nottinghamshire, Oxfordshire, Rutland, Shropshire, Somerset,
+    South Yorkshire, Staffordshire, Suffolk, Surrey, Tyne and Wear, Warwickshire, West Midlands, West Sussex,
+    West Yorkshire, Wiltshire, Worcestershire,
+    Andhra Pradesh, Assam, Bihar, Gujarat, Haryana, Karnataka, Kerala, Madhya Pradesh, Maharashtra, Odisha, Punjab,
+    Rajasthan, Tamil Nadu, Telangana, Uttar Pradesh, West Bengal
     """
 )
 _REGION_WORDS = r"(?:[A-Z][\w.’'&-]*)(?:\s[A-Z][\w.’'&-]*){0,2}"
@@ -248,6 +269,8 @@ _MODIFIER_BEFORE = re.compile(
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
 # A word of a title in front of a name, as written: "Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard".
 _WORD_BEFORE = re.compile(r"([\w.&’'-]+)[ \t\u00a0]*$")  # not across a line: that is another paragraph
+# "a real estate consultancy specializing in …": a participle's clause after the head is left out.
+_PARTICIPLE_TAIL = re.compile(r"\s[a-z]+ing\s.*$", re.DOTALL)
 _RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’']d)\s.*$", re.DOTALL)
 # "Mitch McConnell, R-Ky., said" / "Zoe Lofgren (D-Calif.)": the party and state US papers give a lawmaker.
 _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z][a-z]*\.?)?)(?=\)|,|\.?\s|\.?$)")
@@ -343,6 +366,13 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
             break
     if len(words) > MAX_TITLE_WORDS:
         return None
+    # "officers assigned to guard Epstein": a lone lowercase word after "to" is a verb, not a title.
+    if (
+        len(words) == 1
+        and words[0][1][:1].islower()
+        and re.search(r"\bto\s+$", text[max(0, words[0][0] - 4) : words[0][0]])
+    ):
+        return None
     first_start, last = words[-1][0], words[0]
     return first_start, last[0] + len(last[1])
 
@@ -425,6 +455,8 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
     owner = _modifies_before(text, m)
     if owner != "earlier noun":
         found = _APPOSITIVE.match(text, m.end)
+        if found is not None and owner != "mention" and text.startswith(" (", m.end):
+            found = None  # "the Agency for Palestine (UNRWA), the main UN agency": the initialism's, not the place's
         # "… Neil Gorsuch, the Senate Democratic leader, Chuck Schumer, said": a phrase followed by a name is
         # that name's title, set off by commas.
         if found is not None and not re.match(r",\s+[A-Z]", text[found.end() : found.end() + 3]):
@@ -437,6 +469,11 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
             # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
             if _noun_phrase(phrase) and (owner == "mention" or _headed_by_thing(phrase)):
                 return found.start(1), found.start(1) + len(phrase)
+    dashed = _DASHED.match(text, m.end) if owner == "mention" else None
+    if dashed is not None:
+        phrase = _RELATIVE_TAIL.sub("", _PARTICIPLE_TAIL.sub("", dashed.group(1))).rstrip()
+        if _noun_phrase(phrase) and (role_headed(phrase) or _headed_by_thing(phrase)):
+            return dashed.start(1), dashed.start(1) + len(phrase)
     if _opens_sentence(text, m.start):
         found = _DEFINITION.match(text, m.end)
         if found is not None and _noun_phrase(found.group(1).rstrip()):
@@ -488,9 +525,10 @@ def _kind_or_holder(text: str, m: Mention) -> tuple[int, int] | None:
     saying who holds it or where it is based ("the Republican-controlled Senate", "Palo Alto-based HP")."""
     window = max(0, m.start - 80)
     if m.label in PLACE_LABELS:
-        found = _KIND_OF.search(text, window, m.start)
+        found = _KIND_OF.search(text, window, m.start) or _KIND_BEFORE.search(text, window, m.start)
         if found is not None and _kind_fits(found.group(1), found.group(2), m.name):
-            return found.span(1)
+            # "the Athens suburb": with a name in front, the article keeps it a phrase rather than another name.
+            return (found.start(), found.end(1)) if found.group(1)[:1].isupper() else found.span(1)
     held = _HELD_BY.search(text, window, m.start)
     return held.span(1) if held is not None else None
 
@@ -594,6 +632,14 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
         return False
     # Quotes (a nickname, a slur: "'Worst Negotiator'") and line breaks (a heading) are not descriptions.
     return not any(ch in text for ch in '"“”‘()[]:;\n') and not any(w[:1] in "'’" for w in words)
+
+
+def role_headed(text: str) -> bool:
+    """A phrase of two words or more whose head is a role noun ("the two-time Wimbledon champion", "the sixth prime
+    minister in eight years"): what a description at a bare surname must be, since an appositive after a surname is
+    as often a list's or a clause's ("Obama and Romney, the second of three debates")."""
+    head = _head(text).split()
+    return len(text.split()) >= 2 and is_role(head[-1])
 
 
 def _party_state(text: str) -> bool:

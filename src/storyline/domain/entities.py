@@ -19,6 +19,7 @@ from storyline.domain.descriptions import (
     description_rank,
     is_region,
     is_role,
+    role_headed,
     valid_description,
 )
 from storyline.domain.text import Cited
@@ -503,6 +504,8 @@ def entity_cards(
         return salience(key) * (specificity(key) if specificity is not None else 1.0)
 
     ranked = sorted(docs, key=lambda k: (-weight(k), -len(docs[k]), k))
+    # A surname stands for its person only when no other person of the story has it ("Kelce": Donna or Travis?).
+    family = Counter(_core(k)[0][-1] for k, kind in kinds.items() if kind == "person" and " " in k)
     cards: list[EntityCard] = []
     for key in ranked:
         if not few and len(docs[key]) < 2:
@@ -512,7 +515,9 @@ def entity_cards(
         # compound or a clause: "his lawyer", "Palo Alto-based").
         if texts is not None and all(description_rank(p) >= 2 for p in phrases[key]):
             votes = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
-            _describe_rest(key, merged, votes.most_common(1)[0][0], dated, mentions, texts, phrases, where)
+            surname = _core(key)[0][-1] if kinds[key] == "person" and family[_core(key)[0][-1]] == 1 else None
+            names = _search_names(merged, votes.most_common(1)[0][0], surname)
+            _describe_rest(key, names, votes.most_common(1)[0][0], dated, mentions, texts, phrases, where)
         # Dict order is the order phrases were first written (the leads' first): the earliest wins a tie.
         order = {p: i for i, p in enumerate(phrases[key])}
         best = sorted(phrases[key].items(), key=lambda kv: (description_rank(kv[0]), -kv[1], order[kv[0]]))
@@ -534,9 +539,21 @@ def entity_cards(
     return cards
 
 
+def _search_names(surfaces: Counter[str], label: str, surname: str | None) -> list[str]:
+    """The ways of writing an entity that the whole-text search looks for: names of two words or more, one-word
+    names of organisations and places, and a person's surname when the story names nobody else so (news writes the
+    full name once, then says who someone is at the surname: "Santorum, who …", "Murray, the two-time champion,").
+    A lone word otherwise could be a relative's."""
+    names = [s for s in surfaces if " " in s or label != "PERSON"]
+    written = {w for s in names for w in s.split()}
+    if surname is not None:
+        names += sorted({w for w in written if entity_key(w) == surname} - set(names))
+    return names
+
+
 def _describe_rest(
     key: str,
-    surfaces: Counter[str],
+    names: Sequence[str],
     label: str,
     dated: Sequence[_Dated],
     mentions: Mapping[str, ArticleMentions],
@@ -546,9 +563,7 @@ def _describe_rest(
 ) -> None:
     """Add to `phrases` and `where` the descriptions of `key` at its mentions the recogniser did not read, up to
     the first article (in time) that has one reading alone: for a card the leads did not describe well (the search
-    is per story, and a big story's articles are many). Names of two words or more, and one-word names of
-    organisations and places: a lone surname could be a relative's."""
-    names = [s for s in surfaces if " " in s or label != "PERSON"]
+    is per story, and a big story's articles are many). `names`: `_search_names`."""
     for d in dated:
         text = texts.get(d.article_id)
         found = mentions.get(d.article_id)
@@ -557,6 +572,8 @@ def _describe_rest(
         recognised = [(m.start, m.end) for m in found.mentions if m.end > m.start] if found is not None else []
         for desc in describe_elsewhere(text, names, label, recognised):
             if not valid_description(desc.text, desc.name, label in PLACE_LABELS):
+                continue
+            if label == "PERSON" and " " not in desc.name and not role_headed(desc.text):
                 continue
             norm = " ".join(desc.text.split()).casefold()
             phrases[key][norm] += 1
