@@ -70,6 +70,17 @@ def _described(text: str, name: str, label: str = "PERSON") -> list[str]:
             "Catherine Connolly",
             "a former mayor of Galway",
         ),
+        # A person's relative clause says their part in the story.
+        (
+            "the death of Michael Brown, who was shot by Ferguson Police Officer Darren Wilson.",
+            "Michael Brown",
+            "who was shot by Ferguson Police Officer Darren Wilson",
+        ),
+        (
+            "charges against Robert McCulloch, the prosecutor for St. Louis County, were",
+            "Robert McCulloch",
+            "the prosecutor for St. Louis County",
+        ),
         # A person named after a preposition is still the one the appositive is about.
         (
             "the older of two daughters to Donald Harris, a Jamaican-American economist, and",
@@ -86,6 +97,8 @@ def test_descriptions_found_next_to_mentions(text: str, name: str, description: 
     ("text", "name"),
     [
         ("Trump, who spoke on Monday, left.", "Trump"),  # what he did that day, not who he is
+        ("Trump, who told reporters he would win, left.", "Trump"),  # reported speech
+        ("He met John Smith, a teacher from the U.S. Then he left.", "John Smith"),  # an initial's stop ends it
         ("He met Trump last summer Trump went", "Trump"),
         ("told police Smith was home", "Smith"),
         ("Hunter, becomes the second Republican congressman to be indicted", "Hunter"),
@@ -132,6 +145,8 @@ def test_places_and_organisations_described_by_their_kind(text: str, name: str, 
 
 def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -> None:
     assert _described("Chuck Schumer of New York, the Democratic leader, spoke", "New York", "GPE") == []
+    # A qualifier's too: the suburb is Dearborn.
+    assert _described("in Dearborn, Michigan, a suburb of Detroit, police said", "Michigan", "GPE") == []
 
 
 @pytest.mark.parametrize(
@@ -173,6 +188,21 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
         ("a municipal worker in the Athens suburb of Piraeus who earns", "Piraeus", "GPE", "the Athens suburb"),
         # A kind right before the name, without "of".
         ("fire bombs in the center of the capital Athens and", "Athens", "GPE", "the capital"),
+        # After a verb's "to", the title starts at the next word.
+        (
+            "AMD intends to acquire graphics chipmaker ATI Technologies for",
+            "ATI Technologies",
+            "ORG",
+            "graphics chipmaker",
+        ),
+        ("an offer to free agent first baseman Mark Teixeira", "Mark Teixeira", "PERSON", "free agent first baseman"),
+        # A place's appositive without its relative clause.
+        (
+            "led us to believe that America, a country that was built on compromise -- that",
+            "America",
+            "GPE",
+            "a country",
+        ),
         # A parenthesised initialism between the name and its appositive.
         (
             "Israel banned UN Relief and Works Agency (UNRWA), the main UN agency that helps Palestinians, from",
@@ -204,6 +234,7 @@ def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
         ("Late on Monday at Apple, the deal was signed.", "Apple", "ORG"),  # not what Apple is
         ("He met them at Apple, the deal fell through.", "Apple", "ORG"),
         ("Microsoft, which makes it harder to patch, said", "Microsoft", "ORG"),  # an event, not a role
+        ("the Chiefs, who ultimately claimed victory at the Super Bowl, won", "Chiefs", "ORG"),  # a team's: an event
         ("the Hungarian-born US financier George Soros", "US", "GPE"),  # describes the financier
         ("AMD agreed to buy Markham, Ont-based ATI", "ATI", "ORG"),  # a place's qualifier, not a compound
         ("The Alps, which represents a growth of 110% over 2023, drew", "Alps", "LOC"),  # an event of a place
@@ -220,8 +251,15 @@ def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
         ("the Relief Agency for Palestine (UNRWA), the main UN agency, said", "Palestine", "GPE"),
         # A dash opens an aside or a clause as often: only a role or a thing as head describes.
         ("Then came Trump - the moment everyone had waited for - and", "Trump", "PERSON"),
-        # After "to", a lone lowercase word is a verb ("officers assigned to guard Epstein").
+        # After "to", a lowercase word is a verb ("officers assigned to guard Epstein").
         ("Overworked officers assigned to guard Jeffrey Epstein had failed", "Jeffrey Epstein", "PERSON"),
+        # A person's title before an organisation's name belongs to a longer phrase.
+        ("it took a freshman House Democrat's exuberant", "House", "ORG"),
+        ("Ellen DeGeneres to Host Oscars in February", "Oscars", "ORG"),
+        # An appositive about the sentence, one ending in its verb, a list going on.
+        ("a ceremony at the White House, a move intended to underscore the idea", "White House", "ORG"),
+        ("said Barack Obama, a White House aide confirmed.", "Barack Obama", "PERSON"),
+        ("Oregon State Police, the FBI and Woodburn police responded to the call.", "Oregon State Police", "ORG"),
     ],
 )
 def test_no_description_from_parts_opening_phrases_events_or_others_compounds(text: str, name: str, label: str) -> None:

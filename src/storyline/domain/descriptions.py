@@ -59,7 +59,7 @@ _ROLES = _words(
     candidate challenger tycoon mogul magnate hopeful incumbent front-runner frontrunner heir heiress celebrity
     icon legend entrepreneur protester demonstrator gunman shooter suspect defendant plaintiff inmate prisoner
     fugitive pilot driver passenger resident neighbour neighbor landlord tenant employee worker staffer
-    volunteer winner finalist contestant nurse soldier firefighter paramedic
+    volunteer winner finalist contestant nurse soldier firefighter paramedic engineer rector vice-rector dean
     cornerback linebacker halfback fullback midfielder defenseman batsman bowler jockey golfer
     gov sen rep sec gen lt col capt sgt det supt insp cmdr adm atty amb pres chmn
     """
@@ -83,6 +83,14 @@ _ORGANISATION_ROLES = _words(
     """
 )
 _ROLE_ENDINGS = ("man", "woman", "person", "ist", "ian", "maker")
+# Role nouns an organisation can be, as well as a person ("rival Canadian Western Bank", "the Chinese telecoms
+# giant Huawei"); the other roles before an organisation's name are a person's ("a freshman House Democrat").
+_ORGANISATION_HEADS = _words(
+    """
+    company firm group giant carrier operator startup watchdog regulator lender retailer manufacturer chipmaker
+    rival partner developer producer provider supplier competitor owner sponsor creator employer investor
+    """
+)
 # A rank or honorific between a title and the name ("police spokesman Constable Tim Fanning"): the title
 # describes; the rank alone does not.
 _RANKS = _words(
@@ -138,6 +146,9 @@ _ABBREVIATED = _ABBREVIATIONS | _words(
 _CLAUSE_WORDS = _words(
     "said says told added announced is was are were has have had will would can could should did does"
 )
+_VERB_TO = re.compile(r"\b(?:\w+(?:s|ed|ing)|want|plan|need|agree|try|able|going|set)\s+to\s+$")
+# Heads of an appositive that comments on the sentence rather than saying what the name is ("…, a move intended to").
+_EVENT_HEADS = _words("move step decision sign reminder blow setback development effort attempt bid way fact reversal")
 # Verbs of a relative clause that say what someone does ("X, who leads Y,"), not what they did that day.
 _ROLE_VERBS = _words(
     """
@@ -148,14 +159,28 @@ _ROLE_VERBS = _words(
     governs supervises operates organises organizes
     """
 )
+_SPEECH = _words("said says told tells added adds announced asked replied wrote according")
+_THAT_DAY = _words(
+    "monday tuesday wednesday thursday friday saturday sunday yesterday today tonight morning afternoon evening "
+    "night earlier later"
+)
 # After a role verb, a pronoun means an event, not a role ("which makes it harder").
 _PRONOUNS = _words("it its them him her this that these those us me you")
 
 # ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
 # age may come first ("Banky, 40, a father of two,").
 # A parenthesised initialism may stand between ("the UN Relief and Works Agency (UNRWA), the main UN agency").
+# The full stop of "St." or "Mt." does not end it ("the prosecuting attorney for St. Louis County"); an initial's
+# may end the sentence too ("from the U.S. Then").
+_SHORT = r"(?<=\bSt)|(?<=\bMt)|(?<=\bFt)|(?<=\bDr)"
+_IN_PHRASE = r"(?:[^,;:.!?\"“”()\[\]]|(?:" + _SHORT + r")\.)"
+_NOT_SHORT = r"(?<!\bSt)(?<!\bMt)(?<!\bFt)(?<!\bDr)"
 _APPOSITIVE = re.compile(
-    r"(?:\s\([A-Z][A-Za-z.]{1,9}\))?,(?:\s+\d{1,3},)?\s+([^,;:.!?\"“”()\[\]]+?)(?=,|[.;!?](?:\s|$)|\s[–—]\s)"
+    r"(?:\s\([A-Z][A-Za-z.]{1,9}\))?,(?:\s+\d{1,3},)?\s+("
+    + _IN_PHRASE
+    + r"+?)(?=,|"
+    + _NOT_SHORT
+    + r"[.;!?](?:\s|$)|\s(?:[–—]|--)\s)"
 )
 # "Athena Advisers - a real estate consultancy specializing in …": an appositive set off by a dash, when it opens
 # with an article (a dash more often opens a clause or an aside, so `_after` also wants a role or a thing as head).
@@ -366,13 +391,15 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
             break
     if len(words) > MAX_TITLE_WORDS:
         return None
-    # "officers assigned to guard Epstein": a lone lowercase word after "to" is a verb, not a title.
-    if (
-        len(words) == 1
-        and words[0][1][:1].islower()
-        and re.search(r"\bto\s+$", text[max(0, words[0][0] - 4) : words[0][0]])
-    ):
-        return None
+    # "officers assigned to guard Epstein", "intends to acquire graphics chipmaker ATI": a lowercase word after
+    # "to" is a verb, not a title's.
+    first = words[-1][1]
+    # Only after a verb's "to" ("intends to", "assigned to"): "an offer to free agent first baseman" keeps "free".
+    after_to = _VERB_TO.search(text, max(0, words[-1][0] - 30), words[-1][0]) is not None
+    if after_to and first[:1].islower() and _bare(first) not in _DETERMINERS | _MODIFIERS:
+        words = words[:-1]
+        if not words or not is_role(words[0][1]):
+            return None
     first_start, last = words[-1][0], words[0]
     return first_start, last[0] + len(last[1])
 
@@ -398,7 +425,7 @@ def _head(phrase: str) -> str:
     return re.split(r"\s(?:of|at|for|to|in|with|from)\s", phrase, maxsplit=1)[0]
 
 
-def _relative(text: str, at: int) -> tuple[int, int] | None:
+def _relative(text: str, at: int, person: bool) -> tuple[int, int] | None:
     """After ", who": "the chief executive of Y" of "who is the chief executive of Y", or "who leads Y"; after ",
     which" (an organisation), "which enforces the Endangered Species Act"."""
     if not text.startswith(("who ", "which "), at):
@@ -420,6 +447,13 @@ def _relative(text: str, at: int) -> tuple[int, int] | None:
         and words[2].casefold() not in _PRONOUNS
         and not _CLAUSE_WORDS.intersection(words)
     ):
+        return start, start + len(phrase)
+    # A person's part in the story ("Michael Brown, who was shot by Ferguson Police Officer Darren Wilson"; "Rick
+    # Santorum, who has pulled ahead of Mitt Romney in polling"): any clause of its own, not one that reports
+    # speech or what they did that day ("Trump, who spoke on Monday,"); it ranks after every noun phrase
+    # (`description_rank`).
+    lower = {_bare(w) for w in words}
+    if person and words[0] == "who" and len(words) >= 4 and not (_SPEECH | _THAT_DAY) & lower:
         return start, start + len(phrase)
     return None
 
@@ -448,11 +482,12 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
     """An appositive or relative clause right after the mention, or a definition when the name opens a sentence."""
     if _in_fronted_clause(text, m.start):
         return None
-    found = _APPOSITIVE.match(text, m.end) if m.label in PLACE_LABELS else None
+    owner = _modifies_before(text, m)
+    # A qualifier's comma before ("Dearborn, Michigan, a suburb of Detroit") lends the appositive to the town.
+    found = _APPOSITIVE.match(text, m.end) if m.label in PLACE_LABELS and owner != "earlier noun" else None
     if found is not None and _PLACE_KIND.match(found.group(1)):
         # "in Millom, a town in Cumbria,": after "in", an appositive naming a kind of place describes the place.
-        return found.start(1), found.start(1) + len(found.group(1).rstrip())
-    owner = _modifies_before(text, m)
+        return found.start(1), found.start(1) + len(_RELATIVE_TAIL.sub("", found.group(1)).rstrip())
     if owner != "earlier noun":
         found = _APPOSITIVE.match(text, m.end)
         if found is not None and owner != "mention" and text.startswith(" (", m.end):
@@ -463,7 +498,7 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
             if text.startswith(("who ", "which "), found.start(1)):
                 # "which" of a place is what happened there ("the Alps, which represents a growth of 110%").
                 whose = text.startswith("who ", found.start(1)) or m.label == "ORG"
-                return _relative(text, found.start(1)) if whose else None
+                return _relative(text, found.start(1), m.label == "PERSON") if whose else None
             # "a Houston law professor who frequently writes about …": the noun phrase before its clause.
             phrase = _RELATIVE_TAIL.sub("", found.group(1)).rstrip()
             # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
@@ -545,8 +580,12 @@ def _kind_fits(phrase: str, kind: str, name: str) -> bool:
 
 def _before(text: str, m: Mention) -> tuple[int, int] | None:
     """A title in front of the name ("Seattle Mayor Ed Murray"), or one set off by a comma when it opens with a
-    determiner or an owner ("his policy director, Brett Loper,")."""
+    determiner or an owner ("his policy director, Brett Loper,"). Before an organisation's name only what an
+    organisation is counts ("graphics chipmaker ATI"): a person's title there belongs to a longer phrase ("a
+    freshman House Democrat", "President Supreme Court nominee")."""
     span = _title_before(text, m.start)
+    if span is not None and m.label != "PERSON" and not _organisation_head(text[span[0] : span[1]]):
+        return None
     if span is not None:
         return span
     comma = re.search(r",\s+$", text[max(0, m.start - 4) : m.start])
@@ -557,6 +596,11 @@ def _before(text: str, m: Mention) -> tuple[int, int] | None:
         return None
     first = text[span[0] : span[1]].split(maxsplit=1)[0]
     return span if _bare(first) in _DETERMINERS or _POSSESSIVE.match(first) else None
+
+
+def _organisation_head(title: str) -> bool:
+    head = _bare(title.rsplit(maxsplit=1)[-1])
+    return head in _ORGANISATION_ROLES or head in _ORGANISATION_HEADS or head.endswith("maker")
 
 
 def _opens_sentence(text: str, at: int) -> bool:
@@ -627,11 +671,27 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     # ("Seattle Mayor", "Apple's chief executive").
     if not words[0][:1].islower() and not is_role(_head(text).split()[-1]):
         return False
+    if _clause_like(words):
+        return False
     bare_name = re.sub(r"^the\s+|['’]s?$", "", " ".join(name.split()).casefold())
     if bare_name and bare_name in text.casefold():
         return False
     # Quotes (a nickname, a slur: "'Worst Negotiator'") and line breaks (a heading) are not descriptions.
     return not any(ch in text for ch in '"“”‘()[]:;\n') and not any(w[:1] in "'’" for w in words)
+
+
+def _clause_like(words: Sequence[str]) -> bool:
+    """An appositive that is about the sentence, not the name ("…, a move intended to underscore the idea"), a
+    clause ending in its verb ("a White House aide confirmed"), or a list going on ("Oregon State Police, the FBI
+    and Woodburn police responded")."""
+    lower = [_bare(w) for w in words]
+    if lower[0] in _DETERMINERS and any(w in _EVENT_HEADS for w in lower[1:3]):
+        return True
+    clause = lower[0] in {"who", "which"}  # a relative clause may end in its verb ("who was arrested")
+    ends_in_verb = lower[-1].endswith("ed") and len(lower[-1]) > 4 and lower[-1] not in _PARTICIPLE_TITLES
+    if len(lower) > 1 and ends_in_verb and not clause:
+        return True
+    return len(words) > 3 and lower[0] == "the" and words[1][:1].isupper() and lower[2] == "and"
 
 
 def role_headed(text: str) -> bool:
