@@ -68,6 +68,11 @@ def test_context_kinds(text: str, kinds: set[str]) -> None:
         # After "said", a name with a verb after it is what was said, not who said it.
         ('He called it "a very good night," and said Holder\'s visit had helped.', None),
         ('Reavey said Microsoft went into "emergency response" mode.', Speaker("Reavey", None)),
+        # A title is whole words: not "epartment" from inside "Department".
+        (
+            'The Justice Department Inspector General Michael Horowitz said the review was "thorough".',
+            Speaker("Inspector General Michael Horowitz", None),
+        ),
     ],
 )
 def test_the_speaker_and_role_come_from_the_attribution(text: str, who: Speaker | None) -> None:
