@@ -641,12 +641,14 @@ def describe_elsewhere(
     from storyline.domain.entities import Mention
 
     found: list[Mention] = []
+    # The recognised spans are all in the lead: a mention past the last one needs no look at them.
+    past = max((stop for _, stop in recognised), default=0)
     for name in names:
         at = text.find(name)
         while at >= 0:
             end = at + len(name)
             whole = (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
-            if whole and not any(start <= at < stop for start, stop in recognised):
+            if whole and (at >= past or not any(start <= at < stop for start, stop in recognised)):
                 found.append(Mention(name, label, at, end))
             at = text.find(name, end)
     return describe(text, sorted(found, key=lambda m: m.start))
