@@ -67,7 +67,9 @@ _TITLE = r"((?:[A-Z][\w'’.-]*\s)*+(?:[a-z][\w'’-]*\s)++)?"
 _SAID_NAME = re.compile(
     r"\b(?:said|says|added)\s+" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?(?=[,.;:!?\"”]|$)"
 )
-_NAME_SAID = re.compile(r"(?<![\w'’.-])" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an|who)\s[^,;:\"”]+),)?\s+(?:said|says|told|added)\b")
+_NAME_SAID = re.compile(
+    r"(?<![\w'’.-])" + _TITLE + _NAME + r"(?:,\s+((?:the|a|an|who)\s[^,;:\"”]+),)?\s+(?:said|says|told|added)\b"
+)
 _ACCORDING = re.compile(r"\baccording to\s+(?:the\s)?" + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
 _PRONOUNS = frozenset({"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"})
 
