@@ -57,55 +57,39 @@ def data_quality() -> None:
     doc_md="Consolidation merges stories the online clusterer split (merge log in `story_merges`, merged ids "
     "resolve to their survivor; survivors' updates, then a `merged_into` record per merged story, go to "
     "`storyline.stories.updated`); retention trims the fetch log and, when `raw_days` is set, raw objects no page "
-    "referred to for that long.",
+    "referred to for that long. The tasks run the use cases `storyline consolidate` and `storyline expire` run.",
 )
 def maintenance() -> None:
     @task
     def consolidate(params: dict[str, Any] | None = None) -> dict[str, int]:
-        from datetime import UTC, datetime
-
-        from storyline.bootstrap import build_maintenance, build_publisher
-        from storyline.events import TOPIC_UPDATED
-        from storyline.services.maintenance import consolidate as run_consolidation
-        from storyline.services.tasks import publish_events
+        from storyline.bootstrap import build_maintenance
 
         days = (params or {}).get("consolidate_days", 14)
-        m = build_maintenance()
+        # feed=True: the change feed is part of this pass; no broker fails the task before anything is merged.
+        m = build_maintenance(feed=True)
         try:
-            report = run_consolidation(
-                m.warehouse,
-                m.enrich,
-                datetime.now(UTC),
-                lookback=timedelta(days=float(days)) if days is not None else None,
-                cluster=m.cluster,
-            )
-            publisher = build_publisher(m.settings)
-            try:
-                published = publish_events(TOPIC_UPDATED, report.feed, publisher)
-            finally:
-                publisher.close()
+            report = m.passes.consolidate(lookback=timedelta(days=float(days)) if days is not None else None)
         finally:
             m.close()
-        return {"stories": report.stories, "merged": len(report.merges), "published": published}
+        return {"stories": report.stories, "merged": len(report.merges), "published": report.published}
 
     @task
     def retention(params: dict[str, Any] | None = None) -> dict[str, int]:
-        from datetime import UTC, datetime
-
         from storyline.bootstrap import build_maintenance
-        from storyline.services.maintenance import expire_raw_objects
 
         p = params or {}
-        now = datetime.now(UTC)
-        m = build_maintenance()
+        m = build_maintenance(feed=False)
         try:
-            fetch_rows = m.warehouse.delete_fetch_rows_before(now - timedelta(days=float(p.get("fetch_log_days", 90))))
-            raw = 0
-            if p.get("raw_days") is not None:
-                raw = expire_raw_objects(m.warehouse, m.blobs, now - timedelta(days=float(p["raw_days"])), now)
+            done = m.passes.expire(
+                raw_after=timedelta(days=float(p["raw_days"])) if p.get("raw_days") is not None else None,
+                fetch_log_after=timedelta(days=float(p.get("fetch_log_days", 90))),
+            )
         finally:
             m.close()
-        return {"fetch_rows_deleted": fetch_rows, "raw_objects_expired": raw}
+        return {
+            "fetch_rows_deleted": done.fetch_rows_deleted or 0,
+            "raw_objects_expired": done.raw_objects_expired or 0,
+        }
 
     # Independent: retention never touches stories, and a failed consolidation must not stop retention.
     consolidate()

@@ -1,1 +1,1 @@
-"""Kafka workers: one small entry module per stage, sharing `loop.run_worker`."""
+"""Kafka workers: one small entry module per stage, each running `storyline.bootstrap.run_worker`."""

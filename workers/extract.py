@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from workers.loop import run_worker
+from storyline.bootstrap import run_worker
 
 
 def main() -> None:

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.blobstore import LocalBlobStore
@@ -17,7 +25,10 @@ from storyline.adapters.kafka import (
     KafkaPublisher,
     KafkaStreamConsumer,
     dlq_replay_group,
+    ensure_topics,
+    stream_status,
     wait_for_broker,
+    wait_until_drained,
     worker_group,
 )
 from storyline.adapters.llm_http import OpenAICompatibleWriter
@@ -28,18 +39,25 @@ from storyline.adapters.parse_spacy import ParserProcess
 from storyline.adapters.sql import SqlWarehouse
 from storyline.adapters.sql_read import SqlReader
 from storyline.domain.clustering import ClusterParams
-from storyline.domain.health import StreamInput
+from storyline.domain.errors import ConfigError
+from storyline.domain.health import GroupReading, StreamInput
 from storyline.events import STAGE_TOPICS, TOPIC_BACKFILL, dlq_topic
 from storyline.ports import BlobStore, Fetcher
 from storyline.services.crawl import CrawlPolicy, CrawlService
-from storyline.services.pipeline import Pipeline
+from storyline.services.maintenance import MaintenancePasses
+from storyline.services.pipeline import REPORT_TOPICS, Pipeline, RunSummary, tally_stream
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage, Stage
 from storyline.services.streaming import StreamPolicy, StreamRunner
 from storyline.settings import Settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from storyline.adapters.s3 import S3BlobStore
+    from storyline.adapters.static_site import StaticSite
+
+log = logging.getLogger("storyline.worker")
 
 
 @dataclass
@@ -194,7 +212,8 @@ def build_stages(settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) 
 
 @dataclass
 class Maintenance:
-    """What the maintenance passes need (consolidation, retention): no fetcher, no Kafka."""
+    """The maintenance use cases (`passes`: consolidation, retention) and what they hold: no fetcher; a Kafka
+    producer only for the change feed."""
 
     settings: Settings
     warehouse: SqlWarehouse
@@ -202,19 +221,50 @@ class Maintenance:
     enrich: EnrichStage
     cluster: ClusterParams
     analyser: PooledAnalyser  # enrichment builds sections on its processes when many stories change
+    passes: MaintenancePasses
+    feed: KafkaPublisher | None = None
 
     def close(self) -> None:
+        if self.feed is not None:
+            self.feed.close()
         self.analyser.close()
         self.enrich.close()
         self.warehouse.engine.dispose()
 
 
-def build_maintenance(settings: Settings | None = None) -> Maintenance:
+def bus_configured(settings: Settings) -> bool:
+    """Whether this deployment has a Kafka bus: STORYLINE_KAFKA_BOOTSTRAP (or the settings' kafka_bootstrap) is
+    set. Its default only says where a local broker would be; embedded mode runs without one, offline."""
+    return "kafka_bootstrap" in settings.model_fields_set
+
+
+def build_maintenance(settings: Settings | None = None, feed: bool | None = None) -> Maintenance:
+    """The maintenance passes. `feed`: True publishes consolidation's updates to the change feed (the broker must
+    answer, before anything is merged); False never; None (the default) when a bus is configured (ADR 0022)."""
     settings = settings or Settings()
-    warehouse = build_warehouse(settings, migrate=False)
-    blobs = build_blobs(settings)
-    stages = build_stages(settings, warehouse, blobs)
-    return Maintenance(settings, warehouse, blobs, stages.enrich, stages.cluster.params, stages.analyser)
+    wanted = bus_configured(settings) if feed is None else feed
+    publisher = build_publisher(settings, "maintenance") if wanted else None
+    try:
+        warehouse = build_warehouse(settings, migrate=False)
+        blobs = build_blobs(settings)
+        stages = build_stages(settings, warehouse, blobs)
+    except BaseException:
+        if publisher is not None:
+            publisher.close()
+        raise
+    passes = MaintenancePasses(
+        stories=warehouse,
+        archive=warehouse,
+        fetch_log=warehouse,
+        blobs=blobs,
+        enrich=stages.enrich,
+        cluster=stages.cluster.params,
+        clock=SystemClock(),
+        feed=publisher,
+    )
+    return Maintenance(
+        settings, warehouse, blobs, stages.enrich, stages.cluster.params, stages.analyser, passes, publisher
+    )
 
 
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
@@ -299,6 +349,160 @@ def stream_inputs() -> list[StreamInput]:
     ]
 
 
-def build_publisher(settings: Settings) -> KafkaPublisher:
+def build_publisher(settings: Settings, role: str = "crawl") -> KafkaPublisher:
     wait_for_broker(settings.kafka_bootstrap)
-    return KafkaPublisher(settings.kafka_bootstrap, f"storyline-crawl-{os.getpid()}")
+    return KafkaPublisher(settings.kafka_bootstrap, f"storyline-{role}-{os.getpid()}")
+
+
+def run_worker(
+    stage: str,
+    from_dlq: bool = False,
+    settings: Settings | None = None,
+    metrics_port: int | None = None,
+    backfill: bool = False,
+) -> int:
+    """A worker process: one stage until SIGTERM/SIGINT (or, replaying a DLQ, until it is drained), with logging
+    that names the stage and a metrics endpoint. Returns an exit code. The loop itself (consume → handle →
+    produce → flush and check delivery → commit) is `services.streaming.StreamRunner`."""
+    settings = settings or Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format=f"%(asctime)s %(levelname)s {stage} %(name)s: %(message)s"
+    )
+    worker = build_worker(stage, settings, from_dlq=from_dlq, backfill=backfill)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: finishing the batch, committing, stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    port = metrics_port if metrics_port is not None else settings.metrics_port
+    if port:
+        worker.metrics.serve(port, settings.metrics_host)
+        log.info("metrics on http://%s:%d/metrics", settings.metrics_host, port)
+    try:
+        worker.runner.run(stop.is_set, worker.replay_targets)
+    finally:
+        worker.close()
+    log.info("%s stopped after %d records", stage, worker.runner.processed)
+    return 0
+
+
+# What the CLI needs of the adapters, so that it depends on this composition root and the ports only.
+
+
+def open_warehouse(settings: Settings) -> SqlWarehouse:
+    """The warehouse of a command that reads one. Opening a SQLite file that is not there would create it empty
+    and fail on its first table, so say where we looked instead."""
+    url = make_url(settings.resolved_database_url())
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(str(url.database))
+        if not path.exists():
+            raise ConfigError(
+                f"no warehouse at {path}: run `storyline run --sources …` first, or point --data-dir (or "
+                "STORYLINE_DATA_DIR / STORYLINE_DATABASE_URL) at an existing one; `storyline demo` keeps its "
+                "warehouse in .storyline/demo"
+            )
+    return build_warehouse(settings, migrate=False)
+
+
+def upgrade_warehouse(settings: Settings) -> str | None:
+    """Create or migrate the warehouse schema; returns the revision it is at."""
+    from storyline.adapters.migrate import current_revision
+
+    warehouse = build_warehouse(settings)
+    try:
+        return current_revision(warehouse.engine)
+    finally:
+        warehouse.engine.dispose()
+
+
+def warehouse_url(settings: Settings, database: str | None = None, driver: str | None = None) -> str:
+    """The warehouse URL with its password escaped in; optionally another database or driver on the same server."""
+    url = make_url(settings.resolved_database_url())
+    if database is not None:
+        url = url.set(database=database)
+    if driver is not None:
+        url = url.set(drivername=f"{url.get_backend_name()}+{driver}")
+    return url.render_as_string(hide_password=False)
+
+
+def database_error(exc: BaseException) -> str | None:
+    """The database driver's own words when a database could not be reached or used, found anywhere in the chain
+    (the warehouse wraps them in TransientError); the driver names host and port, never the password."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OperationalError | InterfaceError):
+            return str(seen.orig)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def read_location(location: str) -> str:
+    """A registry or gold file, by path or http(s) URL."""
+    from storyline.adapters.http import read_text
+
+    return read_text(location)
+
+
+def build_static_site(root: Path, port: int) -> StaticSite:
+    """A static site served on loopback (the demo's news site); use as a context manager."""
+    from storyline.adapters.static_site import StaticSite
+
+    return StaticSite(root, port=port)
+
+
+@dataclass
+class Api:
+    """The read API and story pages over the warehouse's read-only reader; `close()` releases the reader."""
+
+    app: FastAPI
+    reader: SqlReader
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def build_api(settings: Settings) -> Api:
+    from storyline.web.app import create_app
+
+    reader = build_reader(settings)
+    return Api(create_app(reader), reader)
+
+
+def read_stream_status(settings: Settings, lag_interval_s: float) -> list[GroupReading]:
+    """Every worker group's reading (`status`); raises TransientError when no broker answers within 5 s."""
+    wait_for_broker(settings.kafka_bootstrap, timeout_s=5.0)
+    return stream_status(settings.kafka_bootstrap, stream_inputs(), lag_interval_s)
+
+
+def create_topics(settings: Settings, specs: list[dict[str, Any]]) -> list[str]:
+    """The topics of topics.yaml that do not exist yet, created once the broker answers; returns their names."""
+    wait_for_broker(settings.kafka_bootstrap, timeout_s=120)
+    return ensure_topics(settings.kafka_bootstrap, specs)
+
+
+@dataclass
+class StreamWatch:
+    """What a run through Kafka reports: the report topics' ends when it started, then what workers published."""
+
+    bootstrap: str
+    before: dict[tuple[str, int], int]
+
+    def drained(self, timeout_s: float) -> bool:
+        """Wait until every stage's group has caught up; False if not within `timeout_s`."""
+        groups = {worker_group(stage): topics[0] for stage, topics in STAGE_TOPICS.items()}
+        return wait_until_drained(self.bootstrap, groups, timeout_s=timeout_s)
+
+    def tally(self, summary: RunSummary) -> None:
+        """Count into `summary` what the workers published since the watch started."""
+        from storyline.adapters.kafka_ranges import end_offsets, read_between
+
+        tally_stream(summary, read_between(self.bootstrap, self.before, end_offsets(self.bootstrap, REPORT_TOPICS)))
+
+
+def watch_stream(settings: Settings) -> StreamWatch:
+    from storyline.adapters.kafka_ranges import end_offsets
+
+    return StreamWatch(settings.kafka_bootstrap, end_offsets(settings.kafka_bootstrap, REPORT_TOPICS))

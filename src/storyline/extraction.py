@@ -190,7 +190,6 @@ def extract(raw: bytes, url: str, content_type: str | None = None) -> Extracted:
         authors=authors,
         published_at=published,
         language=language,
-        site_name=doc.sitename if doc is not None else None,
         canonical_url=meta.get("canonical_url"),
         paywalled=bool(meta.get("paywalled", False)),
     )

@@ -14,6 +14,7 @@ from storyline.domain.entities import ArticleMentions, Readable
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.links import Link, StoryProfile
 from storyline.domain.llm import LlmProse
+from storyline.domain.pages import StoryBrief
 from storyline.domain.records import DeadLetter, FetchDecision, HttpResult, PageAnalysis, PageJob, Source
 from storyline.events import ArticleBody, ArticleFetched
 
@@ -132,7 +133,6 @@ class StoredStory:
 
 class ArticleStore(Protocol):
     def known_urls(self, canonical_urls: Iterable[str]) -> set[str]: ...
-    def upsert_article(self, article: ArticleBody, entities: ArticleMentions | None = None) -> None: ...
     def upsert_articles(self, items: Sequence[tuple[ArticleBody, ArticleMentions | None]]) -> None: ...
     def article_hashes(self, article_ids: Iterable[str]) -> dict[str, str]: ...
     def dedup_batch(
@@ -141,11 +141,9 @@ class ArticleStore(Protocol):
 
 
 class StoryStore(Protocol):
-    def assignment_of(self, article_id: str) -> tuple[str, float, bool] | None: ...
     def active_stories(self, since: datetime) -> list[StoredStory]: ...
     def story_state(self, story_id: str) -> StoredStory | None: ...
     def load_document_frequencies(self) -> DocumentFrequencies: ...
-    def save_cluster_step(self, story: StoredStory, article_id: str, score: float, is_new: bool) -> None: ...
     def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]: ...
     def save_cluster_steps(
         self,
@@ -158,11 +156,8 @@ class StoryStore(Protocol):
     ) -> None: ...
     def passage_holders(self, passages: Iterable[int]) -> list[tuple[int, str, str]]: ...
     def family_passages(self, roots: Iterable[str]) -> list[tuple[int, str, str]]: ...
-    def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None: ...
-    def story_articles(self, story_id: str) -> list[StoryArticle]: ...
     def story_articles_many(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]: ...
     def story_profiles(self, exclude: str) -> list[StoryProfile]: ...
-    def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool: ...
     def save_sections_many(
         self, items: Sequence[tuple[str, Sections, Sequence[Link]]], settled: Sequence[str] = ()
     ) -> list[dict[str, Any] | None]: ...
@@ -237,17 +232,43 @@ class HostSlots(Protocol):
 Sleeper = Callable[[float], None]
 
 
-class Warehouse(
-    SourceStore,
-    FetchLog,
-    DeadLetterStore,
-    ArticleStore,
-    StoryStore,
-    ConsolidationStore,
-    RawArchiveIndex,
-    HostSlots,
-    Protocol,
-):
-    """Everything the SQL adapter provides, as one port for the composition root."""
+class FetchLogRetention(Protocol):
+    """Retention of the fetch log."""
 
-    def upgrade(self) -> None: ...
+    def delete_fetch_rows_before(self, cutoff: datetime) -> int: ...
+
+
+MAX_PAGE = 200  # the most stories (or entities) one read returns
+# The largest offset a read takes: the SQL engines' (a signed 64-bit integer); no table can hold more rows.
+MAX_OFFSET = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    """One page of the story list, as the read API and the front page ask for it."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    source: str | None = None
+    entity: str | None = None
+    query: str | None = None
+    limit: int = 20
+    offset: int = 0
+    language: str | None = None
+    # "recent": last updated first; "significance": the front page's ranking (domain/ranking.py).
+    sort: str = "recent"
+
+
+class StoryReader(Protocol):
+    """The read side (read-only): what the read API, the story pages and the editorial self-check query. Every
+    query resolves merged stories to their survivor."""
+
+    def list_stories(self, f: StoryFilter) -> tuple[int, list[dict[str, Any]]]: ...
+    def story(self, story_id: str) -> dict[str, Any] | None: ...
+    def briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]: ...
+    def articles(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
+    def article(self, article_id: str) -> dict[str, Any] | None: ...
+    def entities(
+        self, query: str | None, kind: str | None, limit: int, offset: int
+    ) -> tuple[int, list[dict[str, Any]]]: ...
+    def sources(self) -> list[dict[str, Any]]: ...

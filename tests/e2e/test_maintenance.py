@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import make_settings
 from storyline.adapters.static_site import StaticSite
-from storyline.bootstrap import App, build_maintenance
+from storyline.bootstrap import App, build_maintenance, bus_configured
 from storyline.cli import app as cli_app
 from storyline.demo.site import build_site, gold_rows
 from storyline.domain.records import FetchDecision, FetchOutcome
@@ -111,6 +112,51 @@ def test_live_consolidation_repairs_the_splits_while_the_run_goes(
 
 def _env(app: App) -> dict[str, str]:
     return {"STORYLINE_DATABASE_URL": app.settings.resolved_database_url()}
+
+
+@pytest.mark.streaming
+def test_cli_consolidation_publishes_to_the_change_feed_when_a_bus_is_configured(
+    crawled: Callable[..., tuple[App, dict[str, str]]],
+    app_factory: Callable[..., App],
+    database_url: str,
+    kafka_topics: str,
+) -> None:
+    # `storyline consolidate` runs the maintenance DAG's use case: with STORYLINE_KAFKA_BOOTSTRAP set, the change
+    # feed gets the survivors' updates, then a record per merged story naming its survivor (ADR 0020, 0022).
+    from storyline.adapters.kafka_ranges import end_offsets, read_between
+    from storyline.events import TOPIC_UPDATED, decode
+
+    app, _ = crawled(app_factory, database_url, cluster_threshold=0.45, consolidate_live=False)
+    before = end_offsets(kafka_topics, [TOPIC_UPDATED])
+    env = {**_env(app), "STORYLINE_KAFKA_BOOTSTRAP": kafka_topics}
+    result = CliRunner().invoke(cli_app, ["consolidate", "--data-dir", str(app.settings.data_dir)], env=env)
+    assert result.exit_code == 0, result.output
+
+    merges = app.warehouse.merge_log()
+    assert merges, "nothing was split: the test shows nothing"
+    feed = [
+        decode(TOPIC_UPDATED, r.value)
+        for r in read_between(kafka_topics, before, end_offsets(kafka_topics, [TOPIC_UPDATED]))
+    ]
+    into = {m["loser"]: app.warehouse.resolve_story(m["loser"]) for m in merges}
+    assert {u.story_id for u in feed if u.merged_into is None} == set(into.values())
+    assert {u.story_id: u.merged_into for u in feed if u.merged_into} == into
+    survivors = {u.story_id for u in feed if u.merged_into is None}
+    assert all(u.merged_into in survivors for u in feed if u.merged_into)
+    assert f"merged {len(merges)}," in result.output
+    assert f"change feed: {len(feed)} records to {TOPIC_UPDATED}" in result.output
+
+
+def test_embedded_maintenance_has_no_bus_unless_one_is_configured(tmp_path: Path) -> None:
+    # Embedded mode runs offline: no STORYLINE_KAFKA_BOOTSTRAP, no change feed (and no broker to wait for).
+    plain = make_settings(tmp_path)
+    assert not bus_configured(plain)
+    assert bus_configured(make_settings(tmp_path, kafka_bootstrap="127.0.0.1:9"))
+    m = build_maintenance(plain)
+    try:
+        assert m.feed is None and m.passes.feed is None
+    finally:
+        m.close()
 
 
 def test_consolidation_leaves_the_exact_demo_alone(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storyline.cli import _report_json
+from storyline.cli.evaluation import _report_json
 from storyline.domain.dedup import (
     BOILERPLATE_SHINGLES,
     COPY_SHARE,

@@ -10,6 +10,7 @@ from typing import Any
 
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, stop_before_delay, wait_fixed
 
 from storyline.domain.errors import TransientError
 from storyline.domain.health import GroupReading, StreamInput
@@ -232,20 +233,24 @@ class KafkaDeadLetters:
 
 def wait_for_broker(bootstrap: str, timeout_s: float = 30.0) -> None:
     """Block until the broker answers metadata requests, or raise TransientError naming it."""
-    deadline = time.monotonic() + timeout_s
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with _BrokerView(bootstrap, "storyline-probe", timeout_ms=5000) as view:
-                view.admin.list_topics()
-            return
-        except KafkaError as exc:  # NoBrokersAvailable, "Unable to bootstrap" and friends
-            last = exc
-            time.sleep(0.5)
-    raise TransientError(
-        f"no Kafka broker at {bootstrap} ({last}); start one with `infra/kafka/broker.sh start` "
-        "or set STORYLINE_KAFKA_BOOTSTRAP"
-    )
+
+    def probe() -> None:
+        with _BrokerView(bootstrap, "storyline-probe", timeout_ms=5000) as view:
+            view.admin.list_topics()
+
+    try:
+        Retrying(
+            # Another try every 0.5 s while one still starts within timeout_s.
+            stop=stop_before_delay(timeout_s),
+            wait=wait_fixed(0.5),
+            retry=retry_if_exception_type(KafkaError),  # NoBrokersAvailable, "Unable to bootstrap" and friends
+            reraise=True,
+        )(probe)
+    except KafkaError as last:
+        raise TransientError(
+            f"no Kafka broker at {bootstrap} ({last}); start one with `infra/kafka/broker.sh start` "
+            "or set STORYLINE_KAFKA_BOOTSTRAP"
+        ) from last
 
 
 class _BrokerView:
@@ -424,13 +429,13 @@ def recreate_topics(bootstrap: str, specs: list[dict[str, Any]], group_prefix: s
         deadline = time.monotonic() + 60
         while set(admin.list_topics()) & names and time.monotonic() < deadline:
             time.sleep(0.2)
-        new = _new_topics(specs)
-        for _ in range(100):  # deletion completes asynchronously; creation succeeds once it has
-            try:
-                admin.create_topics(new, timeout_ms=30000)
-                return
-            except KafkaError:
-                time.sleep(0.3)
-        raise TransientError(f"could not recreate topics on {bootstrap}")
+        # Deletion completes asynchronously; creation succeeds once it has.
+        creating = Retrying(
+            stop=stop_after_attempt(100), wait=wait_fixed(0.3), retry=retry_if_exception_type(KafkaError)
+        )
+        try:
+            creating(admin.create_topics, _new_topics(specs), timeout_ms=30000)
+        except RetryError as exc:
+            raise TransientError(f"could not recreate topics on {bootstrap}") from exc.last_attempt.exception()
     finally:
         admin.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,10 +24,8 @@ from storyline.domain.links import Coverage, same_event
 from storyline.domain.pages import StoryBrief
 from storyline.domain.passages import between, shared_passages
 from storyline.domain.ranking import StoryStats, rank
+from storyline.ports import MAX_PAGE, StoryFilter
 
-MAX_PAGE = 200
-# The largest OFFSET the SQL engines take (a signed 64-bit integer); no table can hold more rows than that.
-MAX_OFFSET = 2**63 - 1
 # The front page ranks the stories of the last two weeks (event time); older ones follow by recency.
 RANKED_WINDOW = timedelta(days=14)
 # A story's first cards that may borrow a description another story's coverage wrote, and how many of the
@@ -43,20 +40,6 @@ def read_only_url(url: str) -> str:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:") and "mode=ro" not in url:
         return f"sqlite:///file:{url.removeprefix('sqlite:///')}?mode=ro&uri=true"
     return url
-
-
-@dataclass(frozen=True)
-class StoryFilter:
-    since: datetime | None = None
-    until: datetime | None = None
-    source: str | None = None
-    entity: str | None = None
-    query: str | None = None
-    limit: int = 20
-    offset: int = 0
-    language: str | None = None
-    # "recent": last updated first; "significance": the front page's ranking (domain/ranking.py).
-    sort: str = "recent"
 
 
 def _contains(column: Any, needle: str) -> Any:

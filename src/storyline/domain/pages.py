@@ -4,7 +4,7 @@ questions linked stories answer, each stored by that story with the sentence tha
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -78,7 +78,6 @@ class PageLinks:
     how_we_got_here: tuple[Background, ...]
     go_deeper: tuple[Question, ...]
     dropped_questions: int = 0
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def page_links(

@@ -85,7 +85,6 @@ class Extracted:
     authors: tuple[str, ...] = field(default_factory=tuple)
     published_at: datetime | None = None
     language: str | None = None
-    site_name: str | None = None
     canonical_url: str | None = None
     paywalled: bool = False
 

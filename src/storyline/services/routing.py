@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
 from storyline.domain.errors import PermanentError, TransientError
 from storyline.domain.records import DeadLetter, RecordOrigin
 from storyline.ports import Clock, DeadLetterSink, Metrics, Sleeper
@@ -21,9 +23,16 @@ class BreakerOpen(RuntimeError):
 
 @dataclass
 class RetryPolicy:
+    """Transient errors: `attempts` tries in all, sleeping first_backoff_s, then twice as long each time, at
+    most max_backoff_s (0.5, 1, 2 s by default)."""
+
     attempts: int = 4
     first_backoff_s: float = 0.5
     max_backoff_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"RetryPolicy.attempts must be at least 1, not {self.attempts}")
 
 
 class Router:
@@ -51,35 +60,46 @@ class Router:
         Transient errors are retried with exponential backoff and then re-raised: an outage stops the run
         (to be resumed) instead of emptying the input into the dead-letter store.
         """
-        backoff = self.retry.first_backoff_s
-        for attempt in range(1, self.retry.attempts + 1):
-            try:
-                result = fn()
-                self._unexpected_streak = 0
-                return result
-            except TransientError as exc:
-                if attempt == self.retry.attempts:
-                    raise
-                log.warning("%s %s: transient error (attempt %d): %s", stage, subject, attempt, exc)
-                if self.metrics is not None:
-                    self.metrics.retry(stage)
-                self.sleep(backoff)
-                backoff = min(backoff * 2, self.retry.max_backoff_s)
-            except PermanentError as exc:
-                self._dead_letter(stage, subject, payload, exc.kind, str(exc), attempt, origin)
-                self._unexpected_streak = 0
-                return None
-            except Exception as exc:
-                log.exception("%s %s: unexpected error", stage, subject)
-                kind = f"unexpected:{exc.__class__.__name__}"
-                self._dead_letter(stage, subject, payload, kind, str(exc), attempt, origin)
-                self._unexpected_streak += 1
-                if self._unexpected_streak >= self.breaker_limit:
-                    raise BreakerOpen(
-                        f"{stage}: {self._unexpected_streak} unexpected errors in a row; stopping"
-                    ) from exc
-                return None
-        raise AssertionError("unreachable")
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=wait_exponential(multiplier=self.retry.first_backoff_s, max=self.retry.max_backoff_s),
+            retry=retry_if_exception_type(TransientError),
+            sleep=self.sleep,
+            before_sleep=lambda state: self._retrying(stage, subject, state),
+            reraise=True,  # the last TransientError itself, not tenacity's RetryError
+        )
+        try:
+            result = retrying(fn)
+        except TransientError:
+            raise
+        except PermanentError as exc:
+            attempt = retrying.statistics["attempt_number"]
+            self._dead_letter(stage, subject, payload, exc.kind, str(exc), attempt, origin)
+            self._unexpected_streak = 0
+            return None
+        except Exception as exc:
+            log.exception("%s %s: unexpected error", stage, subject)
+            kind = f"unexpected:{exc.__class__.__name__}"
+            attempt = retrying.statistics["attempt_number"]
+            self._dead_letter(stage, subject, payload, kind, str(exc), attempt, origin)
+            self._unexpected_streak += 1
+            if self._unexpected_streak >= self.breaker_limit:
+                raise BreakerOpen(f"{stage}: {self._unexpected_streak} unexpected errors in a row; stopping") from exc
+            return None
+        self._unexpected_streak = 0
+        return result
+
+    def succeeded(self) -> None:
+        """An item done without `run` (in a batch that succeeded): it breaks the streak of unexpected errors, as
+        a success in `run` does, so the breaker counts errors in a row however the items were batched."""
+        self._unexpected_streak = 0
+
+    def _retrying(self, stage: str, subject: str, state: RetryCallState) -> None:
+        """Before each back-off: the failed attempt on record (log line and retry counter)."""
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.warning("%s %s: transient error (attempt %d): %s", stage, subject, state.attempt_number, exc)
+        if self.metrics is not None:
+            self.metrics.retry(stage)
 
     def _dead_letter(
         self,

@@ -1,4 +1,4 @@
-"""The read API and the story page: FastAPI routes over a read-only SqlReader, HTML through autoescaped Jinja2."""
+"""The read API and the story page: FastAPI routes over the read side's port, HTML through autoescaped Jinja2."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from storyline.adapters.sql_read import SqlReader, StoryFilter
 from storyline.domain.entities import entity_id as card_entity_id
 from storyline.domain.pages import PageLinks
+from storyline.ports import StoryFilter, StoryReader
 from storyline.services.editorial import story_links
 from storyline.web.citations import text_fragment
 from storyline.web.models import (
@@ -54,7 +54,7 @@ def _env() -> Environment:
     return env
 
 
-def _detail(reader: SqlReader, story_id: str) -> tuple[dict[str, Any], PageLinks, dict[str, dict[str, Any]]]:
+def _detail(reader: StoryReader, story_id: str) -> tuple[dict[str, Any], PageLinks, dict[str, dict[str, Any]]]:
     story = reader.story(story_id)
     if story is None:
         raise HTTPException(status_code=404, detail=f"no story {story_id!r}")
@@ -69,7 +69,8 @@ def _detail(reader: SqlReader, story_id: str) -> tuple[dict[str, Any], PageLinks
     return story, links, reader.articles(sorted(cited))
 
 
-def create_app(reader: SqlReader) -> FastAPI:
+def create_app(reader: StoryReader) -> FastAPI:
+    """The app over `reader` (the composition root gives the warehouse's read-only reader; tests may give a fake)."""
     app = FastAPI(
         title="Storyline read API",
         version="1",
@@ -168,7 +169,7 @@ _CARDS_READ = 5  # newest stories whose cards are read for the entity's descript
 
 
 def _entity(
-    reader: SqlReader, entity_id: str
+    reader: StoryReader, entity_id: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """An entity's card (name, kind, the cited description of its newest story that has one) and its stories."""
     _, stories = reader.list_stories(StoryFilter(entity=entity_id, limit=ENTITY_STORIES, sort="recent"))

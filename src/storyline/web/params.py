@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import AfterValidator, BeforeValidator
 
-from storyline.adapters.sql_read import MAX_OFFSET, MAX_PAGE
+from storyline.ports import MAX_OFFSET, MAX_PAGE
 
 # No stored text can hold NUL (PostgreSQL refuses it), so a parameter holding one is malformed, not a miss.
 _NO_NUL: dict[str, Any] = {"pattern": "^[^\\x00]*$"}
