@@ -23,6 +23,11 @@ def _described(text: str, name: str, label: str = "PERSON") -> list[str]:
         ("The man was named by police spokesman Constable Tim Fanning on Monday.", "Tim Fanning", "police spokesman"),
         ('"Would we?" Colts interim coach Bruce Arians asked.', "Bruce Arians", "Colts interim coach"),
         (
+            "said House Oversight Committee Chairman Rep. Trey Gowdy on Monday",
+            "Trey Gowdy",
+            "House Oversight Committee Chairman",
+        ),
+        (
             "Capt. Tom Tennant and Oregon State Police bomb technician Bill Hakim died",
             "Bill Hakim",
             "Oregon State Police bomb technician",

@@ -378,6 +378,10 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
     lead = 0
     while lead < len(words) and _bare(words[lead][1]) in _RANKS and not is_role(words[lead][1]):
         lead += 1
+    # An abbreviated rank after a title ("Committee Chairman Rep. Trey Gowdy") is left out like a rank: the title
+    # reads as "Committee Chairman".
+    while lead + 1 < len(words) and words[lead][1].endswith(".") and is_role(words[lead + 1][1]):
+        lead += 1
     words = words[lead:]
     # The head is the word next to the name, or the title before "of" ("Secretary of State John Kerry").
     joined = len(words) > 2 and words[1][1] == "of" and words[0][1][:1].isupper()
