@@ -27,8 +27,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import ArticleRow
 from storyline.domain.consolidation import ConsolidationParams
 from storyline.domain.evaluation import GoldArticle, bcubed
 from storyline.events import ArticleBody, ArticleDeduplicated
@@ -73,7 +73,7 @@ def assign(events: list[ArticleDeduplicated], params: ConsolidationParams, db: P
     for i in range(0, len(events), BATCH):
         chunk = events[i : i + BATCH]
         wh.upsert_articles([(e.article, None) for e in chunk])
-        stage.handle_batch(chunk)
+        stage.handle_batch([(e, None) for e in chunk])
     _, merges = plan_consolidation(wh, None, params)
     wh.record_merges(merges, datetime.now(UTC))
     out = {a["url"]: a["story_id"] for a in wh.assignments()}

@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleRow, StoryArticleRow, StoryRow, TermFrequencyRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import ArticleRow, StoryArticleRow, StoryRow, TermFrequencyRow
 from storyline.domain.clustering import ClusterParams
 from storyline.events import ArticleBody, ArticleDeduplicated
 from storyline.services.stages import ClusterStage
@@ -153,11 +153,11 @@ def _run(db: Path, events: list[ArticleDeduplicated], trace: bool) -> tuple[floa
         tracemalloc.start()
     # The first article loads the active stories and document frequencies (once per worker start).
     started = time.perf_counter()
-    stage.handle(events[0])
+    stage.handle_batch([(events[0], None)])
     load = time.perf_counter() - started
     started = time.perf_counter()
     for event in events[1:]:
-        stage.handle(event)
+        stage.handle_batch([(event, None)])
     stage.flush()
     seconds = (time.perf_counter() - started) * 1000 / (len(events) - 1)
     peak = 0

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
-from storyline.adapters.sql_read import SqlReader
+from storyline.adapters.warehouse import SqlReader
 from storyline.domain.pages import StoryBrief, page_links
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ import yaml
 from sqlalchemy import text
 
 from storyline.adapters.kafka import recreate_topics, wait_until_drained
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import build, build_publisher
 from storyline.events import STAGE_TOPICS
 from storyline.settings import Settings

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import text
 
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import App, build
 from storyline.settings import Settings
 

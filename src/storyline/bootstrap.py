@@ -36,8 +36,7 @@ from storyline.adapters.metrics import PrometheusMetrics
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.offload import ForkedStream, fork_available
 from storyline.adapters.parse_spacy import ParserProcess
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.sql_read import SqlReader
+from storyline.adapters.warehouse import SqlReader, SqlWarehouse
 from storyline.domain.clustering import ClusterParams
 from storyline.domain.errors import ConfigError
 from storyline.domain.health import GroupReading, StreamInput
@@ -409,7 +408,7 @@ def open_warehouse(settings: Settings) -> SqlWarehouse:
 
 def upgrade_warehouse(settings: Settings) -> str | None:
     """Create or migrate the warehouse schema; returns the revision it is at."""
-    from storyline.adapters.migrate import current_revision
+    from storyline.adapters.warehouse.schema import current_revision
 
     warehouse = build_warehouse(settings)
     try:

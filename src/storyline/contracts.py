@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from storyline.adapters.tables import Base
+from storyline.adapters.warehouse.tables import Base
 from storyline.events import SCHEMA_VERSION, json_schemas
 
 

@@ -93,7 +93,7 @@ def test_crawl_sources_dag_test_publishes_and_archives(
     from kafka import KafkaConsumer, TopicPartition
 
     from storyline.adapters.s3 import S3BlobStore
-    from storyline.adapters.sql import SqlWarehouse
+    from storyline.adapters.warehouse import SqlWarehouse
 
     base, registry = demo_site
     bucket = f"raw-{uuid.uuid4().hex[:12]}"

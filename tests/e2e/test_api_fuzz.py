@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from test_story_pages import DemoRun, demo  # noqa: F401
 
 from conftest import POSTGRES_URL, _reset_postgres
-from storyline.adapters.sql_read import SqlReader
+from storyline.adapters.warehouse import SqlReader
 from storyline.bootstrap import build
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from storyline.adapters.sql_read import SqlReader
 from storyline.adapters.static_site import StaticSite
+from storyline.adapters.warehouse import SqlReader
 from storyline.bootstrap import build
 from storyline.demo.site import build_site
 from storyline.settings import Settings

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 import storyline.services.stages as stages_module
-from storyline.adapters.tables import StoryArticleRow, StoryRow, TermFrequencyRow
+from storyline.adapters.warehouse.tables import StoryArticleRow, StoryRow, TermFrequencyRow
 from storyline.bootstrap import App
 from storyline.demo.site import gold_rows
 from storyline.domain.records import HttpResult

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from storyline.adapters.offload import OffloadError
-from storyline.adapters.tables import FetchRow
+from storyline.adapters.warehouse.tables import FetchRow
 from storyline.bootstrap import App
 from storyline.cli import app as cli_app
 from storyline.demo.site import build_site, expected_failures, gold_rows

@@ -80,7 +80,8 @@ def test_replay_corpus_scores(replay_base: str, app_factory: Callable[..., App])
 def _assert_provenance(app: App) -> None:
     """Every stored section sentence of every story is verbatim (whitespace-normalised) at its span in the article
     it cites, inside the story; every "What the papers say" paragraph cites only its own outlet."""
-    from storyline.adapters.sql_read import SqlReader, StoryFilter
+    from storyline.adapters.warehouse import SqlReader
+    from storyline.ports import StoryFilter
 
     reader = SqlReader(app.settings.resolved_database_url())
     total, stories = reader.list_stories(StoryFilter(limit=200))

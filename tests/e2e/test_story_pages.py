@@ -19,15 +19,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.sql_read import SqlReader, StoryFilter
 from storyline.adapters.static_site import StaticSite
+from storyline.adapters.warehouse import SqlReader, SqlWarehouse
 from storyline.bootstrap import build
 from storyline.demo.site import build_site
 from storyline.domain.errors import ConfigError
 from storyline.domain.text import normalise_whitespace
 from storyline.events import ArticleBody
-from storyline.ports import StoredStory
+from storyline.ports import StoredStory, StoryFilter
 from storyline.services.stages import EnrichStage
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources

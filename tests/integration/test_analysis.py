@@ -17,8 +17,8 @@ from sqlalchemy import select
 from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import ArticleRow
 from storyline.domain.dedup import fingerprint_of
 from storyline.domain.errors import PermanentError
 from storyline.events import ArticleFetched
@@ -74,25 +74,31 @@ def test_pool_results_equal_in_process_and_a_bad_page_keeps_its_error(stage: Ext
     for ev, analysis in ahead:
         if analysis is None:
             with pytest.raises(PermanentError) as err:
-                stage.handle(ev, analysis)  # redone in-process: the page's own error, for the router
+                stage.handle_batch([(ev, analysis)])  # redone in-process: the page's own error, for the router
             assert err.value.kind == "no_text"
         else:
-            stage.handle(ev, analysis)
+            stage.handle_batch([(ev, analysis)])
     assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a0")
 
 
-def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(stage: ExtractStage, make_events: Any) -> None:
+def test_a_polled_batch_is_analysed_in_one_pass_and_handled_from_it(
+    stage: ExtractStage, make_events: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     events = make_events(stage, [GOOD.format(n=0), EMPTY, GOOD.format(n=1)])
     missing = events[2].model_copy(update={"article_id": "gone", "raw_object_key": "raw/none"})
-    stage.prefetch([*events, missing])
-    assert set(stage._prefetched) == {("a0", "raw/0"), ("a2", "raw/2")}
-    stage.handle(events[0])
-    stage.handle(events[2])
-    assert stage._prefetched == {}, "each prefetched result was used"
+    ahead = list(stage.ahead([*events, missing]))
+    analysed = {(ev.article_id, ev.raw_object_key) for ev, a in ahead if a is not None}
+    assert analysed == {("a0", "raw/0"), ("a2", "raw/2")}
+    again: list[str] = []  # pages analysed a second time, when handled
+    analyse = stage.analyser.analyse
+    monkeypatch.setattr(stage.analyser, "analyse", lambda job: again.append(job.url) or analyse(job))
+    stage.handle_batch([ahead[0]])
+    stage.handle_batch([ahead[2]])
+    assert again == [], "each result analysed ahead was used"
     with pytest.raises(PermanentError) as empty:
-        stage.handle(events[1])
+        stage.handle_batch([ahead[1]])
     with pytest.raises(PermanentError) as gone:
-        stage.handle(missing)
+        stage.handle_batch([ahead[3]])
     assert (empty.value.kind, gone.value.kind) == ("no_text", "missing_object")
     assert {"Port Ellis", "Bluewater Lines"} <= _names(stage, "a2")
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from storyline.adapters.sql_read import SqlReader
-from storyline.adapters.tables import ArticleRow, FetchRow, StoryArticleRow
+from storyline.adapters.warehouse import SqlReader
+from storyline.adapters.warehouse.tables import ArticleRow, FetchRow, StoryArticleRow
 from storyline.bootstrap import App
 from storyline.domain.records import Source
 

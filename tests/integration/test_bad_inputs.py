@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from storyline.adapters.tables import FetchRow
+from storyline.adapters.warehouse.tables import FetchRow
 from storyline.bootstrap import App
 from storyline.domain.records import Source
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.events import ArticleBody, ArticleDeduplicated
 from storyline.services.maintenance import plan_consolidation
 from storyline.services.stages import ClusterStage
@@ -51,7 +51,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
         for i in range(len(TOPICS)):
             event = _event(i, day)
             warehouse.upsert_article(event.article)  # stored before clustering, as every run does
-            stage.handle(event)
+            stage.handle_batch([(event, None)])
         sizes.append(len(stage.index))
     stage.flush()
     # Only the stories of the last active window (7 days, dropped once per event-time day) stay in memory.
@@ -65,7 +65,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
         update={"article": _event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
     )
     warehouse.upsert_article(copy.article)
-    (assigned,) = stage.handle(copy)
+    (assigned,) = stage.handle_batch([(copy, None)])[0]
     assert assigned.story_id == original[0] and not assigned.is_new_story
     assert original[0] not in stage.index.stories  # it was not pulled back into the active index
 
@@ -101,7 +101,7 @@ def test_a_later_rewrite_of_the_same_source_merges_into_the_quiet_story_while_li
     ]
     for e in first:
         warehouse.upsert_article(e.article)  # stored before clustering, as every run does
-    (opened,) = stage.handle_batch(first)[0]
+    (opened,) = stage.handle_batch([(e, None) for e in first])[0]
     # Nine quiet days later, a paper rewrites the agency's lead (its own opening, the source's words after it); an
     # unrelated story arrives in the same batch.
     later = T0 + timedelta(days=9)
@@ -112,7 +112,7 @@ def test_a_later_rewrite_of_the_same_source_merges_into_the_quiet_story_while_li
         "p2", "paper", later, "Council delays budget vote", "Councillors dispute the library funding plan again."
     )
     warehouse.upsert_articles([(rewrite.article, None), (other.article, None)])
-    (moved,), (apart,) = stage.handle_batch([rewrite, other])
+    (moved,), (apart,) = stage.handle_batch([(rewrite, None), (other, None)])
     assert moved.story_id == opened.story_id and moved.is_new_story  # it opened a story, which merged at once
     assert apart.story_id != opened.story_id
     (merge,) = warehouse.merge_log()

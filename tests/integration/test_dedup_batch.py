@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import (
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import (
     ArticleBandRow,
     ArticlePassageRow,
     ArticleRow,
@@ -115,10 +115,10 @@ def _run(wh: SqlWarehouse, batched: bool) -> list[ArticleDeduplicated]:
         for ev in batch:
             wh.upsert_article(ev.article)  # the extract stage stored them before dedup sees them
         if batched:
-            out.extend(stage.handle_batch(batch))
+            out.extend(d for ds in stage.handle_batch([(ev, None) for ev in batch]) for d in ds)
         else:
             for ev in batch:
-                out.extend(stage.handle(ev))
+                out.extend(stage.handle_batch([(ev, None)])[0])
     return out
 
 
@@ -152,15 +152,15 @@ def test_a_failing_batch_is_redone_one_by_one_and_nothing_is_lost(
     for ev in BATCHES[0]:
         app.warehouse.upsert_article(ev.article)
 
-    real = app.warehouse.dedup_batch
+    real = app.warehouse.dedup_candidates
 
-    def lost_connection(items: Any, decide: Any) -> Any:
+    def lost_connection(items: Any) -> Any:
         if len(items) > 1:
             raise TransientError("warehouse unavailable: connection lost mid-batch")
-        return real(items, decide)
+        return real(items)
 
     # Fault injection: the batch transaction fails; the pipeline must redo its articles one at a time.
-    monkeypatch.setattr(app.warehouse, "dedup_batch", lost_connection)
+    monkeypatch.setattr(app.warehouse, "dedup_candidates", lost_connection)
     results = app.pipeline._dedup(BATCHES[0])
     assert [r[0].article.article_id if r else None for r in results] == [ev.article.article_id for ev in BATCHES[0]]
     assert [r[0].verdict if r else None for r in results] == ["new", "new", "duplicate", "duplicate", "revision"]
@@ -181,8 +181,9 @@ def _assign(wh: SqlWarehouse, batched: bool) -> list[tuple[str, str, float, bool
     for batch in [*BATCHES, LATER]:
         for ev in batch:
             wh.upsert_article(ev.article)
-        deduped = [d for ev in batch for d in dedup.handle(ev)]
-        steps = cluster.handle_batch(deduped) if batched else [cluster.handle(d) for d in deduped]
+        deduped = [d for ev in batch for d in dedup.handle_batch([(ev, None)])[0]]
+        pairs = [(d, None) for d in deduped]
+        steps = cluster.handle_batch(pairs) if batched else [cluster.handle_batch([p])[0] for p in pairs]
         out.extend((a.article_id, a.story_id, a.score, a.is_new_story) for step in steps for a in step)
     cluster.flush()
     return out

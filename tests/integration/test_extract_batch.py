@@ -15,8 +15,8 @@ from sqlalchemy import delete
 from storyline.adapters.analysis import LocalAnalyser
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import ArticleRow
 from storyline.domain.errors import PermanentError, TransientError
 from storyline.events import ArticleExtracted, ArticleFetched
 from storyline.services.pipeline import RunSummary
@@ -67,7 +67,7 @@ def test_a_batch_stores_what_one_page_at_a_time_stores(
     one_by_one: list[list[ArticleExtracted] | None] = []
     for ev, analysis in items:
         try:
-            one_by_one.append(stage.handle(ev, analysis))
+            one_by_one.append(stage.handle_batch([(ev, analysis)])[0])
         except PermanentError as exc:
             assert exc.kind == "no_text"
             one_by_one.append(None)

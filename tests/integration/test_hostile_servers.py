@@ -19,8 +19,8 @@ from sqlalchemy import select
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.clock import SystemClock
 from storyline.adapters.http import HttpxFetcher
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import FetchRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import FetchRow
 from storyline.bootstrap import App
 from storyline.domain.errors import PermanentError, StorylineError, TransientError
 from storyline.domain.records import HttpResult, Source

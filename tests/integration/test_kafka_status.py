@@ -16,7 +16,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
 
 from storyline.adapters.kafka import stream_status
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import stream_inputs
 from storyline.domain.health import stream_report
 from storyline.domain.records import FetchDecision, FetchOutcome, Source

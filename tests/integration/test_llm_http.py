@@ -17,7 +17,7 @@ import pytest
 
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.llm_http import OpenAICompatibleWriter
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.domain.enrichment import StoryArticle
 from storyline.domain.errors import LlmUnavailable
 from storyline.domain.llm import build_messages
@@ -352,7 +352,7 @@ def test_enrichment_stores_verified_prose_beside_the_extractive_sections(
     citations and the drop count; the extractive sections are still there; the page shows the model's prose."""
     from fastapi.testclient import TestClient
 
-    from storyline.adapters.sql_read import SqlReader
+    from storyline.adapters.warehouse import SqlReader
     from storyline.web.app import create_app
 
     wh = _story_warehouse(tmp_path)

@@ -15,7 +15,7 @@ import pytest
 
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.llm_http import OpenAICompatibleWriter
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.domain.enrichment import StoryArticle
 from storyline.domain.errors import LlmUnavailable
 from storyline.events import ArticleBody

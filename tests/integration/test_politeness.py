@@ -13,7 +13,7 @@ import pytest
 
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.http import HttpxFetcher
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.domain.records import FetchOutcome, HttpResult, Source
 from storyline.services.crawl import CrawlPolicy, CrawlService
 

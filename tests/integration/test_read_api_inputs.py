@@ -10,8 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.sql_read import SqlReader
+from storyline.adapters.warehouse import SqlReader, SqlWarehouse
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
 from storyline.services.stages import EnrichStage

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select, update
 
 from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import EntityRow, StoryEntityRow, StoryLinkRow, StoryPerspectiveRow, StoryRow
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import EntityRow, StoryEntityRow, StoryLinkRow, StoryPerspectiveRow, StoryRow
 from storyline.domain.enrichment import build_sections
 from storyline.domain.links import Link
 from storyline.events import ArticleBody

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -11,19 +13,19 @@ from alembic import command
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from storyline.adapters.migrate import alembic_config, current_revision
 from storyline.adapters.ner_spacy import SpacyRecognizer
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.sql_read import SqlReader
-from storyline.adapters.tables import ArticleRow, StoryRow
+from storyline.adapters.warehouse import SqlReader, SqlWarehouse
+from storyline.adapters.warehouse.schema import alembic_config, current_revision
+from storyline.adapters.warehouse.tables import ArticleRow, StoryRow
 from storyline.bootstrap import App
 from storyline.domain.consolidation import Merge
 from storyline.domain.dedup import Decision, Verdict, fingerprint
+from storyline.domain.dedup_batch import DedupItem, Ruling
 from storyline.domain.enrichment import StoryArticle, build_sections
 from storyline.domain.entities import ArticleMentions, Mention
 from storyline.domain.features import DocumentFrequencies
 from storyline.domain.links import Link
-from storyline.domain.records import FetchDecision, FetchOutcome, Source
+from storyline.domain.records import DeadLetter, FetchDecision, FetchOutcome, Source
 from storyline.events import ArticleBody
 from storyline.ports import StoredStory
 from storyline.services.stages import EnrichStage
@@ -77,15 +79,65 @@ def test_datetimes_come_back_aware_utc(warehouse: SqlWarehouse) -> None:
     assert story.first_seen == T0 and story.first_seen.tzinfo is not None
 
 
+def _item(article_id: str, content_hash: str, url: str, bands: list[str]) -> DedupItem:
+    return DedupItem(article_id, content_hash, url, tuple(bands), frozenset(), T0.isoformat())
+
+
+def _candidates(warehouse: SqlWarehouse, item: DedupItem) -> list[str]:
+    """The stored articles the warehouse puts forward for one item (those its keys found)."""
+    with warehouse.unit_of_work():
+        held = warehouse.dedup_candidates([item])
+    return sorted({aid for found in (held.by_hash, held.by_url, held.by_band) for ids in found.values() for aid in ids})
+
+
 def test_dedup_candidates_by_band_and_hash(warehouse: SqlWarehouse) -> None:
     warehouse.upsert_article(body("a1", "http://h.example/a1"))
     fp = fingerprint("h-a1", TEXT)
-    warehouse.record_dedup("a1", fp.bands, Decision(Verdict.NEW))
+    warehouse.store_verdicts([Ruling(_item("a1", "h-a1", "http://h.example/a1", fp.bands), Decision(Verdict.NEW))])
     copy = "PORT ELLIS (Civic Wire) — " + TEXT + " Additional reporting by A. Writer."
     fp2 = fingerprint("h-a2", copy)
-    found = warehouse.dedup_candidates("h-a2", "http://other.example/a2", fp2.bands)
-    assert [c.article_id for c in found] == ["a1"]
-    assert warehouse.dedup_candidates("nope", "http://other.example/a3", []) == []
+    assert _candidates(warehouse, _item("a2", "h-a2", "http://other.example/a2", fp2.bands)) == ["a1"]
+    assert _candidates(warehouse, _item("a3", "nope", "http://other.example/a3", [])) == []
+
+
+def test_dedup_candidates_hold_the_dedup_lock_until_the_unit_of_work_ends(warehouse: SqlWarehouse) -> None:
+    """Two workers deciding at once take turns (ADR 0004): the second reads its candidates only after the first
+    stored its verdicts; and reading candidates outside a unit of work, where the lock would end at once, fails."""
+    with pytest.raises(RuntimeError, match="unit of work"):
+        warehouse.dedup_candidates([_item("a1", "h-a1", "http://h.example/a1", [])])
+    other = SqlWarehouse(warehouse.url)  # another worker: its own engine and connections
+    events: list[str] = []
+    locked = threading.Event()
+
+    def first() -> None:
+        with warehouse.unit_of_work():
+            warehouse.dedup_candidates([_item("a1", "h-a1", "http://h.example/a1", [])])
+            locked.set()
+            time.sleep(0.3)
+            events.append("first stored")
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    assert locked.wait(10)
+    with other.unit_of_work():
+        other.dedup_candidates([_item("a2", "h-a2", "http://h.example/a2", [])])
+        events.append("second read")
+    worker.join()
+    other.engine.dispose()
+    assert events == ["first stored", "second read"]
+
+
+def test_a_unit_of_work_writes_all_or_nothing(warehouse: SqlWarehouse) -> None:
+    with pytest.raises(ValueError, match="boom"), warehouse.unit_of_work():
+        warehouse.upsert_article(body("a1", "http://h.example/a1"))
+        warehouse.record_dead_letter(DeadLetter("cluster", "a0", "boom", "boom", "{}", T0, 1))
+        raise ValueError("boom")
+    assert warehouse.known_urls(["http://h.example/a1"]) == set()
+    assert warehouse.dead_letters() == []
+    with warehouse.unit_of_work():
+        warehouse.upsert_article(body("a1", "http://h.example/a1"))
+        assert warehouse.known_urls(["http://h.example/a1"]) == {"http://h.example/a1"}  # its own writes
+    assert warehouse.known_urls(["http://h.example/a1"]) == {"http://h.example/a1"}
 
 
 def test_fetch_log_and_validators(warehouse: SqlWarehouse) -> None:

@@ -13,8 +13,15 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, text
 
-from storyline.adapters.sql import SqlWarehouse
-from storyline.adapters.tables import ArticleRow, EntityRow, StoryArticleRow, StoryEntityRow, StoryRow, UtcDateTime
+from storyline.adapters.warehouse import SqlWarehouse
+from storyline.adapters.warehouse.tables import (
+    ArticleRow,
+    EntityRow,
+    StoryArticleRow,
+    StoryEntityRow,
+    StoryRow,
+    UtcDateTime,
+)
 from storyline.bootstrap import App
 from storyline.sources.registry import parse_sources
 

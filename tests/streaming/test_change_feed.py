@@ -15,7 +15,7 @@ import pytest
 
 from storyline.adapters.kafka import wait_until_drained
 from storyline.adapters.kafka_ranges import end_offsets, read_between
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import build, build_publisher
 from storyline.demo.site import gold_rows
 from storyline.events import STAGE_TOPICS, TOPIC_UPDATED, StoryUpdated, decode

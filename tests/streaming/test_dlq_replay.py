@@ -14,7 +14,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from storyline.adapters.kafka import dlq_replay_group, stream_status, wait_until_drained
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import stream_inputs
 from storyline.domain.health import stream_report
 from storyline.events import TOPIC_FETCHED, ArticleFetched, dlq_topic, headers

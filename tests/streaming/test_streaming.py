@@ -22,7 +22,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from sqlalchemy.engine import make_url
 
 from storyline.adapters.kafka import group_lag, wait_until_drained
-from storyline.adapters.sql import SqlWarehouse
+from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import App, build, build_publisher
 from storyline.demo.site import gold_rows
 from storyline.events import STAGE_TOPICS, TOPIC_EXTRACTED, TOPIC_FETCHED, dlq_topic

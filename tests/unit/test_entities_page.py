@@ -6,8 +6,9 @@ from typing import Any, cast
 
 from fastapi.testclient import TestClient
 
-from storyline.adapters.sql_read import SqlReader, StoryFilter
+from storyline.adapters.warehouse import SqlReader
 from storyline.domain.entities import entity_id
+from storyline.ports import StoryFilter
 from storyline.web.app import create_app
 
 HURD = entity_id("person", "Mark Hurd")

@@ -1,9 +1,9 @@
 """`storyline_processing_seconds` counts the work a stage does ahead (look-ahead) and at the flush, not only
-`handle`: a batching stage (enrich) does almost all its work at the flush."""
+its batch's transaction: a batching stage (enrich) does almost all its work at the flush."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,18 +32,19 @@ class FakeTime:
 
 
 class BatchingStage:
-    """Like enrich: `handle` only marks, the look-ahead and the flush do the work (and take the time)."""
+    """Like enrich: `handle_batch` only marks, the look-ahead and the flush do the work (and take the time)."""
 
     name = "enrich"
 
     def __init__(self, clock: FakeTime, ahead_s: float, flush_s: float) -> None:
         self.clock, self.ahead_s, self.flush_s = clock, ahead_s, flush_s
 
-    def handle(self, event: Any) -> Sequence[Event]:
-        return []
+    def handle_batch(self, items: Sequence[tuple[Any, None]]) -> list[Sequence[Event]]:
+        return [[] for _ in items]
 
-    def prefetch(self, events: Sequence[Any]) -> None:
+    def ahead(self, events: Iterable[Any]) -> Iterator[tuple[Any, None]]:
         self.clock.now += self.ahead_s
+        return ((e, None) for e in events)
 
     def flush(self) -> Sequence[Event]:
         self.clock.now += self.flush_s
@@ -115,7 +116,7 @@ def _runner(stage: BatchingStage, metrics: Recorded) -> StreamRunner:
     nowhere = Nowhere()
     router = Router(nowhere, nowhere, lambda _: None)
     return StreamRunner(
-        stage, TOPIC_UPDATED, nowhere, nowhere, router, nowhere, lambda _: None, StreamPolicy(lookahead=2), metrics
+        stage, TOPIC_UPDATED, nowhere, nowhere, router, nowhere, lambda _: None, StreamPolicy(batch_records=2), metrics
     )
 
 

@@ -70,16 +70,6 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class DedupItem:
-    """One article of a batch to decide: the keys its candidates are looked up by."""
-
-    article_id: str
-    content_hash: str
-    canonical_url: str
-    bands: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Decision:
     verdict: Verdict
     duplicate_of: str | None = None

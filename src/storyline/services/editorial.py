@@ -15,7 +15,7 @@ class BriefReader(Protocol):
 
 
 class PageReader(BriefReader, Protocol):
-    """What the self-check reads: the read API's own queries (adapters/sql_read.SqlReader), nothing else."""
+    """What the self-check reads: the read API's own queries (adapters/warehouse/read.SqlReader), nothing else."""
 
     def story(self, story_id: str) -> dict[str, Any] | None: ...
     def article(self, article_id: str) -> dict[str, Any] | None: ...

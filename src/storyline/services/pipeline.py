@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from itertools import chain
 from typing import Protocol
 
@@ -32,6 +31,7 @@ from storyline.events import (
     headers,
 )
 from storyline.ports import InRecord, Offload, Publisher, ResumeStore, SourceStore
+from storyline.services.batches import Item, event_order, run_batch
 from storyline.services.crawl import CrawlReport, CrawlService
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage
@@ -167,7 +167,7 @@ class Pipeline:
     enrich: EnrichStage
     router: Router
     # Articles per transaction in embedded runs, when storing, deduplicating and clustering them (1: one
-    # transaction each, as streaming).
+    # transaction each).
     dedup_batch: int = 64
     # Where an embedded run's pages are fetched and archived when the plan has `offload_min_pages` or more: in
     # another process, so this one's core goes to analysis, storing, dedup and clustering (ADR 0012). None: here.
@@ -202,23 +202,25 @@ class Pipeline:
         extracted.extend(
             ArticleExtracted(event_time=a.published_at, article=a) for a in stored if a.article_id not in have
         )
-        # Event time, not arrival time: clustering sees articles in publication order.
-        extracted.sort(key=lambda e: (e.article.published_at, e.article.article_id))
+        # Event time, not arrival time: clustering sees articles in publication order (as a worker's held records).
+        extracted.sort(key=event_order)
         progress.start("cluster", len(extracted))
-        chunks = list(chunked(extracted, max(self.dedup_batch, 1)))
-        ahead = self._ahead(chunks[0]) if chunks else None
+        # Fingerprints and features are computed on the other cores a chunk ahead, while this chunk's transactions
+        # run; features from the extracted articles, so they need not wait for the verdicts.
+        ahead = zip(self.dedup.ahead(extracted), self.cluster.ahead(extracted), strict=True)
         done = 0
-        for n, chunk in enumerate(chunks):
-            assert ahead is not None
-            fingerprints, features = ahead
-            # The next chunk's pure work starts now, on the other cores, while this chunk's transactions run.
-            ahead = self._ahead(chunks[n + 1]) if n + 1 < len(chunks) else None
-            verdicts = self._dedup(chunk, fingerprints)
-            assigned = self._assign([d for ds in verdicts for d in ds or []], features)
-            for art, verdict in zip(chunk, verdicts, strict=True):
-                self._cluster(art, verdict, summary, assigned)
-                done += 1
-                progress.advance("cluster", done)
+        for chunk in chunked(ahead, max(self.dedup_batch, 1)):
+            verdicts = self._dedup([ev for (ev, _), _ in chunk], [fp for (_, fp), _ in chunk])
+            features = {ev.article.article_id: f for _, (ev, f) in chunk}
+            deduped = [d for ds in verdicts for d in ds or []]
+            for d in deduped:
+                summary.verdict(d)
+            for assigned in self._assign(deduped, [features.get(d.article.article_id) for d in deduped]):
+                for a in assigned or []:
+                    summary.assigned(a)
+                    self.enrich.mark(a.story_id)
+            done += len(chunk)
+            progress.advance("cluster", done)
         self.cluster.flush()
         progress.start("enrich", len(self.enrich.dirty))
         updates = self.enrich.flush()
@@ -227,86 +229,33 @@ class Pipeline:
         summary.dead_letters = self.router.dead_lettered
 
     def _extract(
-        self, chunk: Sequence[tuple[ArticleFetched, PageAnalysis | None]], summary: RunSummary
+        self, pages: Sequence[tuple[ArticleFetched, PageAnalysis | None]], summary: RunSummary
     ) -> list[ArticleExtracted]:
-        """Store a chunk of analysed pages in one transaction (the same rows as one by one); a page that failed,
-        or the whole chunk if the write failed, goes one by one through the router, so each error is routed."""
-        stored: list[list[ArticleExtracted] | None] = [None] * len(chunk)
-        if len(chunk) > 1 and self.dedup_batch > 1:
-            try:
-                stored = self.extract.handle_batch(chunk)
-            except Exception as exc:  # noqa: BLE001 - redone below, where each error is retried or dead-lettered
-                log.warning("storing %d articles in one transaction failed (%s); one by one", len(chunk), exc)
+        """Store a chunk of analysed pages (one transaction; a page that fails, alone through the router)."""
+        items = [Item(ev, ev.canonical_url, analysis) for ev, analysis in pages]
         out: list[ArticleExtracted] = []
-        for (ev, analysis), in_batch in zip(chunk, stored, strict=True):
-            done = in_batch
-            if done is None:
-                handle = partial(self.extract.handle, ev, analysis)
-                done = self.router.run(self.extract.name, ev.canonical_url, ev.model_dump_json(), handle)
-            if done is None:
+        for stored in run_batch(self.extract, items, self.router):
+            if stored is None:
                 summary.extract_failed += 1
             else:
-                out.extend(done)
+                out.extend(stored)
         return out
 
-    def _ahead(
-        self, chunk: Sequence[ArticleExtracted]
-    ) -> tuple[Callable[[], list[Fingerprint]], Callable[[], dict[str, ArticleFeatures]]]:
-        """A chunk's fingerprints and features, started on the task pool (pure: the same whenever computed)."""
-        return self.dedup.fingerprints_ahead(chunk), self.cluster.features_ahead([e.article for e in chunk])
-
     def _dedup(
-        self, chunk: Sequence[ArticleExtracted], fingerprints: Callable[[], list[Fingerprint]] | None = None
-    ) -> list[list[ArticleDeduplicated] | None]:
-        """Verdicts for a chunk in event-time order: one transaction for the chunk (the same verdicts as one by
-        one, ADR 0010); if it fails, one by one through the router, so each article's error is routed."""
-        if len(chunk) > 1 and self.dedup_batch > 1:
-            try:
-                return [[d] for d in self.dedup.handle_batch(chunk, fingerprints)]
-            except Exception as exc:  # noqa: BLE001 - redone below, where each error is retried or dead-lettered
-                log.warning("dedup of %d articles in one transaction failed (%s); one by one", len(chunk), exc)
-        return [
-            self.router.run(
-                self.dedup.name, ev.article.article_id, ev.model_dump_json(), partial(self.dedup.handle, ev)
-            )
-            for ev in chunk
-        ]
+        self, chunk: Sequence[ArticleExtracted], fingerprints: Sequence[Fingerprint | None] = ()
+    ) -> list[Sequence[ArticleDeduplicated] | None]:
+        """Verdicts for a chunk in event-time order, in one transaction (the same verdicts as one by one, ADR
+        0010); None for an article dead-lettered. `fingerprints`: computed ahead, if they were."""
+        work = list(fingerprints) or [None] * len(chunk)
+        items = [Item(ev, ev.article.article_id, fp) for ev, fp in zip(chunk, work, strict=True)]
+        return run_batch(self.dedup, items, self.router)
 
     def _assign(
-        self,
-        deduped: Sequence[ArticleDeduplicated],
-        features: Callable[[], dict[str, ArticleFeatures]] | None = None,
-    ) -> dict[str, list[StoryAssigned]]:
-        """Story assignments of a chunk in one transaction, by article id; empty if that failed (then `_cluster`
-        assigns each article through the router, so each error is routed). `features`: by article id, if the
-        caller started them."""
-        if len(deduped) < 2 or self.dedup_batch < 2:
-            return {}
-        try:
-            out = self.cluster.handle_batch(deduped, features)
-        except Exception as exc:  # noqa: BLE001 - redone one by one, where each error is retried or dead-lettered
-            log.warning("clustering of %d articles in one transaction failed (%s); one by one", len(deduped), exc)
-            return {}
-        return {d.article.article_id: a for d, a in zip(deduped, out, strict=True)}
-
-    def _cluster(
-        self,
-        ev: ArticleExtracted,
-        deduped: list[ArticleDeduplicated] | None,
-        summary: RunSummary,
-        assigned_in_batch: dict[str, list[StoryAssigned]],
-    ) -> None:
-        subject = ev.article.article_id
-        for d in deduped or []:
-            summary.verdict(d)
-            assigned = assigned_in_batch.get(d.article.article_id)
-            if assigned is None:
-                assigned = self.router.run(
-                    self.cluster.name, subject, d.model_dump_json(), partial(self.cluster.handle, d)
-                )
-            for a in assigned or []:
-                summary.assigned(a)
-                self.enrich.handle(a)
+        self, deduped: Sequence[ArticleDeduplicated], features: Sequence[ArticleFeatures | None]
+    ) -> list[Sequence[StoryAssigned] | None]:
+        """Story assignments of a chunk's articles, in one transaction; None for an article dead-lettered."""
+        items = [Item(d, d.article.article_id, f) for d, f in zip(deduped, features, strict=True)]
+        return run_batch(self.cluster, items, self.router)
 
     def reextract(self, fetched: Sequence[ArticleFetched], progress: Progress | None = None) -> RunSummary:
         """Rebuild from the raw archive (no network): the same stages over archived pages, in event-time order."""

@@ -1,4 +1,4 @@
-"""The four processing stages as handlers (event in, events out), shared by embedded and streaming modes."""
+"""The four processing stages as batch handlers (events in, events out), shared by embedded and streaming modes."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from storyline.domain import dedup as dd
 from storyline.domain.batches import chunked
 from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, state_from_json, state_to_json
 from storyline.domain.consolidation import ConsolidationParams, Merge, merge_score, plan_merges
 from storyline.domain.dates import publication_time
+from storyline.domain.dedup_batch import DedupItem, decide_batch
 from storyline.domain.enrichment import Sections, StoryArticle, originals, sections_of
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.errors import LlmUnavailable, PermanentError
@@ -49,11 +50,14 @@ from storyline.ports import (
     StoryStore,
     TaskPool,
 )
+from storyline.services.batches import BatchStage, mapped_ahead
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
+# An event about one article, extracted or deduplicated: what clustering's features are computed from.
+AE = TypeVar("AE", ArticleExtracted, ArticleDeduplicated)
 
 # Stories whose sections are submitted to the task pool at once (bounds a rebuild's memory), and stored in one
 # transaction (small enough that the first are stored while the workers build the rest).
@@ -74,6 +78,15 @@ class InProcess:
 
     def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         return (fn(x) for x in items)
+
+
+def _hashed_text(event: ArticleExtracted) -> tuple[str, str]:
+    return (event.article.content_hash, event.article.text)
+
+
+def _feature_input(event: ArticleExtracted | ArticleDeduplicated) -> tuple[str, str, datetime, str, str]:
+    a = event.article
+    return (a.article_id, a.source_id, a.published_at, a.title, a.text)
 
 
 @dataclass
@@ -101,32 +114,12 @@ class _ClusterBatch:
     families: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
 
 
-class Stage(Protocol):
-    """What every runner (embedded chain, Kafka worker) needs of a stage."""
-
-    name: str
-
-    def handle(self, event: Any) -> Sequence[Event]: ...
-
-    def prefetch(self, events: Sequence[Any]) -> None:
-        """Look ahead over a batch about to be handled one by one (extract: one model pass for all of it).
-        Only an optimisation: `handle` works without it, and a failure here only loses the head start."""
-        ...
-
-    def flush(self) -> Sequence[Event]:
-        """Write anything batched and emit what was deferred; called before offsets are committed."""
-        ...
-
-    def reset(self) -> None:
-        """Drop in-memory state (after an outage or a partition reassignment); it reloads from the warehouse."""
-        ...
+# Any of the four, as a runner holds it (the Kafka worker of whichever stage it was started for).
+Stage: TypeAlias = BatchStage[Any, Any, Any]
 
 
 class StatelessStage:
-    """Default prefetch/flush/reset for stages whose state lives only in the warehouse."""
-
-    def prefetch(self, events: Sequence[Any]) -> None:
-        return None
+    """Default flush/reset for stages whose state lives only in the warehouse."""
 
     def flush(self) -> Sequence[Event]:
         return []
@@ -142,22 +135,13 @@ class ExtractStage(StatelessStage):
 
     def __init__(self, blobs: BlobStore, articles: ArticleStore, analyser: PageAnalyser) -> None:
         self.blobs, self.articles, self.analyser = blobs, articles, analyser
-        self._prefetched: dict[tuple[str, str], PageAnalysis] = {}
-
-    def prefetch(self, events: Sequence[ArticleFetched]) -> None:
-        """A streaming worker's slice of polled records, analysed ahead like an embedded run's pages (`ahead`).
-        Kept until the next slice; `handle` takes its page's result or analyses it itself."""
-        self._prefetched = {(ev.article_id, ev.raw_object_key): a for ev, a in self.ahead(events) if a is not None}
-
-    def reset(self) -> None:
-        self._prefetched = {}
 
     def _job(self, event: ArticleFetched) -> PageJob:
         return PageJob(self.blobs.get(event.raw_object_key), event.url, event.content_type, event.feed_title)
 
     def ahead(self, events: Iterable[ArticleFetched]) -> Iterator[tuple[ArticleFetched, PageAnalysis | None]]:
-        """Each event with its page analysed ahead (on every core the analyser has, or batched here), for `handle`.
-        A page whose blob cannot be read here, or whose analysis failed, comes with None: `handle` then does it
+        """Each event with its page analysed ahead (on every core the analyser has, or batched here). A page whose
+        blob cannot be read here, or whose analysis failed, comes with None: `handle_batch` then does it
         in-process, so its error is retried or dead-lettered like any other."""
         pending: deque[ArticleFetched] = deque()
 
@@ -166,27 +150,20 @@ class ExtractStage(StatelessStage):
                 pending.append(ev)
                 try:
                     yield self._job(ev)
-                except Exception:  # noqa: BLE001 - reported by handle(), which reads it again
+                except Exception:  # noqa: BLE001 - reported by handle_batch(), which reads it again
                     yield None
 
         for analysis in self.analyser.analyse_ahead(jobs()):
             yield pending.popleft(), analysis
 
-    def handle(self, event: ArticleFetched, analysis: PageAnalysis | None = None) -> list[ArticleExtracted]:
-        # One page is a batch of one: one implementation for streaming and embedded runs.
-        return self._store([(event, analysis)], strict=True)[0]  # type: ignore[return-value] # strict: never None
-
     def handle_batch(
         self, items: Sequence[tuple[ArticleFetched, PageAnalysis | None]]
     ) -> list[list[ArticleExtracted] | None]:
-        """Store analysed pages in one transaction: the same rows as `handle` one at a time. A page that fails
-        before the write (no text, no title) is None and not stored: the caller redoes it with `handle`, so its
-        error is retried or dead-lettered. A failed write raises, and nothing of the batch is stored."""
-        return self._store(items, strict=False)
-
-    def _store(
-        self, items: Sequence[tuple[ArticleFetched, PageAnalysis | None]], strict: bool
-    ) -> list[list[ArticleExtracted] | None]:
+        """Store analysed pages in one transaction: the same rows as one at a time. A page that fails before the
+        write (no text, no title) is None and not stored: the caller redoes it alone, so its error is retried or
+        dead-lettered; alone (a batch of one), its error is raised. A failed write raises, and nothing of the
+        batch is stored."""
+        strict = len(items) == 1
         ready: list[tuple[ArticleFetched, PageAnalysis, str] | None] = []
         for event, analysis in items:
             try:
@@ -215,8 +192,6 @@ class ExtractStage(StatelessStage):
         self, event: ArticleFetched, analysis: PageAnalysis | None
     ) -> tuple[ArticleFetched, PageAnalysis, str]:
         """The page analysed (here, if it was not ahead) and checked, with its content hash; raises if unusable."""
-        if analysis is None:
-            analysis = self._prefetched.pop((event.article_id, event.raw_object_key), None)
         if analysis is None:
             analysis = self.analyser.analyse(self._job(event))
         if not analysis.title:
@@ -266,39 +241,29 @@ class DedupStage(StatelessStage):
         self.articles = articles
         self.tasks = tasks or InProcess()
 
-    def handle(self, event: ArticleExtracted) -> list[ArticleDeduplicated]:
-        # Look-up, decision and write in one serialised transaction: two dedup workers never both call two copies
-        # of one text "new" (ADR 0004). One article is a batch of one: one implementation for both paths.
-        return self.handle_batch([event])
-
-    def fingerprints_ahead(self, events: Sequence[ArticleExtracted]) -> Callable[[], list[dd.Fingerprint]]:
-        """The events' fingerprints, started on every core now (they are pure and the costly part of dedup)."""
-        return self.tasks.map_async(dd.fingerprint_of, [(e.article.content_hash, e.article.text) for e in events])
+    def ahead(self, events: Iterable[ArticleExtracted]) -> Iterator[tuple[ArticleExtracted, dd.Fingerprint | None]]:
+        """Each event with its fingerprint, computed ahead on every core (pure, and the costly part of dedup)."""
+        return mapped_ahead(self.tasks, dd.fingerprint_of, _hashed_text, events)
 
     def handle_batch(
-        self, events: Sequence[ArticleExtracted], fingerprints: Callable[[], list[dd.Fingerprint]] | None = None
-    ) -> list[ArticleDeduplicated]:
-        """Each event in turn, decided in one serialised transaction (embedded runs batch 64): each sees what the
-        ones before it decided. Any error fails the whole batch; the embedded caller then handles its events one
-        by one, so each error is routed. `fingerprints`: from `fingerprints_ahead`, if the caller started them."""
-        fps = (fingerprints or self.fingerprints_ahead(events))()
-        items = [
-            dd.DedupItem(e.article.article_id, e.article.content_hash, e.article.canonical_url, tuple(fp.bands))
-            for e, fp in zip(events, fps, strict=True)
-        ]
+        self, pairs: Sequence[tuple[ArticleExtracted, dd.Fingerprint | None]]
+    ) -> list[list[ArticleDeduplicated]]:
+        """Each event in turn, decided in one serialised transaction (look-up, decision and write: two dedup
+        workers never both call two copies of one text "new", ADR 0004): each sees what the ones before it
+        decided. Any error fails the whole batch (the runner then redoes its events alone, so each error is
+        routed). Fingerprints not computed ahead are computed here."""
+        events = [e for e, _ in pairs]
+        items = [self._item(e, fp if fp is not None else dd.fingerprint_of(_hashed_text(e))) for e, fp in pairs]
+        with self.articles.unit_of_work():
+            rulings = decide_batch(items, self.articles.dedup_candidates(items))
+            self.articles.store_verdicts(rulings)
+        return [[self._deduplicated(e, r.decision)] for e, r in zip(events, rulings, strict=True)]
 
-        def verdict(index: int, candidates: list[dd.Candidate]) -> dd.Decision:
-            art = events[index].article
-            return dd.decide(
-                art.article_id,
-                art.canonical_url,
-                fps[index].shingles,
-                candidates,
-                art.published_at.astimezone(UTC).isoformat(),
-            )
-
-        decisions = self.articles.dedup_batch(items, verdict)
-        return [self._deduplicated(e, d) for e, d in zip(events, decisions, strict=True)]
+    @staticmethod
+    def _item(event: ArticleExtracted, fp: dd.Fingerprint) -> DedupItem:
+        art = event.article
+        published = art.published_at.astimezone(UTC).isoformat()
+        return DedupItem(art.article_id, art.content_hash, art.canonical_url, tuple(fp.bands), fp.shingles, published)
 
     @staticmethod
     def _deduplicated(event: ArticleExtracted, decision: dd.Decision) -> ArticleDeduplicated:
@@ -356,37 +321,28 @@ class ClusterStage:
         horizon = at - self.params.active_window
         self._loaded_since = horizon if self._loaded_since is None else max(self._loaded_since, horizon)
 
-    def prefetch(self, events: Sequence[Any]) -> None:
-        return None
-
     def reset(self) -> None:
         self.index = StoryIndex(self.params)
         self.dfs = None
         self._loaded_since = None
         self._expired_at = None
 
-    def handle(self, event: ArticleDeduplicated) -> list[StoryAssigned]:
-        # One article is a batch of one: one implementation, and its statistics written with its membership.
-        return self.handle_batch([event])[0]
-
-    def features_ahead(self, articles: Sequence[ArticleBody]) -> Callable[[], dict[str, ArticleFeatures]]:
-        """The articles' features by article id, started on every core now (pure; the steps that use them are
-        sequential, and compute any article's that is missing)."""
-        pending = self.tasks.map_async(
-            features_of, [(a.article_id, a.source_id, a.published_at, a.title, a.text) for a in articles]
-        )
-        return lambda: {a.article_id: f for a, f in zip(articles, pending(), strict=True)}
+    def ahead(self, events: Iterable[AE]) -> Iterator[tuple[AE, ArticleFeatures | None]]:
+        """Each event with its article's features, computed ahead on every core (pure; the steps that use them
+        are sequential). Any event about an article: an embedded run starts them before the verdicts."""
+        return mapped_ahead(self.tasks, features_of, _feature_input, events)
 
     def handle_batch(
-        self, events: Sequence[ArticleDeduplicated], features: Callable[[], dict[str, ArticleFeatures]] | None = None
+        self, pairs: Sequence[tuple[ArticleDeduplicated, ArticleFeatures | None]]
     ) -> list[list[StoryAssigned]]:
-        """`handle` for each event in turn, written in one transaction (embedded runs): the same assignments and
-        rows. On any error the in-memory index is rebuilt from the warehouse and the error raised; the caller then
-        handles the events one by one, so each error is routed. `features`: from `features_ahead`, if the caller
-        started them (for these events' articles or more)."""
+        """Each event in turn, as if alone, written in one transaction: the same assignments and rows whatever
+        the batches (a batch of one included; its statistics are written with its membership). On any error the
+        in-memory index is rebuilt from the warehouse and the error raised (the runner then redoes the events
+        alone, so each error is routed). Features not computed ahead are computed here."""
+        events = [e for e, _ in pairs]
         follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
-        batch.features = (features or self.features_ahead([e.article for e in events]))()
+        batch.features = {e.article.article_id: f for e, f in pairs if f is not None}
         try:
             batch.passages = {e.article.article_id: source_passages(e.article.title, e.article.text) for e in events}
             if self.live:
@@ -555,9 +511,14 @@ class EnrichStage:
         self.dirty: set[str] = set()
         self.generated_dropped = 0  # sentences the prose model wrote that their citations did not support
 
-    def handle(self, event: StoryAssigned) -> list[StoryUpdated]:
-        self.mark(event.story_id)
-        return []
+    def ahead(self, events: Iterable[StoryAssigned]) -> Iterator[tuple[StoryAssigned, None]]:
+        return ((e, None) for e in events)  # nothing to do ahead: the work is at the flush
+
+    def handle_batch(self, pairs: Sequence[tuple[StoryAssigned, None]]) -> list[list[StoryUpdated]]:
+        """Mark each assignment's story dirty; its sections are rebuilt at the flush (once per story)."""
+        for event, _ in pairs:
+            self.mark(event.story_id)
+        return [[] for _ in pairs]
 
     def close(self) -> None:
         if self.parser is not None:
@@ -569,9 +530,6 @@ class EnrichStage:
             # the first story, i.e. during clustering, when only one core is busy.
             self.parser.prepare()
         self.dirty.add(story_id)
-
-    def prefetch(self, events: Sequence[Any]) -> None:
-        return None
 
     def reset(self) -> None:
         return None  # dirty marks survive: their assignments are already in the warehouse

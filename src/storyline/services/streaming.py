@@ -1,23 +1,28 @@
-"""Streaming runner: consume → handle → produce → flush and check delivery → commit, with typed error routing.
+"""Streaming runner: consume → handle a batch → produce → flush and check delivery → commit, with error routing.
 
-The same stage objects as embedded mode; only the wiring differs. At-least-once: offsets are committed only
-after the stage's writes are done and every output (and dead letter) is acknowledged by the broker, so a
-crash anywhere before the commit means a replay, and stages are idempotent under replay.
+The same stage objects and batch path (`batches.run_batch`) as embedded mode; only the wiring differs: a poll's
+records are the batches. At-least-once: offsets are committed only after the stage's writes are done and every
+output (and dead letter) is acknowledged by the broker, so a crash anywhere before the commit means a replay, and
+stages are idempotent under replay.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
+from typing import Any
 
-from storyline.domain.errors import PermanentError, TransientError
+from storyline.domain.batches import chunked
+from storyline.domain.errors import TransientError
 from storyline.domain.records import RecordOrigin
 from storyline.events import Event, decode, headers
 from storyline.ports import Clock, InRecord, Metrics, Publisher, Sleeper, StreamConsumer
+from storyline.services.batches import Item, event_order, run_batch
 from storyline.services.routing import Router
 from storyline.services.stages import Stage
 
@@ -27,9 +32,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class StreamPolicy:
     max_batch: int = 200  # records per poll
-    # Records the stage looks ahead over at once (extract: one model pass). A whole poll would hold its first
-    # result back until the last page was analysed (200 pages: ~5 s); 16 keeps most of the batching gain.
-    lookahead: int = 16
+    # Records per stage batch (one look-ahead, one transaction; extract: one model pass). A whole poll would hold
+    # its first result back until the last page was analysed (200 pages: ~5 s); 16 keeps most of the batching gain.
+    batch_records: int = 16
     commit_every_records: int = 500
     commit_every_s: float = 2.0
     poll_timeout_s: float = 0.5
@@ -78,70 +83,100 @@ class StreamRunner:
         self._uncommitted: dict[tuple[str, int], int] = {}  # next offset to commit per partition
         self._replay_from: dict[tuple[str, int], int] = {}  # first uncommitted offset per partition
         self._since_commit = 0
-        self._last_commit = time.monotonic()
+        # Commit and reorder timing read the injected clock (perf_counter times the work, for the metrics).
+        self._last_commit = clock.now()
         self.processed = 0
         self._held: list[InRecord] = []
-        self._held_since: float | None = None
-        self._last_arrival = time.monotonic()
+        self._held_since: datetime | None = None
+        self._last_arrival = clock.now()
         # (outcome, seconds) per record since the last checkpoint: observed there, once its share of the flush is
         # known, and dropped by an outage (the records are replayed, and counted then).
         self._pending: list[tuple[str, float]] = []
 
-    # -- one record -----------------------------------------------------------------------------------
-    def _handle(self, record: InRecord) -> Sequence[Event]:
-        return self.stage.handle(decode(self.decode_as or record.topic, record.value))
+    # -- one batch ------------------------------------------------------------------------------------
+    def _elapsed(self, since: datetime) -> float:
+        """Seconds on the injected clock since `since`; a clock that stepped back counts as a long time, so a
+        commit or a release is due at once rather than held until the clock catches up."""
+        seconds = (self.clock.now() - since).total_seconds()
+        return seconds if seconds >= 0 else math.inf
 
-    def process(self, record: InRecord, ahead_s: float = 0.0) -> None:
-        """Handle one record; `ahead_s` is its share of the look-ahead its slice had (part of its cost)."""
-        started = time.perf_counter()
-        subject = record.key.decode("utf-8", "replace") if record.key else f"{record.topic}@{record.offset}"
+    def _origin(self, record: InRecord) -> RecordOrigin:
         # A record that fails again during a DLQ replay goes back to the same DLQ, never to "<dlq>.dlq"; its
         # headers travel with it (the DLQ sink keeps the original record's and names the first failure's origin).
-        origin = RecordOrigin(
-            self.decode_as or record.topic, record.partition, record.offset, record.key, record.value, record.headers
-        )
+        topic = self.decode_as or record.topic
+        return RecordOrigin(topic, record.partition, record.offset, record.key, record.value, record.headers)
+
+    @staticmethod
+    def _subject(record: InRecord) -> str:
+        return record.key.decode("utf-8", "replace") if record.key else f"{record.topic}@{record.offset}"
+
+    def _item(self, record: InRecord, event: Event, work: Any) -> Item[Any, Any]:
         payload = record.value.decode("utf-8", "replace")
-        outputs = self.router.run(self.stage.name, subject, payload, partial(self._handle, record), origin)
-        self._publish(outputs or [])
-        outcome = "ok" if outputs is not None else "dead_lettered"
-        elapsed = time.perf_counter() - started
-        self._pending.append((outcome, elapsed + ahead_s))
+        return Item(event, self._subject(record), work, payload, self._origin(record))
+
+    def _decoded(self, records: Sequence[InRecord]) -> list[tuple[InRecord, Event]]:
+        """The records' events; one that does not decode is dead-lettered (through the router, with its origin),
+        counted as done, and left out."""
+        out: list[tuple[InRecord, Event]] = []
+        for record in records:
+            topic = self.decode_as or record.topic
+            try:
+                out.append((record, decode(topic, record.value)))
+                continue
+            except Exception:  # noqa: BLE001 - decoded again below, where the error is routed
+                started = time.perf_counter()
+            payload = record.value.decode("utf-8", "replace")
+            again = partial(decode, topic, record.value)
+            event = self.router.run(self.stage.name, self._subject(record), payload, again, self._origin(record))
+            if event is not None:  # decoded at the second attempt (a transient error): handled with the rest
+                out.append((record, event))
+            else:
+                self._done(record, "dead_lettered", time.perf_counter() - started)
+        return out
+
+    def process_all(self, records: Sequence[InRecord], ordered: bool = False) -> None:
+        """Handle records in batches of `batch_records`, in order, or `ordered` by event time (ties by key and
+        offset: the order embedded mode uses)."""
+        decoded = self._decoded(records)
+        if ordered:
+            decoded.sort(key=lambda pair: (event_order(pair[1]), pair[0].offset))
+        for part in chunked(decoded, max(1, self.policy.batch_records)):
+            self._process(part)
+
+    def _process(self, part: Sequence[tuple[InRecord, Event]]) -> None:
+        """One batch: its pure work ahead, its writes in one transaction (or each record alone through the router,
+        so each error is retried or dead-lettered with its origin), its outputs sent."""
+        started = time.perf_counter()
+        try:
+            prepared = list(self.stage.ahead([event for _, event in part]))
+        except Exception:  # only a head start is lost: the stage does each record's work itself
+            log.exception("%s: look-ahead failed; the batch does its own", self.stage.name)
+            prepared = [(event, None) for _, event in part]
+        items = [self._item(record, event, work) for (record, _), (event, work) in zip(part, prepared, strict=True)]
+        outputs = run_batch(self.stage, items, self.router)
+        for out in outputs:
+            self._publish(out or [])
+        # Each record's share of the batch: its look-ahead and transaction are the records' work together.
+        share = (time.perf_counter() - started) / len(part)
+        for (record, _), out in zip(part, outputs, strict=True):
+            self._done(record, "ok" if out is not None else "dead_lettered", share)
         log.debug(
-            "%s %s[%d]@%d %s: %s, %d outputs, %.1f ms",
+            "%s: %d records, %d dead-lettered, %d outputs, %.1f ms",
             self.stage.name,
-            record.topic,
-            record.partition,
-            record.offset,
-            subject,
-            outcome,
-            len(outputs or []),
-            elapsed * 1000,
+            len(part),
+            sum(1 for out in outputs if out is None),
+            sum(len(out or []) for out in outputs),
+            share * len(part) * 1000,
         )
+
+    def _done(self, record: InRecord, outcome: str, seconds: float) -> None:
+        self._pending.append((outcome, seconds))
         tp = (record.topic, record.partition)
         # max: with event-time reordering, records of one partition are processed out of offset order; the
         # whole held set is processed before any checkpoint, so everything below the max is done.
         self._uncommitted[tp] = max(self._uncommitted.get(tp, 0), record.offset + 1)
         self._since_commit += 1
         self.processed += 1
-
-    def process_all(self, records: Sequence[InRecord]) -> None:
-        """Process records in order, letting the stage look ahead over each slice of `lookahead` records first
-        (extract analyses a slice in one model pass)."""
-        step = max(1, self.policy.lookahead)
-        for at in range(0, len(records), step):
-            part = records[at : at + step]
-            events = []
-            for record in part:
-                with contextlib.suppress(Exception):  # undecodable: process() dead-letters it
-                    events.append(decode(self.decode_as or record.topic, record.value))
-            started = time.perf_counter()
-            try:
-                self.stage.prefetch(events)
-            except Exception:  # only a head start is lost: each record is handled, and its errors routed, below
-                log.exception("%s: look-ahead failed; handling records one by one", self.stage.name)
-            ahead_s = (time.perf_counter() - started) / len(part)
-            for record in part:
-                self.process(record, ahead_s)
 
     def _publish(self, events: Sequence[Event]) -> None:
         if self.output_topic is None:
@@ -150,13 +185,6 @@ class StreamRunner:
             self.publisher.send(self.output_topic, ev.key(), ev.to_bytes(), headers(ev))
 
     # -- event-time reordering ------------------------------------------------------------------------
-    def _order_key(self, record: InRecord) -> tuple[str, str, int]:
-        try:
-            event = decode(self.decode_as or record.topic, record.value)
-        except PermanentError:
-            return ("", "", record.offset)  # undecodable: first, straight to the DLQ
-        return (event.event_time.isoformat(), event.key(), record.offset)
-
     def _note(self, batch: Sequence[InRecord]) -> None:
         """Remember where each partition's uncommitted records start, before touching any of them: if an
         outage interrupts the batch, everything from there is replayed (records arrive in offset order)."""
@@ -164,7 +192,7 @@ class StreamRunner:
             self._replay_from.setdefault((record.topic, record.partition), record.offset)
 
     def hold(self, batch: Sequence[InRecord]) -> None:
-        now = time.monotonic()
+        now = self.clock.now()
         self._held.extend(batch)
         if batch:
             self._last_arrival = now
@@ -174,21 +202,20 @@ class StreamRunner:
     def release_due(self) -> bool:
         if not self._held or self._held_since is None:
             return False
-        now = time.monotonic()
         return (
-            now - self._last_arrival >= self.policy.reorder_quiet_s
-            or now - self._held_since >= self.policy.reorder_window_s
+            self._elapsed(self._last_arrival) >= self.policy.reorder_quiet_s
+            or self._elapsed(self._held_since) >= self.policy.reorder_window_s
         )
 
     def release(self) -> None:
         """Process everything held, in event-time order (ties by key, as in embedded mode)."""
         held, self._held, self._held_since = self._held, [], None
-        self.process_all(sorted(held, key=self._order_key))
+        self.process_all(held, ordered=True)
 
     # -- checkpoints ----------------------------------------------------------------------------------
     def due(self) -> bool:
         return self._since_commit >= self.policy.commit_every_records or (
-            self._since_commit > 0 and time.monotonic() - self._last_commit >= self.policy.commit_every_s
+            self._since_commit > 0 and self._elapsed(self._last_commit) >= self.policy.commit_every_s
         )
 
     def checkpoint(self) -> None:
@@ -203,12 +230,12 @@ class StreamRunner:
         for record in self._held:  # still held: replay from them after an outage
             self._replay_from.setdefault((record.topic, record.partition), record.offset)
         self._since_commit = 0
-        self._last_commit = time.monotonic()
+        self._last_commit = self.clock.now()
 
     def _observe(self, flush_s: float) -> None:
-        """Record each committed record with its processing time: its own handling, its share of its slice's
-        look-ahead, and an equal share of the flush that wrote and delivered its batch. Stages that batch do
-        their real work ahead or at the flush (enrich only marks a story in `handle`), so timing `handle` alone
+        """Record each committed record with its processing time: its share of its batch (look-ahead and
+        transaction), and an equal share of the flush that wrote and delivered it. Stages that batch do their
+        real work ahead or at the flush (enrich only marks a story in `handle_batch`), so timing the batch alone
         would report milliseconds for minutes of work."""
         share = flush_s / len(self._pending) if self._pending else 0.0
         for outcome, seconds in self._pending:
@@ -252,7 +279,7 @@ class StreamRunner:
         past those offsets are left alone, and the loop ends once everything before them is processed and
         committed — a DLQ replay that fails again appends to the same DLQ and must not chase its own tail."""
         backoff = self.policy.outage_backoff_s
-        last_lag = 0.0
+        last_lag: datetime | None = None
         reached: dict[tuple[str, int], int] = {}
         while not should_stop():
             if (
@@ -277,9 +304,9 @@ class StreamRunner:
                 if self.due() or (not batch and self._since_commit):
                     self.checkpoint()
                 backoff = self.policy.outage_backoff_s
-                if time.monotonic() - last_lag > 5:
+                if last_lag is None or self._elapsed(last_lag) > 5:
                     self.metrics.lag(self.stage.name, self.consumer.lag())
-                    last_lag = time.monotonic()
+                    last_lag = self.clock.now()
             except TransientError as exc:
                 backoff = self._recover(exc, backoff)
         try:

@@ -1,7 +1,5 @@
 """a warehouse an analyst can read: foreign keys, CHECKed enumerations, comments, jsonb, time indexes
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-12-07 10:00:00
 
 Upgrades a warehouse with its data in place. Before a constraint is added, rows that would break it are handled:
@@ -28,8 +26,8 @@ Not enforced, on purpose (docs/warehouse.md):
 - story_perspectives.article_ids (a JSON array): no SQL foreign key can reach into it.
 - fetches.object_key / articles.raw_object_key -> expired_objects: that table lists keys that are gone.
 
-SQLite: the engine turns foreign keys on for every connection (adapters/sql.py), so SQLite enforces them too;
-migrations run with them off and check them all before committing (migrations/env.py).
+SQLite: the engine turns foreign keys on for every connection (adapters/warehouse/engine.py), so SQLite enforces
+them too; migrations run with them off and check them all before committing (migrations/env.py).
 """
 
 from __future__ import annotations
@@ -42,8 +40,6 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 log = logging.getLogger("alembic.runtime.migration")
 

@@ -1,7 +1,5 @@
 """lead passages: hashed 8-word runs of each clustered article's lead, looked up by passage (ADR 0015)
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-12-05 21:15:00
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,7 +1,5 @@
 """resumable runs and dates on record: owed sections, each fetched page's event, why a date was passed over
 
-Revision ID: 0005
-Revises: 0004
 Create Date: 2026-12-05 18:30:00
 """
 
@@ -12,8 +10,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from storyline.adapters.tables import (
-    ArticlePassageRow,
+from storyline.adapters.warehouse.queries import family_root, passage_rows
+from storyline.adapters.warehouse.records import columns
+from storyline.adapters.warehouse.tables import (
     ArticleRow,
     EntityRow,
     SourceRow,
@@ -32,6 +33,8 @@ RANKED_WINDOW = timedelta(days=14)
 # entity's other stories are read for one.
 DESCRIBED_CARDS = 5
 OTHER_STORIES_READ = 5
+# An article as a story page and the API list it (its text only when asked for the article itself).
+_REF_COLUMNS = ("article_id", "url", "title", "source_id", "source_name", "published_at", "duplicate_of", "language")
 
 
 def read_only_url(url: str) -> str:
@@ -268,7 +271,7 @@ class SqlReader:
         link that a later merge made into a link to this story itself (ADR 0015), and one to a split of this
         story's event that consolidation left unmerged (`links.same_event`), are dropped."""
         ids = [lk.other_id for lk in links]
-        named = select(StoryRow.story_id, func.coalesce(StoryRow.merged_into, StoryRow.story_id))
+        named = select(StoryRow.story_id, family_root())
         roots: dict[str, str] = {r[0]: r[1] for r in s.execute(named.where(StoryRow.story_id.in_(ids)))}
         family = {survivor, *roots.values()}
         coverage = {
@@ -279,14 +282,7 @@ class SqlReader:
                 )
             )
         }
-        root = func.coalesce(StoryRow.merged_into, StoryRow.story_id)
-        passages = s.execute(
-            select(ArticlePassageRow.passage, root, ArticleRow.source_id)
-            .join(StoryArticleRow, StoryArticleRow.article_id == ArticlePassageRow.article_id)
-            .join(StoryRow, StoryRow.story_id == StoryArticleRow.story_id)
-            .join(ArticleRow, ArticleRow.article_id == ArticlePassageRow.article_id)
-            .where(root.in_(family))
-        )
+        passages = s.execute(passage_rows().where(family_root().in_(family)))
         shared = shared_passages((p, r, o) for p, r, o in passages)
         out: list[dict[str, Any]] = []
         seen = {survivor}
@@ -316,16 +312,9 @@ class SqlReader:
 
     @staticmethod
     def _article_ref(a: ArticleRow) -> dict[str, Any]:
-        return {
-            "article_id": a.article_id,
-            "url": a.url,
-            "title": a.title,
-            "source_id": a.source_id,
-            "source_name": a.source_name,
-            "published_at": _iso(a.published_at),
-            "duplicate_of": a.duplicate_of,
-            "language": a.language,
-        }
+        ref = columns(a, _REF_COLUMNS)
+        ref["published_at"] = _iso(a.published_at)
+        return ref
 
     def articles(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         with self._session() as s:
@@ -387,9 +376,7 @@ class SqlReader:
 
     def sources(self) -> list[dict[str, Any]]:
         with self._session() as s:
-            counts = dict(
-                s.execute(select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)).tuples().all()
-            )
+            counts = dict(s.execute(select(ArticleRow.source_id, func.count()).group_by(ArticleRow.source_id)).all())
             rows = s.scalars(select(SourceRow).order_by(SourceRow.id)).all()
             return [
                 {

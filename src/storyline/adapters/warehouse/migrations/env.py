@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine
 
-from storyline.adapters.tables import Base
+from storyline.adapters.warehouse.tables import Base
 
 config = context.config
 engine = config.attributes.get("engine")

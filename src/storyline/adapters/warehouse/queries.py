@@ -1,0 +1,30 @@
+"""Query fragments the repositories and the read side share: story families and their source passages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from storyline.adapters.warehouse.tables import ArticlePassageRow, ArticleRow, StoryArticleRow, StoryRow
+
+
+def family_root() -> Any:
+    """A story's family root: the survivor it was merged into, else itself (merged_into names the final one)."""
+    return func.coalesce(StoryRow.merged_into, StoryRow.story_id)
+
+
+def in_family(story_id: str) -> Any:
+    """Membership rows of a story and of every story merged into it."""
+    merged = select(StoryRow.story_id).where(StoryRow.merged_into == story_id)
+    return or_(StoryArticleRow.story_id == story_id, StoryArticleRow.story_id.in_(merged))
+
+
+def passage_rows() -> Any:
+    """(passage, family root, outlet) for each source passage of a clustered article."""
+    return (
+        select(ArticlePassageRow.passage, family_root(), ArticleRow.source_id)
+        .join(StoryArticleRow, StoryArticleRow.article_id == ArticlePassageRow.article_id)
+        .join(StoryRow, StoryRow.story_id == StoryArticleRow.story_id)
+        .join(ArticleRow, ArticleRow.article_id == ArticlePassageRow.article_id)
+    )
