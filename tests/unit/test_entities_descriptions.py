@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.domain.descriptions import PLACE_LABELS, describe, describe_elsewhere, valid_description
+from storyline.domain.descriptions import describe, describe_elsewhere, valid_description
 from storyline.domain.entities import Mention
+from storyline.domain.places import PLACE_LABELS
 
 
 def _described(text: str, name: str, label: str = "PERSON") -> list[str]:

@@ -7,15 +7,43 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from babel import Locale
+from storyline.domain.places import (
+    COUNTRIES,
+    PLACE_KIND,
+    PLACE_LABELS,
+    REGIONS,
+    is_region,
+    kind_of_place,
+    region,
+)
+from storyline.domain.vocabulary import (
+    ABBREVIATED,
+    ABBREVIATIONS,
+    AFTER_HEAD,
+    CLAUSE_WORDS,
+    DETERMINERS,
+    EVENT_HEADS,
+    MODIFIERS,
+    NOT_ALONE,
+    ORGANISATION_HEADS,
+    ORGANISATION_ROLES,
+    PARTICIPLE_TITLES,
+    PLURALS,
+    PRONOUN_OWNERS,
+    PRONOUNS,
+    RANKS,
+    ROLE_ENDINGS,
+    ROLE_VERBS,
+    ROLES,
+    SPEECH,
+    STOP,
+    SUBORDINATORS,
+    THAT_DAY,
+    THING_HEADS,
+)
 
 if TYPE_CHECKING:
     from storyline.domain.entities import Mention
-
-
-def _words(words: str) -> frozenset[str]:
-    """A word list written as text: easier to read and extend than a literal of quoted strings."""
-    return frozenset(words.split())
 
 
 MAX_DESCRIPTION_WORDS = 15
@@ -34,139 +62,10 @@ class Description:
     end: int
 
 
-# Nouns that head a description of who or what someone is: a title in front of a name ends with one ("police
-# spokesman", "Apple's chief executive", "the Chinese telecoms giant"). A closed list, not a tagger: running the
-# tagger on every article would cost about as much as the recogniser itself.
-_ROLES = _words(
-    """
-    activist actor actress adviser advisor advocate agent aide ally ambassador analyst anchor architect artist
-    assistant associate
-    athlete attorney author banker billionaire bishop blogger boss boxer broadcaster brother businessman captain
-    cardinal carrier ceo cfo chair chairman chairwoman champion chancellor chef chief chipmaker cleric coach
-    co-founder colonel columnist comedian commander commentator commissioner companion company congressman
-    congresswoman consultant contender correspondent coo councillor councilman councilor councilwoman counsel
-    cousin creator critic cto daughter defender delegate deputy designer detective developer diplomat director
-    doctor donor economist editor envoy executive father filmmaker firm founder friend general giant goalkeeper
-    governor group guard head host husband inspector investigator investor journalist judge justice king lawmaker
-    lawyer leader legislator lender lieutenant manager manufacturer maker marshal mayor member minister mother
-    negotiator newcomer nominee novelist officer official operator organizer organiser owner partner pastor
-    photographer physician pitcher player playwright police politician president priest prince princess
-    principal producer professor prosecutor publisher quarterback queen rabbi rapper receiver regulator
-    representative researcher retailer rival ruler runner scientist secretary senator sergeant sheriff singer
-    sister son songwriter speaker staff spokesman spokesperson spokeswoman sponsor star startup strategist striker
-    student superintendent supervisor surgeon teacher teammate technician treasurer trustee umpire veteran
-    vice-president victim watchdog widow wife winger witness writer
-    candidate challenger tycoon mogul magnate hopeful incumbent front-runner frontrunner heir heiress celebrity
-    icon legend entrepreneur protester demonstrator gunman shooter suspect defendant plaintiff inmate prisoner
-    fugitive pilot driver passenger resident neighbour neighbor landlord tenant employee worker staffer
-    volunteer winner finalist contestant nurse soldier firefighter paramedic engineer rector vice-rector dean
-    cornerback linebacker halfback fullback midfielder defenseman batsman bowler jockey golfer
-    gov sen rep sec gen lt col capt sgt det supt insp cmdr adm atty amb pres chmn
-    """
-)
-# Role nouns that say too little alone, or are often an object rather than a title ("told police Smith …").
-_NOT_ALONE = _words(
-    """
-    police company firm group staff giant maker carrier operator startup watchdog regulator lender retailer
-    manufacturer chipmaker head chief member friend partner associate ally brother sister son daughter wife
-    husband mother father cousin widow companion resident neighbour neighbor fan worker employee
-    """
-)
-# Productive endings of role nouns ("congressman", "economist", "historian", "carmaker"), lowercase only (a
-# capitalised "Indian" is a nationality).
-# What an organisation is, as a title before its name ("jeweler Harry Winston", "supermarket chain Waitrose").
-_ORGANISATION_ROLES = _words(
-    """
-    jeweler jeweller supermarket chain bank insurer airline automaker carmaker network brand conglomerate
-    supplier distributor wholesaler pharmacy club team band newspaper magazine website agency charity university
-    hospital party union broker lender exchange fund studio label publisher operator provider
-    """
-)
-_ROLE_ENDINGS = ("man", "woman", "person", "ist", "ian", "maker")
-# Role nouns an organisation can be, as well as a person ("rival Canadian Western Bank", "the Chinese telecoms
-# giant Huawei"); the other roles before an organisation's name are a person's ("a freshman House Democrat").
-_ORGANISATION_HEADS = _words(
-    """
-    company firm group giant carrier operator startup watchdog regulator lender retailer manufacturer chipmaker
-    rival partner developer producer provider supplier competitor owner sponsor creator employer investor
-    """
-)
-# A rank or honorific between a title and the name ("police spokesman Constable Tim Fanning"): the title
-# describes; the rank alone does not.
-_RANKS = _words(
-    """
-    mr mrs ms miss dr prof professor sir dame lord lady rev reverend father constable const sgt sergeant det
-    detective officer capt captain lt lieutenant col colonel gen general maj major cpl pvt insp inspector supt
-    superintendent cmdr commander adm admiral judge datuk dato seri tan sri tun
-    """
-)
-# Words a title never runs across: it ends at a verb, preposition, conjunction or pronoun ("… said police
-# spokesman", "… and Oregon State Police bomb technician"). Case-insensitive: headlines capitalise them.
-_STOP = _words(
-    """
-    about above according across added after against along also although among and announced another are as
-    asked at be because been before behind being below beside between but by called can could did do does
-    during each every except for from had has have he her hers him his how i if in including into is it its
-    like near nor not now of off on onto or our over per said say says she since so such than that then there
-    these they this those though through to told towards under unlike until up upon us via was we were what
-    when where whether which while who whom whose why will with within without would yet you
-    last next this year month week day today yesterday tomorrow tonight morning afternoon evening night
-    summer winter spring autumn fall other such only also even just still already
-    met saw hit won led ran got let cut set put sent gave took made left found thought brought bought caught
-    kept heard felt lost paid sold spent stood wrote spoke chose drove rose fell beat became came went knew
-    grew threw drew flew named hired fired sued thanked urged joined backed praised blamed replaced
-    """
-) - {"his", "her", "its", "their", "our", "of"}
-# Words that open a title and end the backwards walk ("the Chinese telecoms giant Huawei", "his policy director").
-_DETERMINERS = frozenset({"a", "an", "the", "another", "his", "her", "its", "their", "our"})
-# Lowercase words that may stand before a capitalised title ("former Secretary of State", "then-Gov.").
-_MODIFIERS = _words(
-    "former then acting interim outgoing incoming late deputy assistant vice ex longtime current new senior top "
-    "chief junior fellow retired veteran"
-)
-# Plural nouns that modify a role ("telecoms giant", "sports agent"), unlike a verb's -s ("meets", "thanks").
-_PLURALS = _words(
-    "telecoms news sales sports arts affairs operations communications relations services systems markets "
-    "rights jobs works events games graphics electronics economics ethics politics"
-)
 # Whom an appositive after a mention describes (`_modifies_before`).
 Owner = Literal["mention", "preposition", "earlier noun"]
-_PRONOUN_OWNERS = frozenset({"his", "her", "its", "their", "our"})
-# Participles that are part of a title ("acting director", "managing editor"); other -ing/-ed words are verbs.
-_PARTICIPLE_TITLES = _words(
-    "acting managing outgoing incoming presiding ranking founding reigning sitting governing retired elected "
-    "embattled disgraced jailed detained indicted convicted accused alleged suspected"
-)
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "sen", "rep", "gov", "gen", "ltd", "inc", "co"})
-# Titles and ranks written short with a full stop ("Gov.", "Det. Sgt."): that stop does not end a sentence.
-_ABBREVIATED = _ABBREVIATIONS | _words(
-    "sec lt col capt sgt det supt insp cmdr adm atty amb pres chmn prof rev const maj cpl pvt dist"
-)
-# A finite verb inside the phrase means a clause ("the company said", "a move that was criticised").
-_CLAUSE_WORDS = _words(
-    "said says told added announced is was are were has have had will would can could should did does"
-)
+# "intends to acquire …": a verb's "to", after which a lowercase word is a verb.
 _VERB_TO = re.compile(r"\b(?:\w+(?:s|ed|ing)|want|plan|need|agree|try|able|going|set)\s+to\s+$")
-# Heads of an appositive that comments on the sentence rather than saying what the name is ("…, a move intended to").
-_EVENT_HEADS = _words("move step decision sign reminder blow setback development effort attempt bid way fact reversal")
-# Verbs of a relative clause that say what someone does ("X, who leads Y,"), not what they did that day.
-_ROLE_VERBS = _words(
-    """
-    leads led heads headed runs ran chairs chaired founded co-founded owns owned represents represented serves
-    served manages managed coaches coached directs directed oversees oversaw hosts hosted teaches taught
-    covers covered plays played stars starred works worked holds held chairs succeeded represents studies
-    enforces regulates publishes makes produces provides sells builds develops designs monitors administers
-    governs supervises operates organises organizes
-    """
-)
-_SPEECH = _words("said says told tells added adds announced asked replied wrote according")
-_THAT_DAY = _words(
-    "monday tuesday wednesday thursday friday saturday sunday yesterday today tonight morning afternoon evening "
-    "night earlier later"
-)
-# After a role verb, a pronoun means an event, not a role ("which makes it harder").
-_PRONOUNS = _words("it its them him her this that these those us me you")
-
 # ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
 # age may come first ("Banky, 40, a father of two,").
 # A parenthesised initialism may stand between ("the UN Relief and Works Agency (UNRWA), the main UN agency").
@@ -189,31 +88,8 @@ _DASHED = re.compile(r"\s[-–—]\s((?:a|an|the)\s[^,;:.!?\"“”()\[\]–—]
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
 _WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
-# Right before a mention, these make it a modifier of an earlier noun ("Chuck Schumer of New York, the Democratic
-# leader", "Dearborn, Michigan, a suburb of Detroit"): the appositive then belongs to that noun, not to the mention.
-PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
-# An appositive that says what kind of place a place is ("a town in Cumbria", "the capital of Oregon").
-_PLACE_KIND = re.compile(
-    r"(?:a|an|the)\s(?:[\w'’-]+\s){0,3}(?:town|city|village|suburb|county|state|country|region|province|district|"
-    r"area|neighbou?rhood|island|capital|port|community|borough|municipality|resort|territory|nation|enclave|"
-    r"street|avenue|square|park|hamlet|parish|superpower|power|kingdom|republic|emirate|monarchy|democracy|"
-    r"federation|archipelago|ally|neighbou?r|member)\b"
-)
-# "the agricultural town of Woodburn", "the key battleground state of Florida", "the Athens suburb of Piraeus": a
-# kind of place naming the place. A city's kind before a country or state is a part of it instead ("the main city
-# of Pakistan"), as is a region's.
-_KIND_OF = re.compile(
-    r"\b(?:the|a|an)\s+((?:[A-Z][\w’'-]*\s+)?(?:[a-z][\w’'-]*\s+){0,3}(city|town|village|suburb|borough|hamlet|"
-    r"state|country|nation|kingdom|republic|emirate|island|enclave|territory))\s+of\s+$"
-)
-# "the capital Athens", "the port city Hodeidah": a kind written right before the name, without "of".
-_KIND_BEFORE = re.compile(r"\b((?:the|a)\s+(?:[a-z][\w’'-]*\s+){0,2}(capital|city|town|village|port))\s+$")
 # Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
 _HELD_LABELS = PLACE_LABELS | {"ORG", "NORP"}
-_TOWN_KINDS = _words("city town village suburb borough hamlet")
-_COUNTRY_KINDS = _words("country nation kingdom republic emirate")
-# A superlative or an ordinal before the kind picks one of several: a part ("the second city of", "the largest").
-_PART_OF = re.compile(r"(?!\w*west$)\w+est|main|principal|only|capital|chief|first|second|third|\d\w*")
 # "the Republican-controlled Senate", "Indian-controlled Kashmir", "Palo Alto-based HP": who holds an organisation
 # or a place, or where it is based, written as one compound in front of its name.
 _HELD = (
@@ -222,73 +98,6 @@ _HELD = (
 )
 _HELD_BY = re.compile(r"(?:^|(?<=[\s(“\"]))(?<!,\s)((?:[A-Z][\w.’']*\s){0,2}[\w.’']+" + _HELD + r")\s+$")
 _HELD_SUFFIX = re.compile(_HELD + "$")
-# Words that open a sentence's subordinate clause ("When …, the Coliseum Commission made …").
-_SUBORDINATORS = _words("when whenever since after before as while if unless because although though until once")
-# What may follow the head noun of a description: a complement or a direction ("a school north of Richmond").
-_AFTER_HEAD = _words(
-    "of in at for to with from on near by north south east west outside inside behind like as across over under"
-)
-# What an organisation, a product or a place is, as the head of its appositive after a preposition ("teaches at
-# Randolph-Macon College, a small liberal arts school"): a closed list keeps out clauses ("with Apple, the deal").
-_THING_HEADS = _words(
-    """
-    school college university academy institute website site organization organisation body committee department
-    ministry service agency company firm group machine smartphone phone device browser software app platform
-    tabloid channel station outlet nonprofit charity coalition alliance movement league court law act bill treaty
-    superpower power union bloc party program programme system tool laptop notebook computer chip processor
-    tablet console series show film novel book album song publication paper daily weekly think-tank foundation
-    spaceport airport stadium arena venue consultancy store shop restaurant hotel bank insurer
-    fund authority council board commission office bureau force army militia regime government administration
-    club side franchise brand chain business venture subsidiary unit division arm affiliate rival competitor
-    city town village suburb county state country nation region province island capital port community
-    """
-)
-
-
-def _names(names: str) -> frozenset[str]:
-    """A list of names written as text, comma-separated (names have spaces)."""
-    return frozenset(n.strip() for n in names.split(",") if n.strip())
-
-
-# What a place is qualified by in the news ("Woodburn, Ore.", "Lutsk in northwestern Ukraine"): a country (Babel's
-# English names, a maintained list), a US state or its AP abbreviation, a nation or an English county of the UK, a
-# Canadian province, an Australian or an Indian state: the places news qualifies a town with.
-_COUNTRIES = frozenset(name for code, name in Locale("en").territories.items() if len(code) == 2 and code.isalpha())
-_REGIONS = _COUNTRIES | _names(
-    """
-    U.S., US, UK, U.K., Britain, England, Scotland, Wales, Northern Ireland, D.C.,
-    Alabama, Alaska, Arizona, Arkansas, California, Colorado, Connecticut, Delaware, Florida, Georgia, Hawaii, Idaho,
-    Illinois, Indiana, Iowa, Kansas, Kentucky, Louisiana, Maine, Maryland, Massachusetts, Michigan, Minnesota,
-    Mississippi, Missouri, Montana, Nebraska, Nevada, New Hampshire, New Jersey, New Mexico, New York, North Carolina,
-    North Dakota, Ohio, Oklahoma, Oregon, Pennsylvania, Rhode Island, South Carolina, South Dakota, Tennessee, Texas,
-    Utah, Vermont, Virginia, Washington, West Virginia, Wisconsin, Wyoming,
-    Ala., Ariz., Ark., Calif., Colo., Conn., Del., Fla., Ga., Ill., Ind., Kan., Ky., La., Md., Mass., Mich., Minn.,
-    Miss., Mo., Mont., Neb., Nev., N.H., N.J., N.M., N.Y., N.C., N.D., Okla., Ore., Pa., R.I., S.C., S.D., Tenn., Vt.,
-    Va., Wash., W.Va., Wis., Wyo.,
-    Alberta, British Columbia, Manitoba, New Brunswick, Newfoundland, Nova Scotia, Ontario, Quebec, Saskatchewan,
-    B.C., Alta., Ont., Que., Sask., N.S., N.B., P.E.I., Prince Edward Island,
-    New South Wales, NSW, Queensland, Tasmania, Western Australia, South Australia, Northern Territory,
-    Bedfordshire, Berkshire, Buckinghamshire, Cambridgeshire, Cheshire, Cornwall, Cumbria, Derbyshire,
-    Devon, Dorset, East Sussex, Essex, Gloucestershire, Greater London, Greater Manchester, Hampshire,
-    Herefordshire, Hertfordshire, Kent, Lancashire, Leicestershire, Lincolnshire, Merseyside, Norfolk,
-    North Yorkshire, Northamptonshire, Northumberland, Nottinghamshire, Oxfordshire, Rutland, Shropshire, Somerset,
-    South Yorkshire, Staffordshire, Suffolk, Surrey, Tyne and Wear, Warwickshire, West Midlands, West Sussex,
-    West Yorkshire, Wiltshire, Worcestershire,
-    Andhra Pradesh, Assam, Bihar, Gujarat, Haryana, Karnataka, Kerala, Madhya Pradesh, Maharashtra, Odisha, Punjab,
-    Rajasthan, Tamil Nadu, Telangana, Uttar Pradesh, West Bengal
-    """
-)
-_REGION_WORDS = r"(?:[A-Z][\w.’'&-]*)(?:\s[A-Z][\w.’'&-]*){0,2}"
-# "Woodburn, Ore., police said" / "in Beaumont, Texas." / "Lutsk in northwestern Ukraine": the region, and what may
-# follow it (not another capitalised item: "Paris, London and Berlin" is a list).
-_NOT_LIST = r"(?!and\b|or\b|&)"
-_QUALIFIED = re.compile(
-    r",\s(" + _REGION_WORDS + r")(?=,\s" + _NOT_LIST + r"[a-z]|[.;:!?)](?:\s|$)|\s" + _NOT_LIST + r"[a-z]|$)"
-)
-_QUALIFIED_IN = re.compile(
-    r"\s(in\s(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
-    r"north-?(?:east|west)(?:ern)?|south-?(?:east|west)(?:ern)?)\s)?(" + _REGION_WORDS + r"))(?=[\s,.;:!?)]|$)"
-)
 _MODIFIER_BEFORE = re.compile(
     r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
@@ -310,10 +119,10 @@ def is_role(word: str) -> bool:
     """A noun that says what someone or something is ("spokesman", "Gov.", "giant", "economist", "jeweler")."""
     bare = _bare(word)
     if (
-        bare in _ROLES or bare in _ORGANISATION_ROLES or bare.split("-")[0] in _ROLES - {"co", "vice"}
+        bare in ROLES or bare in ORGANISATION_ROLES or bare.split("-")[0] in ROLES - {"co", "vice"}
     ):  # "President-elect", "ex-wife" no
         return True
-    return word[:1].islower() and len(bare) > 4 and bare.endswith(_ROLE_ENDINGS)
+    return word[:1].islower() and len(bare) > 4 and bare.endswith(ROLE_ENDINGS)
 
 
 def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
@@ -330,22 +139,22 @@ def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
         bare = _bare(word)
         lower = word[:1].islower()
         # A full stop that is not an abbreviation's ends the previous sentence ("… the blast. Woodburn Chief").
-        if word.endswith(".") and bare not in _ABBREVIATED and "." not in word[:-1]:
+        if word.endswith(".") and bare not in ABBREVIATED and "." not in word[:-1]:
             break
         if not any(ch.isalpha() for ch in word) or any(ch.isdigit() for ch in word):
             break  # "--", "2010": punctuation and numbers end a title
-        if bare in _STOP or (lower and not _title_word(bare)):
+        if bare in STOP or (lower and not _title_word(bare)):
             break
         # Before a capitalised part ("Secretary of State"), only a modifier or a determiner is still the title:
         # in "to request Secretary Clinton", "request" is the verb.
-        if lower and capitalised and bare not in _MODIFIERS | _DETERMINERS and bare != "of":
+        if lower and capitalised and bare not in MODIFIERS | DETERMINERS and bare != "of":
             break
         words.append((found.start(1), word))
         at = found.start(1)
         # A rank next to the name ("police spokesman Constable Tim Fanning") is not yet the capitalised title.
-        ranks_only = all(_bare(w) in _RANKS and not is_role(w) for _, w in words)
+        ranks_only = all(_bare(w) in RANKS and not is_role(w) for _, w in words)
         capitalised = capitalised or not (lower or ranks_only)
-        if bare in _DETERMINERS:
+        if bare in DETERMINERS:
             break
         if _POSSESSIVE.match(word):
             # The owner may be several capitalised words ("New York's"); the title starts with them.
@@ -353,7 +162,7 @@ def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
                 more = _WORD_BEFORE.search(text, max(0, at - 40), at)
                 if more is None or more.end() != at or not more.group(1)[:1].isupper():
                     break
-                if _bare(more.group(1)) in _STOP or more.group(1).endswith("."):
+                if _bare(more.group(1)) in STOP or more.group(1).endswith("."):
                     break
                 words.append((more.start(1), more.group(1)))
                 at = more.start(1)
@@ -363,11 +172,11 @@ def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
 
 def _title_word(bare: str) -> bool:
     """A lowercase word that can sit in a title: not a verb by its ending (-ing, -ed, a third-person -s)."""
-    if bare in _MODIFIERS or bare in _DETERMINERS or bare in _ROLES or bare == "of":
+    if bare in MODIFIERS or bare in DETERMINERS or bare in ROLES or bare == "of":
         return True
     if bare.endswith(("ing", "ed")):
-        return bare in _PARTICIPLE_TITLES
-    return not (bare.endswith("s") and not bare.endswith(("ss", "us", "is", "ics")) and bare not in _PLURALS)
+        return bare in PARTICIPLE_TITLES
+    return not (bare.endswith("s") and not bare.endswith(("ss", "us", "is", "ics")) and bare not in PLURALS)
 
 
 def _title_before(text: str, end: int) -> tuple[int, int] | None:
@@ -376,7 +185,7 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
     words = _walk_back(text, end)
     # Ranks next to the name ("Constable", "Dr.") are skipped when a title stands before them.
     lead = 0
-    while lead < len(words) and _bare(words[lead][1]) in _RANKS and not is_role(words[lead][1]):
+    while lead < len(words) and _bare(words[lead][1]) in RANKS and not is_role(words[lead][1]):
         lead += 1
     # An abbreviated rank after a title ("Committee Chairman Rep. Trey Gowdy") is left out like a rank: the title
     # reads as "Committee Chairman".
@@ -400,7 +209,7 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
     first = words[-1][1]
     # Only after a verb's "to" ("intends to", "assigned to"): "an offer to free agent first baseman" keeps "free".
     after_to = _VERB_TO.search(text, max(0, words[-1][0] - 30), words[-1][0]) is not None
-    if after_to and first[:1].islower() and _bare(first) not in _DETERMINERS | _MODIFIERS:
+    if after_to and first[:1].islower() and _bare(first) not in DETERMINERS | MODIFIERS:
         words = words[:-1]
         if not words or not is_role(words[0][1]):
             return None
@@ -411,9 +220,9 @@ def _title_before(text: str, end: int) -> tuple[int, int] | None:
 def _noun_phrase(phrase: str) -> bool:
     words = phrase.casefold().split()
     # A phrase cut at the full stop of "Mr." or an initial stops mid-name ("a top adviser to Mr", "… Robert P").
-    if not words or words[-1] in _ABBREVIATIONS or _CLAUSE_WORDS.intersection(words) or len(words[-1]) == 1:
+    if not words or words[-1] in ABBREVIATIONS or CLAUSE_WORDS.intersection(words) or len(words[-1]) == 1:
         return False
-    if words[0] in _DETERMINERS:
+    if words[0] in DETERMINERS:
         return True
     # Without a determiner: a possessive owner ("Apple's chief executive") or a bare title ("chief executive of
     # HP", "former adviser to the president"), headed by a role noun before any "of"/"at"/"to" complement.
@@ -447,9 +256,9 @@ def _relative(text: str, at: int, person: bool) -> tuple[int, int] | None:
     words = phrase.split()
     if (
         len(words) >= 3
-        and words[1] in _ROLE_VERBS
-        and words[2].casefold() not in _PRONOUNS
-        and not _CLAUSE_WORDS.intersection(words)
+        and words[1] in ROLE_VERBS
+        and words[2].casefold() not in PRONOUNS
+        and not CLAUSE_WORDS.intersection(words)
     ):
         return start, start + len(phrase)
     # A person's part in the story ("Michael Brown, who was shot by Ferguson Police Officer Darren Wilson"; "Rick
@@ -457,29 +266,9 @@ def _relative(text: str, at: int, person: bool) -> tuple[int, int] | None:
     # speech or what they did that day ("Trump, who spoke on Monday,"); it ranks after every noun phrase
     # (`description_rank`).
     lower = {_bare(w) for w in words}
-    if person and words[0] == "who" and len(words) >= 4 and not (_SPEECH | _THAT_DAY) & lower:
+    if person and words[0] == "who" and len(words) >= 4 and not (SPEECH | THAT_DAY) & lower:
         return start, start + len(phrase)
     return None
-
-
-def _region(text: str, m: Mention) -> tuple[int, int] | None:
-    """Where a place is, as the text qualifies it: "Woodburn, Ore." cites "Ore."; "Lutsk in northwestern Ukraine"
-    cites "in northwestern Ukraine". Only a known region counts ("In Washington, Obama said" is no qualifier)."""
-    found = _QUALIFIED.match(text, m.end) or _QUALIFIED_IN.match(text, m.end)
-    if found is None:
-        return None
-    start, end = found.span(1)
-    if text[start:end] not in _REGIONS and text[start:end].endswith("."):
-        end -= 1  # the sentence's full stop, not an abbreviation's ("in Beaumont, Texas.")
-    return (start, end) if is_region(text[start:end]) else None
-
-
-def is_region(text: str) -> bool:
-    """A place's qualifier: a known region, alone or after "in" and a direction ("in northwestern Ukraine")."""
-    words = text.split()
-    if words[:1] == ["in"]:
-        words = words[2:] if len(words) > 2 and words[1][:1].islower() else words[1:]
-    return " ".join(words) in _REGIONS
 
 
 def _after(text: str, m: Mention) -> tuple[int, int] | None:
@@ -489,7 +278,7 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
     owner = _modifies_before(text, m)
     # A qualifier's comma before ("Dearborn, Michigan, a suburb of Detroit") lends the appositive to the town.
     found = _APPOSITIVE.match(text, m.end) if m.label in PLACE_LABELS and owner != "earlier noun" else None
-    if found is not None and _PLACE_KIND.match(found.group(1)):
+    if found is not None and PLACE_KIND.match(found.group(1)):
         # "in Millom, a town in Cumbria,": after "in", an appositive naming a kind of place describes the place.
         return found.start(1), found.start(1) + len(_RELATIVE_TAIL.sub("", found.group(1)).rstrip())
     if owner != "earlier noun":
@@ -526,19 +315,19 @@ def _in_fronted_clause(text: str, at: int) -> bool:
     start = max(text.rfind(c, 0, at) for c in ".!?\n") + 1
     opening = text[start:at]
     first = opening.split(maxsplit=1)[:1]
-    return bool(first) and first[0].casefold() in _SUBORDINATORS and "," not in opening
+    return bool(first) and first[0].casefold() in SUBORDINATORS and "," not in opening
 
 
 def _headed_by_thing(phrase: str) -> bool:
     """Whether the phrase is headed by what a thing is ("a small liberal arts school north of Richmond"), the head
     followed by nothing or a complement: a head followed by a verb is a clause ("the Coliseum Commission made it")."""
     words = [_bare(w) for w in phrase.split()] + ["", ""]
-    at = next((i for i, w in enumerate(words) if w in _THING_HEADS), None)
+    at = next((i for i, w in enumerate(words) if w in THING_HEADS), None)
     if at is None:
         return False
     after, then = words[at + 1 : at + 3]
     # A participle with its complement still describes ("a time machine shaped like", "a group dedicated to").
-    return not after or after in _AFTER_HEAD or (after.endswith(("ed", "ing", "wn")) and then in _AFTER_HEAD)
+    return not after or after in AFTER_HEAD or (after.endswith(("ed", "ing", "wn")) and then in AFTER_HEAD)
 
 
 def _modifies_before(text: str, m: Mention) -> Owner:
@@ -563,23 +352,11 @@ def _kind_or_holder(text: str, m: Mention) -> tuple[int, int] | None:
     """A kind of place that names the place ("the agricultural town of Woodburn"), or a compound before the name
     saying who holds it or where it is based ("the Republican-controlled Senate", "Palo Alto-based HP")."""
     window = max(0, m.start - 80)
-    if m.label in PLACE_LABELS:
-        found = _KIND_OF.search(text, window, m.start) or _KIND_BEFORE.search(text, window, m.start)
-        if found is not None and _kind_fits(found.group(1), found.group(2), m.name):
-            # "the Athens suburb": with a name in front, the article keeps it a phrase rather than another name.
-            return (found.start(), found.end(1)) if found.group(1)[:1].isupper() else found.span(1)
+    kind = kind_of_place(text, m.start, m.name) if m.label in PLACE_LABELS else None
+    if kind is not None:
+        return kind
     held = _HELD_BY.search(text, window, m.start)
     return held.span(1) if held is not None else None
-
-
-def _kind_fits(phrase: str, kind: str, name: str) -> bool:
-    """Whether "the <kind> of <name>" names the place rather than a part of it ("the main city of Pakistan", "the
-    largest town of Cumbria")."""
-    if any(_PART_OF.fullmatch(w) for w in phrase.split()[:-1]):
-        return False
-    if kind in _TOWN_KINDS:
-        return name not in _REGIONS
-    return name in _COUNTRIES if kind in _COUNTRY_KINDS else True
 
 
 def _before(text: str, m: Mention) -> tuple[int, int] | None:
@@ -599,12 +376,12 @@ def _before(text: str, m: Mention) -> tuple[int, int] | None:
     if span is None:
         return None
     first = text[span[0] : span[1]].split(maxsplit=1)[0]
-    return span if _bare(first) in _DETERMINERS or _POSSESSIVE.match(first) else None
+    return span if _bare(first) in DETERMINERS or _POSSESSIVE.match(first) else None
 
 
 def _organisation_head(title: str) -> bool:
     head = _bare(title.rsplit(maxsplit=1)[-1])
-    return head in _ORGANISATION_ROLES or head in _ORGANISATION_HEADS or head.endswith("maker")
+    return head in ORGANISATION_ROLES or head in ORGANISATION_HEADS or head.endswith("maker")
 
 
 def _opens_sentence(text: str, at: int) -> bool:
@@ -626,7 +403,7 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
         # A place is said to be somewhere, or a kind of place (`_after`); a title before it belongs to a longer
         # name ("the University of Central Arkansas"). A country is not qualified by another: that is a list.
         place = m.label in PLACE_LABELS
-        where = _region(text, m) if place and m.name not in _COUNTRIES else None
+        where = region(text, m) if place and m.name not in COUNTRIES else None
         kind = _kind_or_holder(text, m) if m.label in _HELD_LABELS else None
         party = _PARTY_STATE.match(text, m.end) if m.label == "PERSON" else None
         for span in (_after(text, m), None if place else _before(text, m), where, kind, party and party.span(1)):
@@ -671,7 +448,7 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
         # One word is enough when it is a whole role noun ("President Donald Trump", "actor Matt Smith"); an
         # abbreviated one ("Sen.") or any other word is not.
-        return len(words) == 1 and is_role(text) and not text.endswith(".") and _bare(text) not in _NOT_ALONE
+        return len(words) == 1 and is_role(text) and not text.endswith(".") and _bare(text) not in NOT_ALONE
     # "the special counsel", "a fellow Californian": a description opens with a common word; a phrase opening
     # with a capital is another name ("Sen. Lindsey Graham"), unless it is a title that ends in a role noun
     # ("Seattle Mayor", "Apple's chief executive").
@@ -691,10 +468,10 @@ def _clause_like(words: Sequence[str]) -> bool:
     clause ending in its verb ("a White House aide confirmed"), or a list going on ("Oregon State Police, the FBI
     and Woodburn police responded")."""
     lower = [_bare(w) for w in words]
-    if lower[0] in _DETERMINERS and any(w in _EVENT_HEADS for w in lower[1:3]):
+    if lower[0] in DETERMINERS and any(w in EVENT_HEADS for w in lower[1:3]):
         return True
     clause = lower[0] in {"who", "which"}  # a relative clause may end in its verb ("who was arrested")
-    ends_in_verb = lower[-1].endswith("ed") and len(lower[-1]) > 4 and lower[-1] not in _PARTICIPLE_TITLES
+    ends_in_verb = lower[-1].endswith("ed") and len(lower[-1]) > 4 and lower[-1] not in PARTICIPLE_TITLES
     if len(lower) > 1 and ends_in_verb and not clause:
         return True
     return len(words) > 3 and lower[0] == "the" and words[1][:1].isupper() and lower[2] == "and"
@@ -710,7 +487,7 @@ def role_headed(text: str) -> bool:
 
 def _party_state(text: str) -> bool:
     """A lawmaker's party and state: "R-Ky.", "D-Calif."."""
-    return text[:2] in {"R-", "D-", "I-"} and text[2:] in _REGIONS
+    return text[:2] in {"R-", "D-", "I-"} and text[2:] in REGIONS
 
 
 def description_rank(text: str) -> int:
@@ -722,4 +499,4 @@ def description_rank(text: str) -> int:
     # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
     # pronoun-owned title.
     where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
-    return 2 if words[0] in _PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0
+    return 2 if words[0] in PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0

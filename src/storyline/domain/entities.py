@@ -13,15 +13,14 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from storyline.domain.descriptions import (
-    PLACE_LABELS,
     Description,
     describe_elsewhere,
     description_rank,
-    is_region,
     is_role,
     role_headed,
     valid_description,
 )
+from storyline.domain.places import PLACE_LABELS, is_region
 from storyline.domain.text import Cited
 
 
