@@ -188,7 +188,7 @@ def test_source_override_slows_a_host_down(site: str, tmp_path: Path) -> None:
 
 def test_no_delay_when_configured_off(tmp_path: Path) -> None:
     """STORYLINE_MIN_HOST_DELAY_S=0 and no crawl-delay: the pacer never sleeps (the replay server case)."""
-    from storyline.services.crawl import HostPacer
+    from storyline.services.pacing import HostPacer
 
     clock = FakeClock()
     pacer = HostPacer(clock, clock.sleep, 0.0)
@@ -213,7 +213,7 @@ def test_news_sitemaps_are_crawled_and_a_malformed_one_is_recorded(site: str, tm
 def test_two_crawler_processes_share_a_hosts_pace(tmp_path: Path) -> None:
     """Two mapped DAG tasks crawling one host each have their own pacer; the warehouse's host slots space their
     requests as if they were one crawler, and a Retry-After seen by one holds back the other."""
-    from storyline.services.crawl import HostPacer
+    from storyline.services.pacing import HostPacer
 
     clock = FakeClock()
     wh = SqlWarehouse(f"sqlite:///{tmp_path / 'w.db'}")

@@ -10,7 +10,7 @@ import pytest
 from storyline.domain.errors import PermanentError
 from storyline.domain.urls import canonicalize, without_userinfo
 from storyline.extraction import decode_html, extract
-from storyline.services.crawl import parse_feed, parse_sitemap
+from storyline.services.listings import parse_feed, parse_sitemap
 
 FETCHED = datetime(2026, 2, 3, 8, 0, tzinfo=UTC)
 FEED_URL = "https://news.example/feeds/world.xml"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from storyline.domain.errors import PermanentError
-from storyline.services.crawl import MAX_CHILD_SITEMAPS, parse_sitemap
+from storyline.services.listings import MAX_CHILD_SITEMAPS, parse_sitemap
 
 FETCHED = datetime(2026, 3, 3, tzinfo=UTC)
 
