@@ -52,10 +52,11 @@ def test_demo_editorial_floors(demo: DemoRun, tmp_path: Path) -> None:  # noqa: 
     assert fig["front_page"]["numerator"] == fig["front_page"]["denominator"] >= 5  # every demo story has 2+ outlets
     assert fig["off_event_perspectives"]["numerator"] == 0 and fig["same_event_links"]["numerator"] == 0
     assert fig["single_article"]["numerator"] == fig["no_summary"]["numerator"] == 0
-    # Measured at aa4bf6f: templated 0/2, described 11/45, junk 0/45, fragments 0/273 (at 902e06e, before the
-    # rest of issue 17: templated 8/8, described 3/45). Described cards stay below the issue's 50% (ADR 0019).
+    # Measured at aa4bf6f: templated 0/2, described 11/45 (14/45 on 2026-12-06), junk 0/45, fragments 0/273 (at
+    # 902e06e, before the rest of issue 17: templated 8/8, described 3/45). The demo's small fictional coverage
+    # says who its councils and companies are less often than replay-dev's real news does (ADR 0019).
     assert _share(fig["templated_questions"]) <= 0.05
-    assert _share(fig["described_cards"]) >= 0.2
+    assert _share(fig["described_cards"]) >= 0.3
     assert _share(fig["junk_cards"]) <= 0.03
 
 
@@ -73,12 +74,13 @@ def test_replay_editorial_floors(replay_base: str, app_factory: Callable[..., Ap
     # Measured at aa4bf6f (before issue 17, 902e06e): fragments 9/3383 (34/2355), templated questions 0/65
     # (192/192), same-event links 4/154 (40/297), described cards 200/746 (44/788), junk cards 4/746 (67/788),
     # off-event perspective sentences 12/2244 (4/967), bad headlines 19/205 (24/205); described cards 298/630 and
-    # junk 3/630 since descriptions come from whole texts (12e46db). Issue 17's targets: fragments <= 0.5%,
-    # templated <= 5%, same-event <= 5%, described >= 50% (not met: ADR 0019), junk <= 3%, off-event <= 1%.
+    # junk 3/630 since descriptions come from whole texts (12e46db); described 320/632 with group and organisation
+    # clauses, nouns of who someone is, "Republican of Arkansas" (2026-12-06). Issue 17's targets: fragments <=
+    # 0.5%, templated <= 5%, same-event <= 5%, described >= 50%, junk <= 3%, off-event <= 1%.
     assert _share(fig["fragments"]) <= 0.005
     assert _share(fig["templated_questions"]) <= 0.05
     assert _share(fig["same_event_links"]) <= 0.05
-    assert _share(fig["described_cards"]) >= 0.42
+    assert _share(fig["described_cards"]) >= 0.50
     assert _share(fig["junk_cards"]) <= 0.03
     assert _share(fig["off_event_perspectives"]) <= 0.01
     assert _share(fig["bad_headlines"]) <= 0.12

@@ -367,3 +367,43 @@ def test_upgrade_from_0006_keeps_the_data_and_repairs_what_would_break_a_key(
         conn.execute(text("DELETE FROM dead_letters WHERE stage = 'crawl'"))
     command.upgrade(cfg, "head")
     assert current_revision(wh.engine) == "0007"
+
+
+def test_a_borrowed_description_is_never_another_storys_relative_clause(warehouse: SqlWarehouse) -> None:
+    """A relative clause tells an entity's part in its own story ("which closed the channel"), not what it is: a
+    story that only names the entity borrows the phrase an older story cited instead of the newest story's clause,
+    and nothing when only a clause was written."""
+    from dataclasses import replace
+
+    from storyline.domain.entities import EntityCard
+    from storyline.domain.text import Cited
+
+    clause_text = "Port Ellis, which closed the north channel on Monday, is quiet again."
+    texts = {"a0": TEXT, "a1": TEXT, "a2": clause_text}
+    for i, sid in enumerate(["st_a", "st_b", "st_c"]):
+        when = T0 + timedelta(days=20 * i)
+        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", texts[f"a{i}"], when=when))
+        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+    phrase = Cited("The harbour authority", "a0", 0, 21)
+    clause = Cited("which closed the north channel on Monday", "a2", 12, 52)
+    assert clause_text[clause.start : clause.end] == clause.text
+    card = EntityCard("Port Ellis", "place", 1.0, 1, T0, None)
+    built = {}
+    for sid, desc in (("st_a", phrase), ("st_b", None), ("st_c", clause)):
+        arts = warehouse.story_articles(sid)
+        built[sid] = build_sections(
+            arts, DocumentFrequencies(), {a.article_id: ArticleMentions(a.article_id, (), ()) for a in arts}
+        )
+        assert warehouse.save_sections(sid, replace(built[sid], entities=(replace(card, description=desc),)), [])
+    reader = SqlReader(warehouse.url)
+    try:
+        page = reader.story("st_b")
+        assert page is not None
+        (port,) = page["sections"]["entities"]
+        assert port["description"] == phrase.to_json() and port["description_from"] == "st_a"
+        warehouse.save_sections("st_a", replace(built["st_a"], entities=(card,)), [])  # now only the clause is written
+        page = reader.story("st_b")
+        assert page is not None
+        assert page["sections"]["entities"][0]["description"] is None
+    finally:
+        reader.close()

@@ -160,9 +160,9 @@ def test_describe_rejects_clauses_lists_and_definitions_of_objects() -> None:
     names = _spans(text, "Huawei", "Apple", "Google", "Tesla", "Trump", "Ford", "New York", "Jim Manley")
     # "the company said" is a clause; "Google and Microsoft" is no description (valid_description drops a
     # capitalised phrase); Tesla does not open its sentence; "who …" and "in …" open clauses, not noun phrases;
-    # "of New York" modifies Schumer, who the appositive is about; "… to Mr" is cut at an abbreviation.
+    # "of New York" modifies Schumer, who the appositive is about. The full stop of "Mr." ends no appositive.
     kept = [d for d in describe(text, names) if valid_description(d.text, d.name)]
-    assert kept == []
+    assert [(d.name, d.text) for d in kept] == [("Jim Manley", "a top adviser to Mr. Reid")]
 
 
 def test_title_mentions_are_not_described() -> None:

@@ -93,6 +93,21 @@ def _described(text: str, name: str, label: str = "PERSON") -> list[str]:
             "Donald Harris",
             "a Jamaican-American economist",
         ),
+        # Who someone is, as a common noun before the name: a nationality, what they were doing, what they are
+        # accused of.
+        ("Australian teenager Holly Bowles has become the sixth", "Holly Bowles", "Australian teenager"),
+        ("an interview with suspected killer Brian Kohberger about", "Brian Kohberger", "suspected killer"),
+        ("a three-set victory over fiery Frenchman Corentin Moutet. The", "Corentin Moutet", "Frenchman"),
+        # The party and state as the New York Times writes them.
+        ("When Gov. Asa Hutchinson, Republican of Arkansas, spoke", "Asa Hutchinson", "Republican of Arkansas"),
+        ("Chuck Schumer, Democrat of New York.", "Chuck Schumer", "Democrat of New York"),
+        # A parenthesised initialism ends the appositive.
+        (
+            "says Viktoriya Voropayeva, a systems engineer and vice-rector at the Donetsk National Technology "
+            "University (DonNTU). In 2014",
+            "Viktoriya Voropayeva",
+            "a systems engineer and vice-rector at the Donetsk National Technology University",
+        ),
     ],
 )
 def test_descriptions_found_next_to_mentions(text: str, name: str, description: str) -> None:
@@ -112,6 +127,9 @@ def test_descriptions_found_next_to_mentions(text: str, name: str, description: 
         ("WASHINGTON -- Real estate tycoon Donald Trump said", "Real estate tycoon"),
         ("Edward Magee, a spokesman for Robert P. McCulloch, said", "Edward Magee"),
         ("Chuck Schumer, 'Worst Negotiator', said", "Chuck Schumer"),
+        # A verb and an article before the role noun: a clause, not a title.
+        ("Australian Holly Bowles, 19, became the sixth traveller to die", "Holly Bowles"),
+        ("Chuck Schumer, Republican of Foo Bar, said", "Chuck Schumer"),  # not a state
     ],
 )
 def test_no_description_from_verbs_other_names_or_other_lines(text: str, name: str) -> None:
@@ -184,6 +202,25 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
             "ORG",
             "which enforces the Endangered Species Act",
         ),
+        # An organisation's own clause, and a group's, after a comma or between dashes.
+        (
+            "The Academy of Motion Picture Arts and Sciences, which hands out the world's top film honors, said",
+            "Academy of Motion Picture Arts and Sciences",
+            "ORG",
+            "which hands out the world's top film honors",
+        ),
+        (
+            "That's a high bar for Republicans, who have just 52 members in the Senate.",
+            "Republicans",
+            "NORP",
+            "who have just 52 members in the Senate",
+        ),
+        (
+            "shift pressure to Democrats — who have repeatedly refused to give Mr. Trump any money — to end it",
+            "Democrats",
+            "NORP",
+            "who have repeatedly refused to give Mr. Trump any money",
+        ),
         # Who holds it, or where it is based, as a compound before the name.
         ("a bill passed by the Republican-controlled Congress last year", "Congress", "ORG", "Republican-controlled"),
         ("Police in Indian-controlled Kashmir said", "Kashmir", "GPE", "Indian-controlled"),
@@ -240,6 +277,8 @@ def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
         ("Late on Monday at Apple, the deal was signed.", "Apple", "ORG"),  # not what Apple is
         ("He met them at Apple, the deal fell through.", "Apple", "ORG"),
         ("Microsoft, which makes it harder to patch, said", "Microsoft", "ORG"),  # an event, not a role
+        ("the Act, which he signed into law in 2010, was", "Act", "ORG"),  # what someone did with it
+        ("Trump — who spoke on Monday — said", "Trump", "PERSON"),
         ("the Chiefs, who ultimately claimed victory at the Super Bowl, won", "Chiefs", "ORG"),  # a team's: an event
         ("the Hungarian-born US financier George Soros", "US", "GPE"),  # describes the financier
         ("AMD agreed to buy Markham, Ont-based ATI", "ATI", "ORG"),  # a place's qualifier, not a compound

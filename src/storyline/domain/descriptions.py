@@ -37,6 +37,7 @@ from storyline.domain.vocabulary import (
     ROLES,
     SPEECH,
     STOP,
+    SUBJECTS,
     SUBORDINATORS,
     THAT_DAY,
     THING_HEADS,
@@ -70,24 +71,33 @@ _VERB_TO = re.compile(r"\b(?:\w+(?:s|ed|ing)|want|plan|need|agree|try|able|going
 # age may come first ("Banky, 40, a father of two,").
 # A parenthesised initialism may stand between ("the UN Relief and Works Agency (UNRWA), the main UN agency").
 # The full stop of "St." or "Mt." does not end it ("the prosecuting attorney for St. Louis County"); an initial's
-# may end the sentence too ("from the U.S. Then").
-_SHORT = r"(?<=\bSt)|(?<=\bMt)|(?<=\bFt)|(?<=\bDr)"
+# may end the sentence too ("from the U.S. Then"). A parenthesis ends it too ("vice-rector at the Donetsk National
+# Technology University (DonNTU)").
+_SHORTS = ("St", "Mt", "Ft", "Dr", "Mr", "Mrs", "Ms", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof")
+_SHORT = "|".join(rf"(?<=\b{w})" for w in _SHORTS)
 _IN_PHRASE = r"(?:[^,;:.!?\"“”()\[\]]|(?:" + _SHORT + r")\.)"
-_NOT_SHORT = r"(?<!\bSt)(?<!\bMt)(?<!\bFt)(?<!\bDr)"
+_NOT_SHORT = "".join(rf"(?<!\b{w})" for w in _SHORTS)
 _APPOSITIVE = re.compile(
     r"(?:\s\([A-Z][A-Za-z.]{1,9}\))?,(?:\s+\d{1,3},)?\s+("
     + _IN_PHRASE
     + r"+?)(?=,|"
     + _NOT_SHORT
-    + r"[.;!?](?:\s|$)|\s(?:[–—]|--)\s)"
+    + r"[.;!?](?:\s|$)|\s(?:[–—]|--)\s|\s\()"
 )
 # "Athena Advisers - a real estate consultancy specializing in …": an appositive set off by a dash, when it opens
 # with an article (a dash more often opens a clause or an aside, so `_after` also wants a role or a thing as head).
 _DASHED = re.compile(r"\s[-–—]\s((?:a|an|the)\s[^,;:.!?\"“”()\[\]–—]+?)(?=\s[-–—]\s|,|[.;!?](?:\s|$)|$)")
+# "Democrats — who have repeatedly refused to give Mr. Trump any money for his wall — to end": a relative clause set
+# off by dashes.
+_DASHED_RELATIVE = re.compile(
+    r"\s[–—]\s((?:who|which)\s(?:(?![–—])" + _IN_PHRASE + r")+?)(?=\s[–—]\s|,|" + _NOT_SHORT + r"[.;!?](?:\s|$)|$)"
+)
 # "Meng Wanzhou is a senior executive at the company." — only when the name opens the sentence (its subject).
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
 _WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
+# Labels of people, whose own relative clause opens with "who".
+_PEOPLE = frozenset({"PERSON", "NORP"})
 # Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
 _HELD_LABELS = PLACE_LABELS | {"ORG", "NORP"}
 # "the Republican-controlled Senate", "Indian-controlled Kashmir", "Palo Alto-based HP": who holds an organisation
@@ -108,6 +118,9 @@ _PARTICIPLE_TAIL = re.compile(r"\s[a-z]+ing\s.*$", re.DOTALL)
 _RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’']d)\s.*$", re.DOTALL)
 # "Mitch McConnell, R-Ky., said" / "Zoe Lofgren (D-Calif.)": the party and state US papers give a lawmaker.
 _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z][a-z]*\.?)?)(?=\)|,|\.?\s|\.?$)")
+# "Gov. Asa Hutchinson, Republican of Arkansas," / "Senator X, Democrat of New York,": the same, as the New York
+# Times writes it (the state is checked against the regions, `_party_state`).
+_PARTY_OF = re.compile(r",\s((?:Republican|Democrat|Independent) of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
 _POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
 
 
@@ -230,7 +243,10 @@ def _noun_phrase(phrase: str) -> bool:
         return False
     head = _head(phrase).split()
     # Before its head, a bare title has only title words: "becomes the second Republican congressman" is a clause.
-    return is_role(head[-1]) and all(_title_word(_bare(w)) or w[:1].isupper() for w in head[1:-1] + head[:1])
+    # A verb or an article there ("became the sixth traveller") makes it a clause too.
+    return is_role(head[-1]) and all(
+        (_title_word(_bare(w)) and _bare(w) not in STOP | DETERMINERS) or w[:1].isupper() for w in head[:-1]
+    )
 
 
 def _head(phrase: str) -> str:
@@ -238,12 +254,13 @@ def _head(phrase: str) -> str:
     return re.split(r"\s(?:of|at|for|to|in|with|from)\s", phrase, maxsplit=1)[0]
 
 
-def _relative(text: str, at: int, person: bool) -> tuple[int, int] | None:
+def _relative(text: str, at: int, who: bool) -> tuple[int, int] | None:
     """After ", who": "the chief executive of Y" of "who is the chief executive of Y", or "who leads Y"; after ",
-    which" (an organisation), "which enforces the Endangered Species Act"."""
+    which" (an organisation), "which enforces the Endangered Species Act". `who`: the entity is people (a person,
+    a group), whose own clause opens with "who"; an organisation's opens with "which"."""
     if not text.startswith(("who ", "which "), at):
         return None
-    found = _APPOSITIVE.match(text, at - 2)
+    found = _APPOSITIVE.match(text, at - 2) or _DASHED_RELATIVE.match(text, at - 3)
     if found is None:
         return None
     phrase = found.group(1).rstrip()
@@ -265,8 +282,12 @@ def _relative(text: str, at: int, person: bool) -> tuple[int, int] | None:
     # Santorum, who has pulled ahead of Mitt Romney in polling"): any clause of its own, not one that reports
     # speech or what they did that day ("Trump, who spoke on Monday,"); it ranks after every noun phrase
     # (`description_rank`).
+    # An organisation's own clause likewise ("the Academy, which hands out the world's top film honors,"), unless
+    # its subject is another ("the bill, which he signed"): then it says what someone did with it.
     lower = {_bare(w) for w in words}
-    if person and words[0] == "who" and len(words) >= 4 and not (SPEECH | THAT_DAY) & lower:
+    # ("which makes it harder to patch": a pronoun object after the verb means an event, as above).
+    own = words[0] == ("who" if who else "which") and _bare(words[1]) not in SUBJECTS
+    if own and len(words) >= 4 and words[2].casefold() not in PRONOUNS and not (SPEECH | THAT_DAY) & lower:
         return start, start + len(phrase)
     return None
 
@@ -291,12 +312,14 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
             if text.startswith(("who ", "which "), found.start(1)):
                 # "which" of a place is what happened there ("the Alps, which represents a growth of 110%").
                 whose = text.startswith("who ", found.start(1)) or m.label == "ORG"
-                return _relative(text, found.start(1), m.label == "PERSON") if whose else None
+                return _relative(text, found.start(1), m.label in _PEOPLE) if whose else None
             # "a Houston law professor who frequently writes about …": the noun phrase before its clause.
             phrase = _RELATIVE_TAIL.sub("", found.group(1)).rstrip()
             # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
             if _noun_phrase(phrase) and (owner == "mention" or _headed_by_thing(phrase)):
                 return found.start(1), found.start(1) + len(phrase)
+    if owner != "earlier noun" and _DASHED_RELATIVE.match(text, m.end):
+        return _relative(text, m.end + 3, m.label in _PEOPLE)
     dashed = _DASHED.match(text, m.end) if owner == "mention" else None
     if dashed is not None:
         phrase = _RELATIVE_TAIL.sub("", _PARTICIPLE_TAIL.sub("", dashed.group(1))).rstrip()
@@ -405,8 +428,8 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
         place = m.label in PLACE_LABELS
         where = region(text, m) if place and m.name not in COUNTRIES else None
         kind = _kind_or_holder(text, m) if m.label in _HELD_LABELS else None
-        party = _PARTY_STATE.match(text, m.end) if m.label == "PERSON" else None
-        for span in (_after(text, m), None if place else _before(text, m), where, kind, party and party.span(1)):
+        party = _party(text, m.end) if m.label == "PERSON" else None
+        for span in (_after(text, m), None if place else _before(text, m), where, kind, party):
             if span is not None:
                 start, end = span
                 out.append(Description(m.name, text[start:end], start, end))
@@ -485,9 +508,35 @@ def role_headed(text: str) -> bool:
     return len(text.split()) >= 2 and is_role(head[-1])
 
 
+def _party(text: str, end: int) -> tuple[int, int] | None:
+    """The span of a lawmaker's party and state right after their name ("R-Ky.", "Republican of Arkansas")."""
+    short = _PARTY_STATE.match(text, end)
+    if short is not None:
+        return short.span(1)
+    found = _PARTY_OF.match(text, end)
+    if found is None:
+        return None
+    # The state is the longest run of its capitalised words that is a region ("New York" of "New York Monday").
+    words = found.group(1).split()
+    for stop in range(len(words), 2, -1):
+        phrase = " ".join(words[:stop])
+        # A full stop is the sentence's ("of New York.") unless the region is written with it ("of Wis.").
+        for candidate in (phrase.rstrip("."), phrase):
+            if _party_state(candidate):
+                return found.start(1), found.start(1) + len(candidate)
+    return None
+
+
 def _party_state(text: str) -> bool:
     """A lawmaker's party and state: "R-Ky.", "D-Calif."."""
+    party, _, state = text.partition(" of ")
+    if party in {"Republican", "Democrat", "Independent"}:
+        return state in REGIONS
     return text[:2] in {"R-", "D-", "I-"} and text[2:] in REGIONS
+
+
+# `description_rank` of a relative clause ("who was shot by …"), the last.
+RELATIVE_CLAUSE = 3
 
 
 def description_rank(text: str) -> int:
@@ -495,8 +544,9 @@ def description_rank(text: str) -> int:
     pronoun ("his lawyer": whose?) or a held-by compound, then a relative clause."""
     words = text.casefold().split()
     if words[0] in {"who", "which"}:
-        return 3
+        return RELATIVE_CLAUSE
     # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
     # pronoun-owned title.
     where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
+    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {"republican", "democrat", "independent"})
     return 2 if words[0] in PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0

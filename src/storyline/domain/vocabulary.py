@@ -38,6 +38,11 @@ ROLES = _words(
     volunteer winner finalist contestant nurse soldier firefighter paramedic engineer rector vice-rector dean
     cornerback linebacker halfback fullback midfielder defenseman batsman bowler jockey golfer
     gov sen rep sec gen lt col capt sgt det supt insp cmdr adm atty amb pres chmn
+    teenager teen schoolboy schoolgirl backpacker tourist traveller traveler hiker climber swimmer surfer skier
+    killer murderer attacker assailant robber thief burglar hacker smuggler trafficker kidnapper rapist
+    farmer miner trader dealer merchant shopkeeper vendor model dancer painter sculptor poet academic scholar
+    lecturer preacher monk nun imam missionary refugee migrant immigrant survivor mourner pensioner retiree
+    frenchman englishman irishman scotsman welshman dutchman briton scot
     """
 )
 # Role nouns that say too little alone, or are often an object rather than a title ("told police Smith …").
@@ -137,6 +142,8 @@ THAT_DAY = _words(
     "monday tuesday wednesday thursday friday saturday sunday yesterday today tonight morning afternoon evening "
     "night earlier later"
 )
+# A relative clause with one of these as its subject is about what someone did to the entity ("which he signed").
+SUBJECTS = _words("i you he she we they it this that there")
 # After a role verb, a pronoun means an event, not a role ("which makes it harder").
 PRONOUNS = _words("it its them him her this that these those us me you")
 

@@ -20,6 +20,7 @@ from storyline.adapters.warehouse.tables import (
     StoryLinkRow,
     StoryRow,
 )
+from storyline.domain.descriptions import RELATIVE_CLAUSE, description_rank
 from storyline.domain.entities import distinct_name
 from storyline.domain.links import Coverage, same_event
 from storyline.domain.pages import StoryBrief
@@ -251,15 +252,17 @@ class SqlReader:
                 .order_by(StoryRow.last_seen.desc(), StoryRow.story_id)
                 .limit(OTHER_STORIES_READ)
             )
-            found = next(
-                (
-                    (sid, c["description"])
-                    for sid, other in others
-                    for c in (other or {}).get("entities", [])
-                    if c.get("entity_id") == eid and c.get("description")
-                ),
-                None,
-            )
+            # Not a relative clause: it tells the entity's part in its own story ("Democrats, who have refused to
+            # fund the wall"; "Intel, which had built a tight partnership with SeaMicro"), not what it is. The
+            # phrase that reads best, the newest story's on ties.
+            written = [
+                (sid, c["description"])
+                for sid, other in others
+                for c in (other or {}).get("entities", [])
+                if c.get("entity_id") == eid and c.get("description")
+                if description_rank(str(c["description"]["text"])) < RELATIVE_CLAUSE
+            ]
+            found = min(written, key=lambda w: description_rank(str(w[1]["text"])), default=None)
             if found is not None:
                 at = wanted[eid]
                 cards[at] = {**cards[at], "description": found[1], "description_from": found[0]}
