@@ -1,16 +1,21 @@
 """In-memory stores for service tests: warehouse ports without a database, with a unit of work that keeps all or
-nothing. They hold what the SQL repositories hold and answer as they do, so a service test needs no engine."""
+nothing. They hold what the SQL repositories hold and answer as they do, so a service test needs no engine: the
+articles (dedup's side) and the stories (clustering's side)."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
+from storyline.domain.consolidation import Merge
 from storyline.domain.dedup_batch import DedupItem, Held, Ruling, StoredArticle
 from storyline.domain.entities import ArticleMentions
+from storyline.domain.features import DocumentFrequencies
 from storyline.events import ArticleBody
+from storyline.ports import StoredStory
 
 
 @dataclass
@@ -105,3 +110,79 @@ class InMemoryArticles:
             v.revision_of,
             v.dedup_similarity,
         )
+
+
+class InMemoryStories:
+    """The clustering side of StoryStore: story states, memberships, document frequencies, lead passages and live
+    merges. Outlets come from the articles store, as the SQL query joins the articles table."""
+
+    def __init__(self, articles: InMemoryArticles) -> None:
+        self.articles = articles
+        self.stories: dict[str, StoredStory] = {}
+        self.merged_into: dict[str, str] = {}
+        self.members: dict[str, tuple[str, float, bool]] = {}  # article id -> (story, score, is_seed)
+        self.n_docs = 0
+        self.df: dict[str, int] = {}
+        self.passages: set[tuple[str, int]] = set()
+        self.saves = 0  # transactions that wrote clustering steps
+
+    def active_stories(self, since: datetime) -> list[StoredStory]:
+        alive = (s for sid, s in sorted(self.stories.items()) if sid not in self.merged_into)
+        return [s for s in alive if s.last_seen >= since]
+
+    def story_state(self, story_id: str) -> StoredStory | None:
+        return self.stories.get(story_id)
+
+    def load_document_frequencies(self) -> DocumentFrequencies:
+        return DocumentFrequencies(n_docs=self.n_docs, df=dict(self.df))
+
+    def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]:
+        return {aid: self.members[aid] for aid in article_ids if aid in self.members}
+
+    def save_cluster_steps(
+        self,
+        stories: Sequence[StoredStory],
+        memberships: Sequence[tuple[str, str, float, bool]],
+        df: tuple[int, dict[str, int]] | None = None,
+        passages: Sequence[tuple[str, int]] = (),
+        merges: Sequence[Merge] = (),
+        merged_at: datetime | None = None,
+    ) -> None:
+        self.saves += 1
+        self.stories.update({s.story_id: s for s in stories})
+        self.members.update({aid: (sid, round(score, 6), seed) for aid, sid, score, seed in memberships})
+        if df is not None and df[0]:
+            self.n_docs += df[0]
+            for term, count in df[1].items():
+                self.df[term] = self.df.get(term, 0) + count
+        self.passages.update(passages)
+        for m in merges:
+            loser, survivor = self.stories.get(m.loser), self.stories.get(m.survivor)
+            if loser is None or survivor is None or m.loser in self.merged_into or m.survivor in self.merged_into:
+                continue
+            for sid, into in list(self.merged_into.items()):
+                if into == m.loser:
+                    self.merged_into[sid] = m.survivor
+            self.merged_into[m.loser] = m.survivor
+            first, last = min(survivor.first_seen, loser.first_seen), max(survivor.last_seen, loser.last_seen)
+            self.stories[m.survivor] = replace(survivor, first_seen=first, last_seen=last)
+
+    def passage_holders(self, passages: Iterable[int]) -> list[tuple[int, str, str]]:
+        wanted = set(passages)
+        return [row for row in self._passage_rows() if row[0] in wanted]
+
+    def family_passages(self, roots: Iterable[str]) -> list[tuple[int, str, str]]:
+        wanted = set(roots)
+        return [row for row in self._passage_rows() if row[1] in wanted]
+
+    def resolve_story(self, story_id: str) -> str:
+        return self.merged_into.get(story_id, story_id)
+
+    def _passage_rows(self) -> list[tuple[int, str, str]]:
+        """(passage, family root, outlet) of every clustered article's lead passage."""
+        rows = []
+        for aid, passage in sorted(self.passages):
+            if aid in self.members and aid in self.articles.articles:
+                root = self.resolve_story(self.members[aid][0])
+                rows.append((passage, root, self.articles.articles[aid].source_id))
+        return rows

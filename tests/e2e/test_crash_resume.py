@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import storyline.services.stages as stages_module
+import storyline.services.stages.enrich as stages_module
 from storyline.adapters.warehouse.tables import StoryArticleRow, StoryRow, TermFrequencyRow
 from storyline.bootstrap import App
 from storyline.demo.site import gold_rows
