@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -22,9 +23,10 @@ from pathlib import Path
 import yaml
 from sqlalchemy import text
 
-from storyline.adapters.kafka import recreate_topics, wait_until_drained
+from storyline.adapters.kafka import group_lag, recreate_topics, wait_until_drained
 from storyline.adapters.warehouse import SqlWarehouse
 from storyline.bootstrap import build, build_publisher
+from storyline.domain.errors import TransientError
 from storyline.events import STAGE_TOPICS
 from storyline.settings import Settings
 from storyline.sources.registry import parse_sources
@@ -100,7 +102,41 @@ def crawl(settings: Settings, base: str, publish: bool) -> int:
     return summary.pages_fetched
 
 
-def throughput(corpus: Path, bootstrap: str, specs: list[dict[str, object]]) -> None:
+class LagTrace:
+    """Each stage's input lag, sampled every second in a thread while the streaming run goes: which stage holds
+    the run back, and when (the crawl's publishing, a stage that starts late, one that never catches up)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.rows: list[tuple[float, list[int]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                lags = [group_lag(self.bootstrap, group, topic) for group, topic in GROUPS.items()]
+            except TransientError:
+                continue
+            self.rows.append((time.perf_counter() - self._t0, lags))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def print(self) -> None:
+        stages = [group.removeprefix("storyline-") for group in GROUPS]
+        print("lag per stage (records waiting), by second of the streaming run:")
+        print("     s " + " ".join(f"{s:>8}" for s in stages))
+        for at, lags in self.rows:
+            print(f"{at:6.1f} " + " ".join(f"{n:8d}" for n in lags))
+
+
+def throughput(corpus: Path, bootstrap: str, specs: list[dict[str, object]], trace: bool = False) -> None:
     server = serve(corpus, 8791)
     base = "http://127.0.0.1:8791"
     try:
@@ -115,16 +151,25 @@ def throughput(corpus: Path, bootstrap: str, specs: list[dict[str, object]]) -> 
             build(settings).close()  # migrate before the workers start
             workers = start_workers(env)
             time.sleep(3)  # let the groups form, as a running deployment's would have
+            lags = LagTrace(bootstrap) if trace else None
             t0 = time.perf_counter()
+            if lags is not None:
+                lags.start()
             crawl(settings, base, publish=True)
+            crawled_s = time.perf_counter() - t0
             wait_until_drained(bootstrap, GROUPS, quiet_checks=2, interval_s=0.5, timeout_s=900)
             streaming_s = time.perf_counter() - t0 - 1.0  # minus the final quiet checks
+            if lags is not None:
+                lags.stop()
             stop(workers)
     finally:
         server.terminate()
     print(f"embedded : {n / embedded_s:6.1f} articles/s ({embedded_s:.1f} s for {n} pages, analysis on every core)")
     print(f"streaming: {n / streaming_s:6.1f} articles/s ({streaming_s:.1f} s, crawl + 5 workers: extract x2)")
     print(f"ratio streaming / embedded: {embedded_s / streaming_s:.2f}")
+    print(f"the streaming run's crawl (fetch, archive, publish) took {crawled_s:.1f} s of it")
+    if lags is not None:
+        lags.print()
 
 
 def latency(corpus: Path, bootstrap: str, specs: list[dict[str, object]], speedup: float) -> None:
@@ -202,10 +247,11 @@ def main() -> None:
     parser.add_argument("--speedup", type=float, default=20000.0)
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--lag-trace", action="store_true", help="print each stage's lag every second")
     args = parser.parse_args()
     specs = yaml.safe_load((ROOT / "infra" / "kafka" / "topics.yaml").read_text())
     if not args.skip_throughput:
-        throughput(args.corpus, args.bootstrap, specs)
+        throughput(args.corpus, args.bootstrap, specs, trace=args.lag_trace)
     if not args.skip_latency:
         latency(args.corpus, args.bootstrap, specs, args.speedup)
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from store_steps import story_articles
 from storyline.adapters.offload import OffloadError
 from storyline.adapters.warehouse.tables import FetchRow
 from storyline.bootstrap import App
@@ -111,7 +112,7 @@ def test_demo_gives_the_exact_stories_and_duplicates(
 
     # Every section sentence is verbatim from the article it cites.
     story_ids = {r["story_id"] for r in got.values()}
-    members = [a for sid in story_ids for a in app.warehouse.story_articles(sid)]
+    members = [a for sid in story_ids for a in story_articles(app.warehouse, sid)]
     texts = {a.article_id: a.text for a in members}
     # Entities were recognised once, at extraction, and stored with each article (spans into its text).
     assert all(a.entities is not None for a in members)

@@ -18,6 +18,7 @@ from markupsafe import escape
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
+from store_steps import save_cluster_step, upsert_article
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.static_site import StaticSite
 from storyline.adapters.warehouse import SqlReader, SqlWarehouse
@@ -222,7 +223,8 @@ def test_hostile_article_text_is_escaped_on_the_page(tmp_path: Path) -> None:
     wh.upgrade()
     t0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
     for i in range(2):
-        wh.upsert_article(
+        upsert_article(
+            wh,
             ArticleBody(
                 article_id=f"evil-{i}",
                 url=f"https://evil{i}.example/a",
@@ -235,10 +237,10 @@ def test_hostile_article_text_is_escaped_on_the_page(tmp_path: Path) -> None:
                 fetched_at=t0 + timedelta(hours=i, minutes=5),
                 content_hash=f"h{i}",
                 raw_object_key="raw/x",
-            )
+            ),
         )
-        wh.save_cluster_step(
-            StoredStory("st_evil", t0, t0 + timedelta(hours=i), {"article_count": i + 1}), f"evil-{i}", 1.0, i == 0
+        save_cluster_step(
+            wh, StoredStory("st_evil", t0, t0 + timedelta(hours=i), {"article_count": i + 1}), f"evil-{i}", 1.0, i == 0
         )
     enrich = EnrichStage(wh, SpacyRecognizer())
     enrich.mark("st_evil")

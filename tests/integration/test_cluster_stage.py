@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from store_steps import assignment_of, upsert_article
 from storyline.adapters.warehouse import SqlWarehouse
 from storyline.events import ArticleBody, ArticleDeduplicated
 from storyline.services.maintenance import plan_consolidation
@@ -50,7 +51,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     for day in range(40):
         for i in range(len(TOPICS)):
             event = _event(i, day)
-            warehouse.upsert_article(event.article)  # stored before clustering, as every run does
+            upsert_article(warehouse, event.article)  # stored before clustering, as every run does
             stage.handle_batch([(event, None)])
         sizes.append(len(stage.index))
     stage.flush()
@@ -59,12 +60,12 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     assert max(sizes[10:]) <= 9 * len(TOPICS) and sizes[-1] == sizes[20]
     assert sizes[-1] == 8 * len(TOPICS)
     # A wire copy of a 30-day-old article joins that article's story, read back from the warehouse.
-    original = warehouse.assignment_of("a005-0")
+    original = assignment_of(warehouse, "a005-0")
     assert original is not None
     copy = _event(0, 35, duplicate_of="a005-0").model_copy(
         update={"article": _event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
     )
-    warehouse.upsert_article(copy.article)
+    upsert_article(warehouse, copy.article)
     (assigned,) = stage.handle_batch([(copy, None)])[0]
     assert assigned.story_id == original[0] and not assigned.is_new_story
     assert original[0] not in stage.index.stories  # it was not pulled back into the active index
@@ -100,7 +101,7 @@ def test_a_later_rewrite_of_the_same_source_merges_into_the_quiet_story_while_li
         for i in range(3)
     ]
     for e in first:
-        warehouse.upsert_article(e.article)  # stored before clustering, as every run does
+        upsert_article(warehouse, e.article)  # stored before clustering, as every run does
     (opened,) = stage.handle_batch([(e, None) for e in first])[0]
     # Nine quiet days later, a paper rewrites the agency's lead (its own opening, the source's words after it); an
     # unrelated story arrives in the same batch.

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from store_steps import upsert_article
 from storyline.adapters.warehouse import SqlWarehouse
 from storyline.adapters.warehouse.tables import (
     ArticleBandRow,
@@ -113,7 +114,7 @@ def _run(wh: SqlWarehouse, batched: bool) -> list[ArticleDeduplicated]:
     out: list[ArticleDeduplicated] = []
     for batch in BATCHES:
         for ev in batch:
-            wh.upsert_article(ev.article)  # the extract stage stored them before dedup sees them
+            upsert_article(wh, ev.article)  # the extract stage stored them before dedup sees them
         if batched:
             out.extend(d for ds in stage.handle_batch([(ev, None) for ev in batch]) for d in ds)
         else:
@@ -150,7 +151,7 @@ def test_a_failing_batch_is_redone_one_by_one_and_nothing_is_lost(
 ) -> None:
     app = app_factory()
     for ev in BATCHES[0]:
-        app.warehouse.upsert_article(ev.article)
+        upsert_article(app.warehouse, ev.article)
 
     real = app.warehouse.dedup_candidates
 
@@ -180,7 +181,7 @@ def _assign(wh: SqlWarehouse, batched: bool) -> list[tuple[str, str, float, bool
     out: list[tuple[str, str, float, bool]] = []
     for batch in [*BATCHES, LATER]:
         for ev in batch:
-            wh.upsert_article(ev.article)
+            upsert_article(wh, ev.article)
         deduped = [d for ev in batch for d in dedup.handle_batch([(ev, None)])[0]]
         pairs = [(d, None) for d in deduped]
         steps = cluster.handle_batch(pairs) if batched else [cluster.handle_batch([p])[0] for p in pairs]

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import pytest
 
+from store_steps import save_cluster_step, upsert_article
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.warehouse import SqlWarehouse
@@ -303,7 +304,8 @@ def _story_warehouse(tmp_path: Path) -> SqlWarehouse:
     wh = SqlWarehouse(f"sqlite:///{tmp_path / 'llm.db'}")
     wh.upgrade()
     for i, art in enumerate(ARTICLES):
-        wh.upsert_article(
+        upsert_article(
+            wh,
             ArticleBody(
                 article_id=art.article_id,
                 url=art.url,
@@ -316,10 +318,10 @@ def _story_warehouse(tmp_path: Path) -> SqlWarehouse:
                 fetched_at=art.published_at + timedelta(hours=i, minutes=5),
                 content_hash=f"h{i}",
                 raw_object_key="raw/x",
-            )
+            ),
         )
         state = StoredStory("st_ferry", T0, T0 + timedelta(hours=i), {"article_count": i + 1})
-        wh.save_cluster_step(state, art.article_id, 1.0, i == 0)
+        save_cluster_step(wh, state, art.article_id, 1.0, i == 0)
     return wh
 
 

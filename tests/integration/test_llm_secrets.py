@@ -13,6 +13,7 @@ from typing import cast
 
 import pytest
 
+from store_steps import save_cluster_step, upsert_article
 from storyline.adapters.blobstore import LocalBlobStore
 from storyline.adapters.llm_http import OpenAICompatibleWriter
 from storyline.adapters.warehouse import SqlWarehouse
@@ -134,7 +135,8 @@ def test_the_enrich_warning_carries_no_key(
     echo_server.padding = "x" * pad
     wh = SqlWarehouse(f"sqlite:///{tmp_path / 'echo.db'}")
     wh.upgrade()
-    wh.upsert_article(
+    upsert_article(
+        wh,
         ArticleBody(
             article_id=ARTICLE.article_id,
             url=ARTICLE.url,
@@ -147,9 +149,9 @@ def test_the_enrich_warning_carries_no_key(
             fetched_at=T0,
             content_hash="h0",
             raw_object_key="raw/x",
-        )
+        ),
     )
-    wh.save_cluster_step(StoredStory("st_echo", T0, T0, {"article_count": 1}), ARTICLE.article_id, 1.0, True)
+    save_cluster_step(wh, StoredStory("st_echo", T0, T0, {"article_count": 1}), ARTICLE.article_id, 1.0, True)
     settings = Settings.model_validate(
         {"data_dir": tmp_path, "llm_base_url": echo_server.base_url, "llm_model": MODEL, "llm_api_key": API_KEY}
     )

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from store_steps import save_cluster_step, upsert_article
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.warehouse import SqlReader, SqlWarehouse
 from storyline.events import ArticleBody
@@ -37,7 +38,8 @@ def client(warehouse: SqlWarehouse) -> Iterator[TestClient]:
         when = T0 + timedelta(days=day)
         for i in range(2):
             article_id = f"{story_id}-{i}"
-            warehouse.upsert_article(
+            upsert_article(
+                warehouse,
                 ArticleBody(
                     article_id=article_id,
                     url=f"https://outlet{i}.example/{story_id}",
@@ -50,10 +52,10 @@ def client(warehouse: SqlWarehouse) -> Iterator[TestClient]:
                     fetched_at=when + timedelta(hours=i, minutes=5),
                     content_hash=f"{article_id}-h",
                     raw_object_key=f"raw/{article_id}",
-                )
+                ),
             )
             state = StoredStory(story_id, when, when + timedelta(hours=i), {"article_count": i + 1})
-            warehouse.save_cluster_step(state, article_id, 1.0, i == 0)
+            save_cluster_step(warehouse, state, article_id, 1.0, i == 0)
     enrich = EnrichStage(warehouse, SpacyRecognizer())
     for story_id in TITLES:
         enrich.mark(story_id)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from store_steps import save_cluster_step, save_sections, story_articles, upsert_article
 from storyline.adapters.analysis import PooledAnalyser
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.warehouse import SqlWarehouse
@@ -41,7 +42,8 @@ def _stories(wh: SqlWarehouse, n: int = 20) -> list[str]:
         for outlet, (source_id, name) in enumerate(OUTLETS[: 1 + story % 3]):
             aid = f"a{story:02d}-{outlet}"
             when = T0 + timedelta(hours=story, minutes=outlet)
-            wh.upsert_article(
+            upsert_article(
+                wh,
                 ArticleBody(
                     article_id=aid,
                     url=f"https://{source_id}.example/{aid}",
@@ -54,10 +56,10 @@ def _stories(wh: SqlWarehouse, n: int = 20) -> list[str]:
                     fetched_at=when,
                     content_hash=f"h-{aid}",
                     raw_object_key="raw/x",
-                )
+                ),
             )
             state = {"terms": {"harbour": 1.0, f"channel{story}": 1.0}, "article_count": outlet + 1}
-            wh.save_cluster_step(StoredStory(sid, T0, when, state), aid, 1.0, outlet == 0)
+            save_cluster_step(wh, StoredStory(sid, T0, when, state), aid, 1.0, outlet == 0)
     return sids
 
 
@@ -74,10 +76,10 @@ def test_many_stories_in_one_transaction_write_what_one_at_a_time_writes(warehou
     dfs = warehouse.load_document_frequencies()
     items = []
     for i, sid in enumerate(sids):
-        arts = warehouse.story_articles(sid)
+        arts = story_articles(warehouse, sid)
         links = [Link(sid, sids[(i + 1) % len(sids)], "related", 0.5)] if i % 4 == 0 else []
         items.append((sid, build_sections(arts, dfs, recognizer.mentions(arts)), links))
-    assert all(warehouse.save_sections(*item) for item in items)
+    assert all(save_sections(warehouse, *item) for item in items)
     one_by_one = warehouse.table_digest()
     snaps_one_by_one = [warehouse.story_snapshot(sid) for sid in sids]
     _unwrite(warehouse)

@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from store_steps import add_document_frequencies, save_cluster_step, save_sections, story_articles, upsert_article
 from storyline.adapters.ner_spacy import SpacyRecognizer
 from storyline.adapters.warehouse import SqlReader, SqlWarehouse
 from storyline.adapters.warehouse.schema import alembic_config, current_revision
@@ -64,17 +65,17 @@ def test_upgrade_reaches_head_and_is_repeatable(warehouse: SqlWarehouse) -> None
 def test_upserts_are_idempotent(warehouse: SqlWarehouse) -> None:
     src = Source("herald", "The Herald", ("http://h.example/feed.xml",))
     warehouse.upsert_sources([src])
-    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    upsert_article(warehouse, body("a1", "http://h.example/a1"))
     before = warehouse.table_digest()
     warehouse.upsert_sources([src])
-    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    upsert_article(warehouse, body("a1", "http://h.example/a1"))
     assert warehouse.table_digest() == before
     assert warehouse.known_urls(["http://h.example/a1", "http://h.example/zz"]) == {"http://h.example/a1"}
 
 
 def test_datetimes_come_back_aware_utc(warehouse: SqlWarehouse) -> None:
-    warehouse.upsert_article(body("a1", "http://h.example/a1"))
-    warehouse.save_cluster_step(StoredStory("st_1", T0, T0, {"terms": {}, "article_count": 1}), "a1", 0.0, True)
+    upsert_article(warehouse, body("a1", "http://h.example/a1"))
+    save_cluster_step(warehouse, StoredStory("st_1", T0, T0, {"terms": {}, "article_count": 1}), "a1", 0.0, True)
     (story,) = warehouse.active_stories(T0 - timedelta(days=1))
     assert story.first_seen == T0 and story.first_seen.tzinfo is not None
 
@@ -91,7 +92,7 @@ def _candidates(warehouse: SqlWarehouse, item: DedupItem) -> list[str]:
 
 
 def test_dedup_candidates_by_band_and_hash(warehouse: SqlWarehouse) -> None:
-    warehouse.upsert_article(body("a1", "http://h.example/a1"))
+    upsert_article(warehouse, body("a1", "http://h.example/a1"))
     fp = fingerprint("h-a1", TEXT)
     warehouse.store_verdicts([Ruling(_item("a1", "h-a1", "http://h.example/a1", fp.bands), Decision(Verdict.NEW))])
     copy = "PORT ELLIS (Civic Wire) — " + TEXT + " Additional reporting by A. Writer."
@@ -129,13 +130,13 @@ def test_dedup_candidates_hold_the_dedup_lock_until_the_unit_of_work_ends(wareho
 
 def test_a_unit_of_work_writes_all_or_nothing(warehouse: SqlWarehouse) -> None:
     with pytest.raises(ValueError, match="boom"), warehouse.unit_of_work():
-        warehouse.upsert_article(body("a1", "http://h.example/a1"))
+        upsert_article(warehouse, body("a1", "http://h.example/a1"))
         warehouse.record_dead_letter(DeadLetter("cluster", "a0", "boom", "boom", "{}", T0, 1))
         raise ValueError("boom")
     assert warehouse.known_urls(["http://h.example/a1"]) == set()
     assert warehouse.dead_letters() == []
     with warehouse.unit_of_work():
-        warehouse.upsert_article(body("a1", "http://h.example/a1"))
+        upsert_article(warehouse, body("a1", "http://h.example/a1"))
         assert warehouse.known_urls(["http://h.example/a1"]) == {"http://h.example/a1"}  # its own writes
     assert warehouse.known_urls(["http://h.example/a1"]) == {"http://h.example/a1"}
 
@@ -164,22 +165,22 @@ def test_fetch_log_and_validators(warehouse: SqlWarehouse) -> None:
 
 
 def test_document_frequencies_accumulate(warehouse: SqlWarehouse) -> None:
-    warehouse.add_document_frequencies(2, {"harbour": 2, "e:port ellis": 1})
-    warehouse.add_document_frequencies(1, {"harbour": 1})
+    add_document_frequencies(warehouse, 2, {"harbour": 2, "e:port ellis": 1})
+    add_document_frequencies(warehouse, 1, {"harbour": 1})
     dfs = warehouse.load_document_frequencies()
     assert dfs.n_docs == 3 and dfs.df == {"harbour": 3, "e:port ellis": 1}
 
 
 def test_sections_write_once_per_version(warehouse: SqlWarehouse) -> None:
-    warehouse.upsert_article(body("a1", "http://h.example/a1"))
-    warehouse.save_cluster_step(
-        StoredStory("st_1", T0, T0, {"terms": {"harbour": 1.0}, "article_count": 1}), "a1", 0, True
+    upsert_article(warehouse, body("a1", "http://h.example/a1"))
+    save_cluster_step(
+        warehouse, StoredStory("st_1", T0, T0, {"terms": {"harbour": 1.0}, "article_count": 1}), "a1", 0, True
     )
-    arts = warehouse.story_articles("st_1")
+    arts = story_articles(warehouse, "st_1")
     assert [a.article_id for a in arts] == ["a1"] and isinstance(arts[0], StoryArticle)
     sections = build_sections(arts, DocumentFrequencies(), SpacyRecognizer().mentions(arts))
-    assert warehouse.save_sections("st_1", sections, []) is True
-    assert warehouse.save_sections("st_1", sections, []) is False
+    assert save_sections(warehouse, "st_1", sections, []) is True
+    assert save_sections(warehouse, "st_1", sections, []) is False
     snap = warehouse.story_snapshot("st_1")
     assert snap["headline"] == "Channel closed after ship loses power"
     assert snap["article_ids"] == ["a1"] and snap["outlet_count"] == 1
@@ -191,15 +192,19 @@ def test_enrichment_uses_stored_entities_and_recognises_older_rows(warehouse: Sq
     # Named in the body too: an entity named only in headlines gets no card.
     mentions = (Mention("Zorblax Holdings", "ORG", 0, 16), Mention("Zorblax Holdings", "ORG", 0, 0, in_title=True))
     stored = ArticleMentions("a1", mentions, ())
-    warehouse.upsert_article(body("a1", "http://h.example/a1"), stored)
+    upsert_article(warehouse, body("a1", "http://h.example/a1"), stored)
     # Huawei named twice: in a story of two articles, one passing mention is no topic.
     older = body("a2", "http://k.example/a2", "Huawei said on Monday that Port Ellis was closed, Huawei added. " + TEXT)
-    warehouse.upsert_article(older.model_copy(update={"source_id": "other"}))
+    upsert_article(warehouse, older.model_copy(update={"source_id": "other"}))
     for i, aid in enumerate(["a1", "a2"]):
-        warehouse.save_cluster_step(
-            StoredStory("st_e", T0, T0, {"terms": {"harbour": 1.0}, "article_count": i + 1}), aid, 1.0, i == 0
+        save_cluster_step(
+            warehouse,
+            StoredStory("st_e", T0, T0, {"terms": {"harbour": 1.0}, "article_count": i + 1}),
+            aid,
+            1.0,
+            i == 0,
         )
-    arts = {a.article_id: a for a in warehouse.story_articles("st_e")}
+    arts = {a.article_id: a for a in story_articles(warehouse, "st_e")}
     assert arts["a1"].entities == stored and arts["a2"].entities is None
     enrich = EnrichStage(warehouse, SpacyRecognizer())
     enrich.mark("st_e")
@@ -229,8 +234,8 @@ def test_articles_of_many_stories_include_merged_families(warehouse: SqlWarehous
     merged story still reads its own articles, an unknown story has none."""
     for i, (aid, sid) in enumerate([("a1", "st_a"), ("a2", "st_b"), ("a3", "st_a"), ("a4", "st_c")]):
         when = T0 + timedelta(hours=i)
-        warehouse.upsert_article(body(aid, f"http://h.example/{aid}", when=when))
-        warehouse.save_cluster_step(StoredStory(sid, T0, when, {"terms": {"harbour": 1.0}}), aid, 1.0, True)
+        upsert_article(warehouse, body(aid, f"http://h.example/{aid}", when=when))
+        save_cluster_step(warehouse, StoredStory(sid, T0, when, {"terms": {"harbour": 1.0}}), aid, 1.0, True)
     with warehouse.engine.begin() as conn:
         conn.execute(update(StoryRow).where(StoryRow.story_id == "st_b").values(merged_into="st_a"))
     got = warehouse.story_articles_many(["st_a", "st_b", "st_none", "st_a"])
@@ -239,7 +244,7 @@ def test_articles_of_many_stories_include_merged_families(warehouse: SqlWarehous
         "st_b": ["a2"],
         "st_none": [],
     }
-    assert [a.article_id for a in warehouse.story_articles("st_a")] == ["a1", "a2", "a3"]
+    assert [a.article_id for a in story_articles(warehouse, "st_a")] == ["a1", "a2", "a3"]
 
 
 def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(warehouse: SqlWarehouse) -> None:
@@ -249,13 +254,13 @@ def test_a_page_never_links_its_own_event_and_names_each_linked_event_once(wareh
         # st_c and st_d a month later: an earlier, distinct event (one outlet's story during this one's coverage
         # would read as a split of it, domain/links.same_event).
         when = T0 + timedelta(hours=i) + (timedelta(days=30) if sid in ("st_c", "st_d") else timedelta(0))
-        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", when=when))
-        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
-    arts = warehouse.story_articles("st_a")
+        upsert_article(warehouse, body(f"a{i}", f"http://h.example/a{i}", when=when))
+        save_cluster_step(warehouse, StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+    arts = story_articles(warehouse, "st_a")
     sections = build_sections(arts, DocumentFrequencies(), SpacyRecognizer().mentions(arts))
     links = [Link("st_a", "st_b", "related", 0.9), Link("st_a", "st_d", "related", 0.5)]
     links.append(Link("st_a", "st_c", "related", 0.4))
-    assert warehouse.save_sections("st_a", sections, links)
+    assert save_sections(warehouse, "st_a", sections, links)
     warehouse.record_merges([Merge("st_b", "st_a", 0.9), Merge("st_d", "st_c", 0.8)], T0)
     reader = SqlReader(warehouse.url)
     try:
@@ -278,17 +283,17 @@ def test_a_card_without_a_description_borrows_the_one_another_story_cited(wareho
 
     for i, sid in enumerate(["st_a", "st_b"]):
         when = T0 + timedelta(days=20 * i)
-        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", when=when))
-        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+        upsert_article(warehouse, body(f"a{i}", f"http://h.example/a{i}", when=when))
+        save_cluster_step(warehouse, StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
     said = Cited("The harbour authority", "a0", 0, 21)
     assert TEXT[said.start : said.end] == said.text
     described = EntityCard("Port Ellis", "place", 1.0, 1, T0, said)
     surname = EntityCard("Ellis", "person", 1.0, 1, T0, said)
     for sid, aid, desc in (("st_a", "a0", said), ("st_b", "a1", None)):
-        arts = warehouse.story_articles(sid)
+        arts = story_articles(warehouse, sid)
         built = build_sections(arts, DocumentFrequencies(), {a.article_id: ArticleMentions(aid, (), ()) for a in arts})
         cards = (replace(described, description=desc), replace(surname, description=desc))
-        assert warehouse.save_sections(sid, replace(built, entities=cards), [])
+        assert save_sections(warehouse, sid, replace(built, entities=cards), [])
     reader = SqlReader(warehouse.url)
     try:
         page = reader.story("st_b")
@@ -382,26 +387,26 @@ def test_a_borrowed_description_is_never_another_storys_relative_clause(warehous
     texts = {"a0": TEXT, "a1": TEXT, "a2": clause_text}
     for i, sid in enumerate(["st_a", "st_b", "st_c"]):
         when = T0 + timedelta(days=20 * i)
-        warehouse.upsert_article(body(f"a{i}", f"http://h.example/a{i}", texts[f"a{i}"], when=when))
-        warehouse.save_cluster_step(StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
+        upsert_article(warehouse, body(f"a{i}", f"http://h.example/a{i}", texts[f"a{i}"], when=when))
+        save_cluster_step(warehouse, StoredStory(sid, when, when, {"terms": {"harbour": 1.0}}), f"a{i}", 1.0, True)
     phrase = Cited("The harbour authority", "a0", 0, 21)
     clause = Cited("which closed the north channel on Monday", "a2", 12, 52)
     assert clause_text[clause.start : clause.end] == clause.text
     card = EntityCard("Port Ellis", "place", 1.0, 1, T0, None)
     built = {}
     for sid, desc in (("st_a", phrase), ("st_b", None), ("st_c", clause)):
-        arts = warehouse.story_articles(sid)
+        arts = story_articles(warehouse, sid)
         built[sid] = build_sections(
             arts, DocumentFrequencies(), {a.article_id: ArticleMentions(a.article_id, (), ()) for a in arts}
         )
-        assert warehouse.save_sections(sid, replace(built[sid], entities=(replace(card, description=desc),)), [])
+        assert save_sections(warehouse, sid, replace(built[sid], entities=(replace(card, description=desc),)), [])
     reader = SqlReader(warehouse.url)
     try:
         page = reader.story("st_b")
         assert page is not None
         (port,) = page["sections"]["entities"]
         assert port["description"] == phrase.to_json() and port["description_from"] == "st_a"
-        warehouse.save_sections("st_a", replace(built["st_a"], entities=(card,)), [])  # now only the clause is written
+        save_sections(warehouse, "st_a", replace(built["st_a"], entities=(card,)), [])  # now only the clause is written
         page = reader.story("st_b")
         assert page is not None
         assert page["sections"]["entities"][0]["description"] is None

@@ -35,9 +35,6 @@ class SqlArticles(Repository):
                 found.update(rows.all())
         return found
 
-    def upsert_article(self, article: ArticleBody, entities: ArticleMentions | None = None) -> None:
-        self.upsert_articles([(article, entities)])
-
     def upsert_articles(self, items: Sequence[tuple[ArticleBody, ArticleMentions | None]]) -> None:
         """Store articles in one transaction (with their entities where given). Written in order: for an id
         given twice, the later row wins, as it would one call at a time."""

@@ -29,9 +29,6 @@ _PERSPECTIVE_COLUMNS = ("source_id", "source_name", "article_ids", "sentences")
 
 
 class SqlSections(Repository):
-    def story_articles(self, story_id: str) -> list[StoryArticle]:
-        return self.story_articles_many([story_id])[story_id]
-
     def story_articles_many(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]:
         """Each story's articles and those of the stories merged into it, in event-time order: one transaction,
         a query per chunk of stories (not one per story)."""
@@ -69,10 +66,6 @@ class SqlSections(Repository):
                 vec.update({"e:" + k: v for k, v in state.get("entities", {}).items()})
                 out.append(StoryProfile(sid, first, normalise(vec)))
         return out
-
-    def save_sections(self, story_id: str, sections: Sections, links: Sequence[Link]) -> bool:
-        """Write a story's sections and child rows; returns False when nothing changed (no new version)."""
-        return self.save_sections_many([(story_id, sections, links)])[0] is not None
 
     def save_sections_many(
         self, items: Sequence[tuple[str, Sections, Sequence[Link]]], settled: Sequence[str] = ()

@@ -29,9 +29,6 @@ _STATE_COLUMNS = ("state", "first_seen", "last_seen", "article_count", "sections
 
 
 class SqlStories(Repository):
-    def assignment_of(self, article_id: str) -> tuple[str, float, bool] | None:
-        return self.assignments_of([article_id]).get(article_id)
-
     def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]:
         """Each stored membership of these articles: (story, score, is_seed), in one transaction."""
         out: dict[str, tuple[str, float, bool]] = {}
@@ -63,14 +60,6 @@ class SqlStories(Repository):
             df = dict(tx.session.execute(select(TermFrequencyRow.term, TermFrequencyRow.df)).all())
         n_docs = df.pop(N_DOCS_KEY, 0)
         return DocumentFrequencies(n_docs=n_docs, df=df)
-
-    def add_document_frequencies(self, n_docs: int, deltas: dict[str, int]) -> None:
-        """Add a batch of document-frequency increments."""
-        with self.db.transaction() as tx:
-            _add_document_frequencies(tx, n_docs, deltas)
-
-    def save_cluster_step(self, story: StoredStory, article_id: str, score: float, is_new: bool) -> None:
-        self.save_cluster_steps([story], [(article_id, story.story_id, score, is_new)])
 
     def save_cluster_steps(
         self,
