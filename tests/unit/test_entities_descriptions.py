@@ -221,6 +221,15 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
             "NORP",
             "who have repeatedly refused to give Mr. Trump any money",
         ),
+        # What the thing is, right after its name.
+        (
+            "to launch the BlackBerry Curve 8900 smartphone in mid-February",
+            "BlackBerry Curve 8900",
+            "ORG",
+            "smartphone",
+        ),
+        ("weighed in to defend the Tea Party movement on Monday", "Tea Party", "ORG", "movement"),
+        ("the unofficial capital of Ukraine’s Donbas region, Voropayeva", "Donbas", "GPE", "region"),
         # Who holds it, or where it is based, as a compound before the name.
         ("a bill passed by the Republican-controlled Congress last year", "Congress", "ORG", "Republican-controlled"),
         ("Police in Indian-controlled Kashmir said", "Kashmir", "GPE", "Indian-controlled"),
@@ -279,6 +288,13 @@ def test_things_described_after_a_preposition_by_a_clause_or_by_who_holds_them(
         ("Microsoft, which makes it harder to patch, said", "Microsoft", "ORG"),  # an event, not a role
         ("the Act, which he signed into law in 2010, was", "Act", "ORG"),  # what someone did with it
         ("Trump — who spoke on Monday — said", "Trump", "PERSON"),
+        # A word after a name that is something it has, or a compound's part, is not what it is.
+        ("available from the Microsoft website. When", "Microsoft", "ORG"),
+        ("an American flag and a Texas state flag, he added", "Texas", "GPE"),
+        ("the first AMD Opteron processor - based servers", "Opteron", "ORG"),
+        ("Intel shares fell as the Apple laptop sold out", "Apple", "ORG"),  # a maker's product, not the maker
+        ("queued outside an Apple store in London", "Apple", "ORG"),
+        ("announced that the BlackBerry Q10 smartphone device will be", "BlackBerry Q10", "ORG"),
         ("the Chiefs, who ultimately claimed victory at the Super Bowl, won", "Chiefs", "ORG"),  # a team's: an event
         ("the Hungarian-born US financier George Soros", "US", "GPE"),  # describes the financier
         ("AMD agreed to buy Markham, Ont-based ATI", "ATI", "ORG"),  # a place's qualifier, not a compound

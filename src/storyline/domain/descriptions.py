@@ -23,12 +23,15 @@ from storyline.domain.vocabulary import (
     CLAUSE_WORDS,
     DETERMINERS,
     EVENT_HEADS,
+    KIND_AFTER,
     MODIFIERS,
     NOT_ALONE,
     ORGANISATION_HEADS,
     ORGANISATION_ROLES,
     PARTICIPLE_TITLES,
+    PLACE_KIND_AFTER,
     PLURALS,
+    PRODUCT_AFTER,
     PRONOUN_OWNERS,
     PRONOUNS,
     RANKS,
@@ -96,6 +99,8 @@ _DASHED_RELATIVE = re.compile(
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
 _WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
+# Labels of things whose kind may follow their name ("the BlackBerry Q10 smartphone").
+_THINGS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART"})
 # Labels of people, whose own relative clause opens with "who".
 _PEOPLE = frozenset({"PERSON", "NORP"})
 # Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
@@ -121,6 +126,8 @@ _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z
 # "Gov. Asa Hutchinson, Republican of Arkansas," / "Senator X, Democrat of New York,": the same, as the New York
 # Times writes it (the state is checked against the regions, `_party_state`).
 _PARTY_OF = re.compile(r",\s((?:Republican|Democrat|Independent) of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
+# The word after a name, then what follows it: "smartphone" of "the BlackBerry Q10 smartphone in February".
+_KIND_AFTER = re.compile(r"(?:['’]s)?\s([a-z]+)(?:['’]s)?(?=([\s,.;:!?)\"”]|$))\s*([a-z]*)")
 _POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
 
 
@@ -402,6 +409,24 @@ def _before(text: str, m: Mention) -> tuple[int, int] | None:
     return span if _bare(first) in DETERMINERS or _POSSESSIVE.match(first) else None
 
 
+def _kind_after(text: str, m: Mention) -> tuple[int, int] | None:
+    """What a thing is, as the word right after its name ("the Casty store", "Ukraine's Donbas region"), when no
+    other noun follows it (in "the Texas state flag" the state is not Texas's kind): the next word is a function
+    word, a verb the lists know, or punctuation."""
+    heads = PLACE_KIND_AFTER if m.label in PLACE_LABELS else KIND_AFTER if m.label in _THINGS else frozenset()
+    if m.label == "PRODUCT" or (m.label in _THINGS and any(ch.isdigit() for ch in m.name)):
+        heads = heads | PRODUCT_AFTER
+    found = _KIND_AFTER.match(text, m.end)
+    if found is None or found.group(1) not in heads:
+        return None
+    if text[found.end(1) :].lstrip()[:1] in {"-", "–"}:
+        return None  # "the Opteron processor - based servers": a compound's first part
+    after = found.group(3)
+    if after and found.group(2).isspace() and after not in STOP | AFTER_HEAD | CLAUSE_WORDS:
+        return None
+    return found.span(1)
+
+
 def _organisation_head(title: str) -> bool:
     head = _bare(title.rsplit(maxsplit=1)[-1])
     return head in ORGANISATION_ROLES or head in ORGANISATION_HEADS or head.endswith("maker")
@@ -428,6 +453,7 @@ def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
         place = m.label in PLACE_LABELS
         where = region(text, m) if place and m.name not in COUNTRIES else None
         kind = _kind_or_holder(text, m) if m.label in _HELD_LABELS else None
+        kind = kind or _kind_after(text, m)
         party = _party(text, m.end) if m.label == "PERSON" else None
         for span in (_after(text, m), None if place else _before(text, m), where, kind, party):
             if span is not None:
@@ -466,6 +492,8 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     if _party_state(text):
         return True
     words = text.split()
+    if len(words) == 1 and text in KIND_AFTER | PLACE_KIND_AFTER | PRODUCT_AFTER:
+        return True  # "smartphone" after "the BlackBerry Q10": what the thing is (`_kind_after`)
     if len(words) <= 3 and _HELD_SUFFIX.search(words[-1]):
         return True  # "Republican-controlled", "Palo Alto-based": who holds it, where it is based
     if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:

@@ -168,3 +168,11 @@ THING_HEADS = _words(
     city town village suburb county state country nation region province island capital port community
     """
 )
+# What a thing is, written right after its name ("the BlackBerry Q10 smartphone", "the Casty store", "Newsweek
+# magazine", "Ukraine's Donbas region"): only heads that are the named thing itself, not something it has or makes
+# ("the Microsoft website", "a Woodburn bank", "the BBC show" are not Microsoft, Woodburn or the BBC).
+KIND_AFTER = _words("magazine newspaper tabloid movement")
+# Products the same way, but only after a model's name (with a number, "the BlackBerry Q10 smartphone", or one the
+# recogniser calls a product): after a maker's name they are what it makes ("an Apple laptop", "an Intel chip").
+PRODUCT_AFTER = _words("smartphone handset laptop notebook tablet processor chip console")
+PLACE_KIND_AFTER = _words("region province")
