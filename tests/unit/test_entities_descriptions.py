@@ -171,6 +171,7 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
     assert _described("Chuck Schumer of New York, the Democratic leader, spoke", "New York", "GPE") == []
     # A qualifier's too: the suburb is Dearborn.
     assert _described("in Dearborn, Michigan, a suburb of Detroit, police said", "Michigan", "GPE") == []
+    assert _described("In Dearborn, Michigan, a suburb of Detroit, police said", "Michigan", "GPE") == []
 
 
 @pytest.mark.parametrize(
@@ -220,6 +221,13 @@ def test_a_place_after_a_preposition_lends_the_appositive_to_the_noun_before() -
             "Democrats",
             "NORP",
             "who have repeatedly refused to give Mr. Trump any money",
+        ),
+        # After a sentence's opening phrase of time, the name is the subject.
+        (
+            "In 2024, Athena Advisers - a real estate consultancy specializing in the Alps - opened an office.",
+            "Athena Advisers",
+            "ORG",
+            "a real estate consultancy",
         ),
         # What the thing is, right after its name.
         (

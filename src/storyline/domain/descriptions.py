@@ -25,6 +25,7 @@ from storyline.domain.vocabulary import (
     EVENT_HEADS,
     KIND_AFTER,
     MODIFIERS,
+    MONTHS,
     NOT_ALONE,
     ORGANISATION_HEADS,
     ORGANISATION_ROLES,
@@ -99,6 +100,8 @@ _DASHED_RELATIVE = re.compile(
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
 _WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
+# Words that open a sentence's phrase of time or place before its subject ("In 2024, …", "Last week, …").
+_OPENERS = frozenset({"in", "on", "at", "after", "during", "since", "last", "earlier", "later", "meanwhile", "today"})
 # Labels of things whose kind may follow their name ("the BlackBerry Q10 smartphone").
 _THINGS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART"})
 # Labels of people, whose own relative clause opens with "who".
@@ -371,11 +374,24 @@ def _modifies_before(text: str, m: Mention) -> Owner:
     if found is None:
         return "mention"
     if found.group(0).rstrip().endswith(","):
-        return "earlier noun"
+        return "mention" if _after_opening_phrase(text, found.start()) else "earlier noun"
     if m.label == "PERSON":
         return "mention"
     preposition = found.group(0).split()[0].casefold()
     return "earlier noun" if preposition in {"of", "from"} or _opens_sentence(text, found.start()) else "preposition"
+
+
+def _after_opening_phrase(text: str, comma: int) -> bool:
+    """Whether the comma at `comma` ends a sentence's short opening phrase of time or place ("In 2024, Athena
+    Advisers - a real estate consultancy …"; "On Monday, …"): the name after it is the subject, not a list's."""
+    start = max(text.rfind(c, 0, comma) for c in ".!?\n") + 1
+    opening = text[start:comma].split()
+    if not 0 < len(opening) <= 4 or opening[0].casefold() not in _OPENERS or not _opens_sentence(text, start):
+        return False
+    # It ends in a time ("In 2024", "On Monday", "Last week"); one ending in a name is a place's, and the comma
+    # after it a qualifier's ("In Dearborn, Michigan, a suburb of Detroit").
+    last = opening[-1]
+    return last.isdigit() or last.islower() or last.casefold() in THAT_DAY | MONTHS
 
 
 def _kind_or_holder(text: str, m: Mention) -> tuple[int, int] | None:

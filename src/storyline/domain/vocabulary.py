@@ -144,6 +144,7 @@ THAT_DAY = _words(
 )
 # A relative clause with one of these as its subject is about what someone did to the entity ("which he signed").
 SUBJECTS = _words("i you he she we they it this that there")
+MONTHS = _words("january february march april may june july august september october november december")
 # After a role verb, a pronoun means an event, not a role ("which makes it harder").
 PRONOUNS = _words("it its them him her this that these those us me you")
 
