@@ -24,6 +24,7 @@ from storyline.adapters.kafka import (
     KafkaDeadLetters,
     KafkaPublisher,
     KafkaStreamConsumer,
+    UpstreamProbe,
     dlq_replay_group,
     ensure_topics,
     stream_status,
@@ -47,7 +48,7 @@ from storyline.services.maintenance import MaintenancePasses
 from storyline.services.pipeline import REPORT_TOPICS, Pipeline, RunSummary, tally_stream
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage, Stage
-from storyline.services.streaming import StreamPolicy, StreamRunner
+from storyline.services.streaming import BATCH_RECORDS, EXTRACT_BATCH_RECORDS, StreamPolicy, StreamRunner
 from storyline.settings import Settings
 
 if TYPE_CHECKING:
@@ -163,8 +164,11 @@ class Worker:
     warehouse: SqlWarehouse
     metrics: PrometheusMetrics
     replay_targets: dict[tuple[str, int], int] | None = None
+    upstream: UpstreamProbe | None = None
 
     def close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
         self.consumer.close()
         self.publisher.close()
         if isinstance(self.runner.stage, EnrichStage):
@@ -274,6 +278,10 @@ def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: 
         # A worker loads the model before it joins its group, not while holding its first partitions: the
         # first records would otherwise wait for it, and a slow first poll can cost a rebalance.
         stages.analyser.warm_up()
+    if stage == "enrich" and stages.enrich.parser is not None:
+        # Likewise the question parser's process (spaCy's parser), which the stage would otherwise start at its
+        # first story: the worker's first flush would wait for it to load.
+        stages.enrich.parser.prepare()
     chosen: Stage = getattr(stages, stage)
     return chosen
 
@@ -312,6 +320,11 @@ def build_worker(
         on_revoke=lambda: holder["runner"].on_revoke(),  # noqa: PLW0108 - the runner is created below
         on_assign=handler.reset,
     )
+    # Clustering releases what it holds as soon as extract and dedup have nothing in flight (ADR 0025). Dedup
+    # keeps the timed quiet rule: its upstream is a crawl, which no consumer group shows still publishing.
+    earlier = list(STAGE_TOPICS)[: list(STAGE_TOPICS).index(stage)]
+    probed = stage == "cluster" and not from_dlq
+    probe = UpstreamProbe(settings.kafka_bootstrap, _upstream_groups(earlier), consumer) if probed else None
     runner = StreamRunner(
         handler,
         output_topic,
@@ -322,9 +335,11 @@ def build_worker(
         time.sleep,
         metrics=metrics,
         decode_as=input_topic if from_dlq else None,
+        upstream=probe,
         # Dedup restores event-time order per instance; with several dedup instances their ordered batches
         # interleave on the one-partition deduplicated topic, so clustering re-sorts what it holds (ADR 0004).
         policy=StreamPolicy(
+            batch_records=EXTRACT_BATCH_RECORDS if stage == "extract" else BATCH_RECORDS,
             reorder_window_s=settings.reorder_window_s if stage in ("dedup", "cluster") else 0.0,
             reorder_quiet_s=settings.reorder_quiet_s,
         ),
@@ -335,7 +350,15 @@ def build_worker(
         # Replay what is in the DLQ now, from where the last replay stopped; nothing appended meanwhile.
         done = consumer.committed_offsets()
         targets = {tp: end for tp, end in consumer.end_offsets().items() if end > done.get(tp, 0)}
-    return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets)
+    return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets, probe)
+
+
+def _upstream_groups(stages: list[str]) -> dict[str, str]:
+    """The consumer groups (and their input topics) of these stages, the backfill group with extract's."""
+    groups = {worker_group(s): STAGE_TOPICS[s][0] for s in stages}
+    if "extract" in stages:
+        groups[worker_group("extract", backfill=True)] = TOPIC_BACKFILL
+    return groups
 
 
 def stream_inputs() -> list[StreamInput]:

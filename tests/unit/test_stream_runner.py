@@ -108,7 +108,7 @@ class Stage:
         self.resets += 1
 
 
-def _record(offset: int, story: str, minutes: int = 0, partition: int = 0) -> InRecord:
+def _record(offset: int, story: str, minutes: int = 0, partition: int = 0, stamped: int = 0) -> InRecord:
     ev = StoryAssigned(
         event_time=T0 + timedelta(minutes=minutes),
         story_id=story,
@@ -117,7 +117,7 @@ def _record(offset: int, story: str, minutes: int = 0, partition: int = 0) -> In
         is_new_story=True,
         score=0.0,
     )
-    return InRecord(TOPIC_ASSIGNED, partition, offset, ev.key().encode(), ev.to_bytes(), 0, (("trace", b"t1"),))
+    return InRecord(TOPIC_ASSIGNED, partition, offset, ev.key().encode(), ev.to_bytes(), stamped, (("trace", b"t1"),))
 
 
 def _runner(
@@ -175,6 +175,45 @@ def test_held_records_are_released_when_the_input_goes_quiet_or_the_window_ends(
         assert not runner.release_due()
         clock.advance(1.0)
     assert runner.release_due(), "held 10 s"
+
+
+def test_held_records_are_released_as_soon_as_nothing_is_in_flight_upstream() -> None:
+    bus, clock = Bus(), Clock()
+    runner, _ = _runner(Stage(), bus, clock, reorder_window_s=10.0, reorder_quiet_s=2.0, upstream_quiet_s=0.25)
+    idle = [False]
+    asked: list[bool] = []
+
+    def upstream() -> bool:
+        asked.append(idle[0])
+        return idle[0]
+
+    runner.upstream = upstream
+    runner.hold([_record(0, "st_0")])
+    assert not runner.release_due() and not asked, "not asked before the short quiet"
+    clock.advance(0.3)
+    assert not runner.release_due(), "an earlier stage is still at work: the timed rule decides"
+    idle[0] = True
+    assert runner.release_due(), "nothing can come: no need to wait out the 2 s"
+    runner.release()
+    assert not runner.release_due()
+
+
+def test_records_that_came_while_the_runner_was_busy_count_from_when_they_were_made() -> None:
+    bus, clock = Bus(), Clock()
+    runner, _ = _runner(Stage(), bus, clock, reorder_window_s=60.0, reorder_quiet_s=2.0)
+    runner.hold([])  # the last poll before a busy spell (a release, a flush) of 10 s
+    clock.advance(10)
+    made = int((clock.now() - timedelta(seconds=7)).timestamp() * 1000)  # upstream went quiet 7 s ago
+    runner.hold([_record(0, "st_0", stamped=made)])
+    assert runner.release_due(), "upstream has been quiet for longer than 2 s"
+    runner.release()
+    # Never earlier than the previous poll, whatever a producer's clock says.
+    runner.hold([])
+    clock.advance(1)
+    runner.hold([_record(1, "st_1", stamped=int((clock.now() - timedelta(hours=1)).timestamp() * 1000))])
+    assert not runner.release_due()
+    clock.advance(1)
+    assert runner.release_due()
 
 
 def test_released_records_are_handled_in_event_time_order_ties_by_key() -> None:

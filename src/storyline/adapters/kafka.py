@@ -314,6 +314,26 @@ class _BrokerView:
         return {g: len(described.get(g, {}).get("members") or []) for g in groups}
 
 
+class UpstreamProbe:
+    """Whether nothing more can reach a reordering worker for now: every earlier stage's group has committed all
+    its input (a worker commits only after its outputs are delivered, and holds nothing uncommitted), and this
+    worker has read to the end of its own. One admin client for the worker's life; a broker error answers
+    "not idle", which leaves the timed quiet rule in charge."""
+
+    def __init__(self, bootstrap: str, upstream: dict[str, str], own: KafkaStreamConsumer) -> None:
+        self.upstream, self.own = upstream, own
+        self._view = _BrokerView(bootstrap, "storyline-upstream")
+
+    def __call__(self) -> bool:
+        try:
+            return self.own.lag() == 0 and all(self._view.lag(g, t) == 0 for g, t in self.upstream.items())
+        except KafkaError:
+            return False
+
+    def close(self) -> None:
+        self._view.admin.close()
+
+
 def _index(partition: dict[str, Any]) -> int:
     return int(partition["partition_index"])
 

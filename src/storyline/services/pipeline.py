@@ -299,7 +299,10 @@ class Pipeline:
             total = len(plan) + len(unstored)
             self.process_fetched(chain(unstored, pages), summary, progress, total=total, stored=unfinished)
         else:
-            for ev in list(pages):  # the whole crawl is on record before the first event is handed on
+            # Each page is handed on as soon as it is archived, so the workers extract while the crawl still
+            # fetches, as an embedded run analyses (a crawl that dies leaves its pages unrecorded: the next run
+            # fetches them again, and their events are the same, which the stages take as a replay).
+            for ev in pages:
                 publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))
             publisher.flush()  # delivery checked before the run reports success
         summary.feeds_ok = report.count("feed", FetchOutcome.FETCHED)

@@ -13,7 +13,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -29,12 +29,18 @@ from storyline.services.stages import Stage
 log = logging.getLogger(__name__)
 
 
+# Records per stage batch: one look-ahead and one transaction, as an embedded run's chunks.
+BATCH_RECORDS = 64
+# An extract worker's batches are smaller: their pages are analysed in-process in one model pass (fewer than the
+# analysis pool's minimum, so extract workers scaled out do not each start a pool), and a batch's first article
+# waits for its last page's analysis (200 pages: ~5 s; 16 keeps most of the batching gain).
+EXTRACT_BATCH_RECORDS = 16
+
+
 @dataclass(frozen=True)
 class StreamPolicy:
     max_batch: int = 200  # records per poll
-    # Records per stage batch (one look-ahead, one transaction; extract: one model pass). A whole poll would hold
-    # its first result back until the last page was analysed (200 pages: ~5 s); 16 keeps most of the batching gain.
-    batch_records: int = 16
+    batch_records: int = BATCH_RECORDS
     commit_every_records: int = 500
     commit_every_s: float = 2.0
     poll_timeout_s: float = 0.5
@@ -46,6 +52,9 @@ class StreamPolicy:
     # "Quiet" is no record for this long, not one empty poll: an upstream stage that pauses for a checkpoint or
     # a slow page must not split a batch (each part would be ordered, the whole would not).
     reorder_quiet_s: float = 2.0
+    # With a probe of the earlier stages (`StreamRunner.upstream`), held records are released after this much
+    # quiet once nothing is in flight upstream: no more can come, so waiting out `reorder_quiet_s` only delays.
+    upstream_quiet_s: float = 0.25
 
 
 class NullMetrics:
@@ -72,9 +81,12 @@ class StreamRunner:
         policy: StreamPolicy | None = None,
         metrics: Metrics | None = None,
         decode_as: str | None = None,
+        upstream: Callable[[], bool] | None = None,
     ) -> None:
         # decode_as: replaying a DLQ, records are read from "<topic>.dlq" but are events of <topic>.
         self.decode_as = decode_as
+        # Whether nothing more can come for now (every earlier stage idle, this one's input read to its end).
+        self.upstream = upstream
         self.stage, self.output_topic = stage, output_topic
         self.consumer, self.publisher, self.router = consumer, publisher, router
         self.clock, self.sleep = clock, sleep
@@ -89,6 +101,7 @@ class StreamRunner:
         self._held: list[InRecord] = []
         self._held_since: datetime | None = None
         self._last_arrival = clock.now()
+        self._last_poll = clock.now()  # when the previous poll's records were held
         # (outcome, seconds) per record since the last checkpoint: observed there, once its share of the flush is
         # known, and dropped by an outage (the records are replayed, and counted then).
         self._pending: list[tuple[str, float]] = []
@@ -195,17 +208,28 @@ class StreamRunner:
         now = self.clock.now()
         self._held.extend(batch)
         if batch:
-            self._last_arrival = now
+            self._last_arrival = self._arrival(batch, now)
         if self._held and self._held_since is None:
             self._held_since = now
+        self._last_poll = now
+
+    def _arrival(self, batch: Sequence[InRecord], now: datetime) -> datetime:
+        """When a poll's records came, for the quiet rule: upstream's last record's own timestamp, not this poll,
+        if it is older (records that came while this runner was busy releasing or flushing: upstream has been
+        quiet since), but no earlier than the previous poll, so that a clock elsewhere running behind shortens
+        the wait by no more than that busy spell."""
+        newest = max(r.timestamp_ms for r in batch)
+        if newest <= 0:  # no timestamp on the records
+            return now
+        return max(self._last_poll, min(now, datetime.fromtimestamp(newest / 1000, UTC)))
 
     def release_due(self) -> bool:
         if not self._held or self._held_since is None:
             return False
-        return (
-            self._elapsed(self._last_arrival) >= self.policy.reorder_quiet_s
-            or self._elapsed(self._held_since) >= self.policy.reorder_window_s
-        )
+        quiet = self._elapsed(self._last_arrival)
+        if quiet >= self.policy.reorder_quiet_s or self._elapsed(self._held_since) >= self.policy.reorder_window_s:
+            return True
+        return self.upstream is not None and quiet >= self.policy.upstream_quiet_s and self.upstream()
 
     def release(self) -> None:
         """Process everything held, in event-time order (ties by key, as in embedded mode)."""
