@@ -3,46 +3,14 @@ history grows) and still take late wire copies of their articles."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from daily_topics import T0, TOPICS, topic_event
 from store_steps import assignment_of, upsert_article
 from storyline.adapters.warehouse import SqlWarehouse
 from storyline.events import ArticleBody, ArticleDeduplicated
 from storyline.services.maintenance import plan_consolidation
 from storyline.services.stages import ClusterStage
-
-T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
-TOPICS = [
-    ("Harbour", "ferry crossings resumed after the storm damaged the northern pier"),
-    ("Council", "budget vote delayed as councillors dispute the library funding plan"),
-    ("Stadium", "football club unveils plans for a larger riverside stadium"),
-    ("Vaccine", "clinic extends opening hours for the seasonal flu vaccination drive"),
-    ("Rail", "commuter trains cancelled after signal failure near the central station"),
-]
-
-
-def _event(i: int, day: int, duplicate_of: str | None = None) -> ArticleDeduplicated:
-    name, words = TOPICS[i % len(TOPICS)]
-    # Every (day, topic) has words of its own, so each day opens new stories and older ones go dormant.
-    words = " ".join(f"{w}x{day}y{i}" for w in words.split())
-    name = f"{name}x{day}y{i}"
-    at = T0 + timedelta(days=day, minutes=i)
-    text = f"{name} reported that {words}. " * 6
-    body = ArticleBody(
-        article_id=f"a{day:03d}-{i}",
-        url=f"https://t.example/{day}/{i}",
-        canonical_url=f"https://t.example/{day}/{i}",
-        source_id=f"outlet{i}",
-        source_name="T",
-        title=f"{name}: {words[:40]}",
-        text=text,
-        published_at=at,
-        fetched_at=at,
-        content_hash=f"{day:016x}{i:016x}",
-        raw_object_key=f"raw/{day}/{i}",
-    )
-    verdict = "duplicate" if duplicate_of else "new"
-    return ArticleDeduplicated(event_time=at, article=body, verdict=verdict, duplicate_of=duplicate_of)
 
 
 def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: SqlWarehouse) -> None:
@@ -50,7 +18,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     sizes = []
     for day in range(40):
         for i in range(len(TOPICS)):
-            event = _event(i, day)
+            event = topic_event(i, day)
             upsert_article(warehouse, event.article)  # stored before clustering, as every run does
             stage.handle_batch([(event, None)])
         sizes.append(len(stage.index))
@@ -62,8 +30,8 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies(warehouse: S
     # A wire copy of a 30-day-old article joins that article's story, read back from the warehouse.
     original = assignment_of(warehouse, "a005-0")
     assert original is not None
-    copy = _event(0, 35, duplicate_of="a005-0").model_copy(
-        update={"article": _event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
+    copy = topic_event(0, 35, duplicate_of="a005-0").model_copy(
+        update={"article": topic_event(0, 35).article.model_copy(update={"article_id": "copy-1"})}
     )
     upsert_article(warehouse, copy.article)
     (assigned,) = stage.handle_batch([(copy, None)])[0]

@@ -2,40 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
+from daily_topics import TOPICS, topic_event
 from fakes import InMemoryArticles, InMemoryStories
-from storyline.events import ArticleBody, ArticleDeduplicated
 from storyline.services.stages import ClusterStage
-
-T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
-TOPICS = [
-    ("Harbour", "ferry crossings resumed after the storm damaged the northern pier"),
-    ("Council", "budget vote delayed as councillors dispute the library funding plan"),
-    ("Stadium", "football club unveils plans for a larger riverside stadium"),
-]
-
-
-def _event(i: int, day: int, article_id: str | None = None, duplicate_of: str | None = None) -> ArticleDeduplicated:
-    name, words = TOPICS[i % len(TOPICS)]
-    # Every (day, topic) has words of its own, so each day opens new stories and older ones go dormant.
-    words = " ".join(f"{w}x{day}y{i}" for w in words.split())
-    at = T0 + timedelta(days=day, minutes=i)
-    body = ArticleBody(
-        article_id=article_id or f"a{day:03d}-{i}",
-        url=f"https://t.example/{day}/{i}",
-        canonical_url=f"https://t.example/{day}/{i}",
-        source_id=f"outlet{i}",
-        source_name="T",
-        title=f"{name}x{day}: {words[:40]}",
-        text=f"{name}x{day}y{i} reported that {words}. " * 6,
-        published_at=at,
-        fetched_at=at,
-        content_hash=f"{day:016x}{i:016x}",
-        raw_object_key=f"raw/{day}/{i}",
-    )
-    verdict = "duplicate" if duplicate_of else "new"
-    return ArticleDeduplicated(event_time=at, article=body, verdict=verdict, duplicate_of=duplicate_of)
 
 
 def _stores() -> tuple[InMemoryArticles, InMemoryStories]:
@@ -46,7 +15,7 @@ def _stores() -> tuple[InMemoryArticles, InMemoryStories]:
 def test_a_batch_writes_its_steps_once_and_its_statistics_with_them() -> None:
     articles, stories = _stores()
     stage = ClusterStage(stories)
-    events = [_event(i, 0) for i in range(len(TOPICS))]
+    events = [topic_event(i, 0) for i in range(len(TOPICS))]
     articles.upsert_articles([(e.article, None) for e in events])
     (assigned,) = zip(*stage.handle_batch([(e, None) for e in events]), strict=True)
     assert stories.saves == 1, "one transaction for the whole batch"
@@ -65,7 +34,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies() -> None:
     sizes = []
     for day in range(20):
         for i in range(len(TOPICS)):
-            event = _event(i, day)
+            event = topic_event(i, day)
             articles.upsert_articles([(event.article, None)])
             stage.handle_batch([(event, None)])
         sizes.append(len(stage.index))
@@ -73,7 +42,7 @@ def test_dormant_stories_leave_the_index_and_still_take_late_copies() -> None:
     assert sizes[-1] == 8 * len(TOPICS) and max(sizes[10:]) <= 9 * len(TOPICS)
     # A wire copy of a 15-day-old article joins that article's story, read back from the store.
     original = stories.members["a002-0"][0]
-    copy = _event(0, 17, article_id="copy-1", duplicate_of="a002-0")
+    copy = topic_event(0, 17, duplicate_of="a002-0", article_id="copy-1")
     articles.upsert_articles([(copy.article, None)])
     ((assigned,),) = stage.handle_batch([(copy, None)])
     assert assigned.story_id == original and not assigned.is_new_story
