@@ -323,8 +323,9 @@ def build_worker(
     # Clustering releases what it holds as soon as extract and dedup have nothing in flight (ADR 0025). Dedup
     # keeps the timed quiet rule: its upstream is a crawl, which no consumer group shows still publishing.
     earlier = list(STAGE_TOPICS)[: list(STAGE_TOPICS).index(stage)]
+    upstream = {i.group: i.topic for i in stream_inputs() if i.stage in earlier}  # with extract's backfill group
     probed = stage == "cluster" and not from_dlq
-    probe = UpstreamProbe(settings.kafka_bootstrap, _upstream_groups(earlier), consumer) if probed else None
+    probe = UpstreamProbe(settings.kafka_bootstrap, upstream, consumer) if probed else None
     runner = StreamRunner(
         handler,
         output_topic,
@@ -351,14 +352,6 @@ def build_worker(
         done = consumer.committed_offsets()
         targets = {tp: end for tp, end in consumer.end_offsets().items() if end > done.get(tp, 0)}
     return Worker(stage, runner, consumer, publisher, warehouse, metrics, targets, probe)
-
-
-def _upstream_groups(stages: list[str]) -> dict[str, str]:
-    """The consumer groups (and their input topics) of these stages, the backfill group with extract's."""
-    groups = {worker_group(s): STAGE_TOPICS[s][0] for s in stages}
-    if "extract" in stages:
-        groups[worker_group("extract", backfill=True)] = TOPIC_BACKFILL
-    return groups
 
 
 def stream_inputs() -> list[StreamInput]:

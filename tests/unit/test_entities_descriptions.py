@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storyline.domain.descriptions import describe, describe_elsewhere, valid_description
+from storyline.domain.descriptions import describe, describe_elsewhere, description_rank, valid_description
 from storyline.domain.entities import Mention
 from storyline.domain.places import PLACE_LABELS
 
@@ -370,3 +370,11 @@ def test_descriptions_at_the_mentions_the_recogniser_did_not_read() -> None:
     found = describe_elsewhere(text, ["Bill Hakim"], "PERSON", lead)
     assert [(d.text, text[d.start : d.end]) for d in found] == [("a bomb technician", "a bomb technician")]
     assert describe_elsewhere("Bill Hakimson, a bomb technician, said", ["Bill Hakim"], "PERSON", []) == ()
+
+
+def test_a_party_and_state_reads_after_a_noun_phrase_and_a_relative_clause_last() -> None:
+    # Cards compare normalised (casefolded) phrases: "republican of arkansas" says where, like "r-ky.".
+    assert description_rank("a former congressman") == 0
+    assert description_rank("president") == 1
+    assert description_rank("republican of arkansas") == description_rank("r-ky.") == 2
+    assert description_rank("who was shot by a police officer") == 3

@@ -128,7 +128,8 @@ _RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’'
 _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z][a-z]*\.?)?)(?=\)|,|\.?\s|\.?$)")
 # "Gov. Asa Hutchinson, Republican of Arkansas," / "Senator X, Democrat of New York,": the same, as the New York
 # Times writes it (the state is checked against the regions, `_party_state`).
-_PARTY_OF = re.compile(r",\s((?:Republican|Democrat|Independent) of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
+_PARTIES = ("Republican", "Democrat", "Independent")
+_PARTY_OF = re.compile(r",\s((?:" + "|".join(_PARTIES) + r") of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
 # The word after a name, then what follows it: "smartphone" of "the BlackBerry Q10 smartphone in February".
 _KIND_AFTER = re.compile(r"(?:['’]s)?\s([a-z]+)(?:['’]s)?(?=([\s,.;:!?)\"”]|$))\s*([a-z]*)")
 _POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
@@ -328,8 +329,9 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
             # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
             if _noun_phrase(phrase) and (owner == "mention" or _headed_by_thing(phrase)):
                 return found.start(1), found.start(1) + len(phrase)
-    if owner != "earlier noun" and _DASHED_RELATIVE.match(text, m.end):
-        return _relative(text, m.end + 3, m.label in _PEOPLE)
+    dashed_clause = _DASHED_RELATIVE.match(text, m.end) if owner != "earlier noun" else None
+    if dashed_clause is not None:
+        return _relative(text, dashed_clause.start(1), m.label in _PEOPLE)
     dashed = _DASHED.match(text, m.end) if owner == "mention" else None
     if dashed is not None:
         phrase = _RELATIVE_TAIL.sub("", _PARTICIPLE_TAIL.sub("", dashed.group(1))).rstrip()
@@ -574,7 +576,7 @@ def _party(text: str, end: int) -> tuple[int, int] | None:
 def _party_state(text: str) -> bool:
     """A lawmaker's party and state: "R-Ky.", "D-Calif."."""
     party, _, state = text.partition(" of ")
-    if party in {"Republican", "Democrat", "Independent"}:
+    if party in _PARTIES:
         return state in REGIONS
     return text[:2] in {"R-", "D-", "I-"} and text[2:] in REGIONS
 
@@ -592,5 +594,5 @@ def description_rank(text: str) -> int:
     # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
     # pronoun-owned title.
     where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
-    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {"republican", "democrat", "independent"})
+    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {p.casefold() for p in _PARTIES})
     return 2 if words[0] in PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0
