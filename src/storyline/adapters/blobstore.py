@@ -9,6 +9,16 @@ from pathlib import Path
 
 from storyline.domain.errors import PermanentError, TransientError
 
+# gzip level 3, not 6: on replay-dev's 36 MB of pages, 0.30 s of the crawl's CPU instead of 0.79 s, for an archive
+# 10% bigger (8.6 vs 7.8 MB); the crawl shares the cores with page analysis, so its CPU is the run's time.
+GZIP_LEVEL = 3
+
+
+def pack(data: bytes) -> bytes:
+    """A page as the archive stores it (local files and S3 alike): gzip, without a timestamp (same bytes, same
+    object)."""
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+
 
 class LocalBlobStore:
     """The embedded default; S3 (boto3) implements the same port in production."""
@@ -42,7 +52,7 @@ class LocalBlobStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(gzip.compress(data, compresslevel=6, mtime=0))
+                fh.write(pack(data))
             Path(tmp).replace(path)
         except OSError as exc:
             raise TransientError(f"cannot write {key} to the archive: {exc}") from exc

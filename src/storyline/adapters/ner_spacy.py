@@ -96,8 +96,8 @@ class SpacyRecognizer:
             leads = [a.text[: _lead_end(a.text)] for a in todo]
             titles = nlp.pipe([a.title for a in todo], batch_size=256)
             bodies = nlp.pipe(leads, batch_size=64)
-            for art, title_doc, doc in zip(todo, titles, bodies, strict=True):
-                found = _read(art.article_id, title_doc, doc)
+            for art, lead, title_doc, doc in zip(todo, leads, titles, bodies, strict=True):
+                found = _read(art.article_id, art.title, title_doc, lead, doc)
                 out[art.article_id] = found
                 if cache:
                     self._cache[art.article_id] = found
@@ -115,28 +115,33 @@ def _english(art: Readable) -> bool:
     return looks_english(art.text[:LEAD_CHARS])
 
 
-def _read(article_id: str, title_doc: Any, doc: Any) -> ArticleMentions:
-    # `Doc.text` joins every token each time it is read, and `Doc.ents` builds its spans: read once (reading them
-    # per entity made the recogniser's workers 2x slower on replay-dev).
-    text, title, ents = doc.text, title_doc.text, list(doc.ents)
+def _read(article_id: str, title: str, title_doc: Any, text: str, doc: Any) -> ArticleMentions:
+    """Mentions of one article from its title's and its lead's docs. `text` and `title` are the strings the docs
+    were made of (spaCy keeps every character, so they are the docs' text): `Doc.text` joins its tokens again at
+    each read, a tenth of the recogniser's time on replay-dev; a span's text is likewise sliced from them."""
+    ents = [(text[e.start_char : e.end_char], e.label_, e.start_char, e.end_char) for e in doc.ents]
     # A one-word "organisation" or "place" the article also writes in lowercase is a common word ("Defense"); so is
     # a one-word "person" ("Armed") unless it is the surname of a full name the article gives.
-    surnames = {e.text.split()[-1] for e in ents if e.label_ == "PERSON" and len(e.text.split()) > 1}
+    surnames = {name.split()[-1] for name, label, _, _ in ents if label == "PERSON" and len(name.split()) > 1}
     lowercase = lowercase_words(text)
 
-    def named(e: Any) -> bool:
-        if e.label_ == "PERSON" and (len(e.text.split()) > 1 or e.text in surnames):
+    def named(name: str, label: str) -> bool:
+        if label == "PERSON" and (len(name.split()) > 1 or name in surnames):
             return True
-        return not common_word(e.text, lowercase)
+        return not common_word(name, lowercase)
 
     # A dateline ("WASHINGTON —") says where the story was filed, not what it is about; a headline printed as the
     # first line of the text counts as the title.
     head = headline_line_end(text, title)
     body = tuple(
-        Mention(e.text, e.label_, e.start_char, e.end_char, in_title=e.end_char <= head)
-        for e in ents
-        if named(e) and not dateline(text, e.start_char, e.end_char)
+        Mention(name, label, start, end, in_title=end <= head)
+        for name, label, start, end in ents
+        if named(name, label) and not dateline(text, start, end)
     )
     # Title spans index the title, not the text: only the fact that the title names the entity is kept.
-    titled = tuple(Mention(e.text, e.label_, 0, 0, in_title=True) for e in title_doc.ents if named(e))
+    titled = tuple(
+        Mention(name, e.label_, 0, 0, in_title=True)
+        for e in title_doc.ents
+        if named(name := title[e.start_char : e.end_char], e.label_)
+    )
     return ArticleMentions(article_id, body + titled, describe(text, body))

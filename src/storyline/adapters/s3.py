@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 
+from storyline.adapters.blobstore import pack
 from storyline.domain.errors import PermanentError, TransientError
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
@@ -73,7 +74,7 @@ class S3BlobStore:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=gzip.compress(data, compresslevel=6, mtime=0),
+                Body=pack(data),
                 ContentType="text/html",
                 ContentEncoding="gzip",
             )

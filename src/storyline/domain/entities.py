@@ -201,6 +201,7 @@ def entity_key(name: str) -> str:
     return key.replace(".", "").replace(" ", "") if _ACRONYM.fullmatch(key) else key
 
 
+@lru_cache(maxsize=50_000)
 def checked_label(name: str, label: str) -> str:
     """The recogniser's label, corrected where the name says otherwise: a "person" that is a country or a state
     is a place, one ending in what an organisation or a place is called ("Surrey Fire", "Lindi Bus Stand") is
@@ -214,6 +215,7 @@ def checked_label(name: str, label: str) -> str:
     return "ORG" if last in _ORGANISATION_ENDS else "FAC" if last in _PLACE_ENDS else label
 
 
+@lru_cache(maxsize=50_000)  # asked of every mention of every story, which name the same people again and again
 def plausible_name(name: str, label: str) -> bool:
     """Whether a recognised span can be an entity's name at all: headline fragments, quotes and clause pieces
     ("Riot Deaths 'Murder'", "T - Mobile — the only major U") are not; a person's name is capitalised words
@@ -505,15 +507,19 @@ def entity_cards(
     ranked = sorted(docs, key=lambda k: (-weight(k), -len(docs[k]), k))
     # A surname stands for its person only when no other person of the story has it ("Kelce": Donna or Travis?).
     family = Counter(_core(k)[0][-1] for k, kind in kinds.items() if kind == "person" and " " in k)
+    # Each card's keys (itself and its aliases), gathered once: looked up per card, not searched.
+    keys_of: dict[str, list[str]] = defaultdict(list)
+    for k in surfaces:
+        keys_of[alias.get(k, k)].append(k)
     cards: list[EntityCard] = []
     for key in ranked:
         if not few and len(docs[key]) < 2:
             continue
-        merged = Counter({s: c for k, v in surfaces.items() if alias.get(k, k) == key for s, c in v.items()})
+        merged = Counter({s: c for k in keys_of[key] for s, c in surfaces[k].items()})
         # Whole texts are searched when the leads gave nothing that reads alone (a pronoun-owned title, a held-by
         # compound or a clause: "his lawyer", "Palo Alto-based").
         if texts is not None and all(description_rank(p) >= 2 for p in phrases[key]):
-            votes = Counter({lb: c for k, v in labels.items() if alias.get(k, k) == key for lb, c in v.items()})
+            votes = Counter({lb: c for k in keys_of[key] for lb, c in labels[k].items()})
             surname = _core(key)[0][-1] if kinds[key] == "person" and family[_core(key)[0][-1]] == 1 else None
             names = _search_names(merged, votes.most_common(1)[0][0], surname)
             _describe_rest(key, names, votes.most_common(1)[0][0], dated, mentions, texts, phrases, where)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from storyline.domain.passages import source_passages
 from storyline.domain.text import numbers, proper_noun_phrases, terms
 
 SparseVector = dict[str, float]
@@ -26,6 +27,8 @@ class ArticleFeatures:
     title_counts: Mapping[str, int]
     body_counts: Mapping[str, int]
     entity_counts: Mapping[str, int]
+    # Its source passages (domain/passages), which live merges look up: computed with the rest, ahead on every core.
+    passages: frozenset[int] = frozenset()
 
     def df_keys(self) -> set[str]:
         """The keys this article adds to document frequencies (terms and prefixed entities)."""
@@ -62,6 +65,7 @@ def extract_features(article_id: str, source_id: str, published_at: datetime, ti
         title_counts=dict(Counter(terms(title) + numbers(title))),
         body_counts=dict(Counter(terms(lead) + numbers(lead))),
         entity_counts=dict(entities),
+        passages=source_passages(title, text),
     )
 
 

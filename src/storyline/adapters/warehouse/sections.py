@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.orm import defer
 
 from storyline.adapters.warehouse.engine import Repository, Tx, in_lists, json_digest
-from storyline.adapters.warehouse.queries import in_family
 from storyline.adapters.warehouse.records import story_article
 from storyline.adapters.warehouse.tables import (
     ArticleRow,
@@ -36,11 +36,7 @@ class SqlSections(Repository):
         out: dict[str, list[StoryArticle]] = {sid: [] for sid in wanted}
         with self.db.transaction() as tx:
             for chunk in in_lists(wanted):
-                # Member story → the requested stories whose family it is in (itself, the one it merged into).
-                family: dict[str, list[str]] = {sid: [sid] for sid in chunk}
-                merged = select(StoryRow.story_id, StoryRow.merged_into).where(StoryRow.merged_into.in_(chunk))
-                for member, into in tx.session.execute(merged):
-                    family.setdefault(member, []).append(str(into))
+                family = _families(tx, chunk)
                 rows = tx.session.execute(
                     select(StoryArticleRow.story_id, ArticleRow)
                     .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
@@ -76,7 +72,11 @@ class SqlSections(Repository):
         ids = [sid for sid, *_ in items]
         with self.db.transaction() as tx:
             s = tx.session
-            stories = {r.story_id: r for r in s.scalars(select(StoryRow).where(StoryRow.story_id.in_(ids)))}
+            # Neither the cluster state nor the old sections is read here: not decoded either.
+            unread = (defer(StoryRow.state), defer(StoryRow.sections))
+            rows = select(StoryRow).where(StoryRow.story_id.in_(ids)).options(*unread)
+            stories = {r.story_id: r for r in s.scalars(rows)}
+            members = _family_article_ids(tx, ids)
             children = _Children()
             changed: list[str] = []
             for sid, sections, links in items:
@@ -91,8 +91,7 @@ class SqlSections(Repository):
                 story.headline = sections.headline
                 story.sections = payload
                 story.outlet_count = len(sections.outlets)
-                count = select(func.count()).select_from(StoryArticleRow).where(in_family(sid))
-                story.article_count = s.scalar(count) or 0
+                story.article_count = len(members[sid])
                 story.version = version
                 children.add(sid, sections, links, payload)
             # The sections are owed no more, for the story and the settled ones merged into it (its sections cover
@@ -112,7 +111,7 @@ class SqlSections(Repository):
             )
             if changed:
                 children.write(tx, changed)
-            snapshots = {sid: _snapshot(tx, sid) for sid in changed}
+            snapshots = {sid: _snapshot(tx, sid, members[sid]) for sid in changed}
             return [snapshots.get(sid) for sid in ids]
 
     def story_snapshot(self, story_id: str) -> dict[str, Any]:
@@ -182,18 +181,39 @@ def _payload(sections: Sections, links: Sequence[Link]) -> dict[str, Any]:
     }
 
 
-def _snapshot(tx: Tx, story_id: str) -> dict[str, Any]:
+def _families(tx: Tx, story_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Member story → the given stories whose family it is in (itself, the one it was merged into)."""
+    family: dict[str, list[str]] = {sid: [sid] for sid in story_ids}
+    merged = select(StoryRow.story_id, StoryRow.merged_into).where(StoryRow.merged_into.in_(list(story_ids)))
+    for member, into in tx.session.execute(merged):
+        family.setdefault(member, []).append(str(into))
+    return family
+
+
+def _family_article_ids(tx: Tx, story_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Each story's article ids and those of the stories merged into it, in event-time order: a query per chunk of
+    stories, not one per story."""
+    out: dict[str, list[str]] = {sid: [] for sid in story_ids}
+    for chunk in in_lists(list(out)):
+        family = _families(tx, chunk)
+        rows = tx.session.execute(
+            select(StoryArticleRow.story_id, StoryArticleRow.article_id)
+            .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
+            .where(StoryArticleRow.story_id.in_(list(family)))
+            .order_by(ArticleRow.published_at, ArticleRow.article_id)
+        )
+        for member, article_id in rows:
+            for sid in family[member]:
+                out[sid].append(article_id)
+    return out
+
+
+def _snapshot(tx: Tx, story_id: str, article_ids: list[str] | None = None) -> dict[str, Any]:
+    """What the change feed publishes of a story; `article_ids`: its family's, when the caller has read them."""
     story = tx.session.get(StoryRow, story_id)
     if story is None:
         raise KeyError(story_id)
-    ids = list(
-        tx.session.scalars(
-            select(StoryArticleRow.article_id)
-            .join(ArticleRow, ArticleRow.article_id == StoryArticleRow.article_id)
-            .where(in_family(story_id))
-            .order_by(ArticleRow.published_at, ArticleRow.article_id)
-        )
-    )
+    ids = _family_article_ids(tx, [story_id])[story_id] if article_ids is None else article_ids
     return {
         "story_id": story.story_id,
         "headline": story.headline or "",

@@ -11,7 +11,7 @@ from storyline.domain.clustering import ClusterParams, StoryIndex, StoryState, s
 from storyline.domain.consolidation import ConsolidationParams, Merge, merge_score, plan_merges
 from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extract_features, features_of, weighted
 from storyline.domain.ids import story_id
-from storyline.domain.passages import between, shared_passages, source_passages
+from storyline.domain.passages import between, shared_passages
 from storyline.events import ArticleDeduplicated, ArticleExtracted, StoryAssigned
 from storyline.ports import StoredStory, StoryStore, TaskPool
 from storyline.services.batches import mapped_ahead
@@ -45,7 +45,7 @@ class _ClusterBatch:
     # Live merges made by the batch's steps (written with it), and where each merged story now lives.
     merges: list[Merge] = field(default_factory=list)
     into: dict[str, str] = field(default_factory=dict)
-    # Each article's source passages, computed once per batch.
+    # Each article's source passages (with its features, ahead on every core when they were).
     passages: dict[str, frozenset[int]] = field(default_factory=dict)
     # Stored rows read once per batch (they change only by the batch's own merges, applied through `into`): the
     # stories and outlets holding each of the batch's passages, and each family's passages once asked for.
@@ -117,9 +117,11 @@ class ClusterStage:
         events = [e for e, _ in pairs]
         follows = [f for e in events if (f := e.duplicate_of or e.revision_of) is not None]
         batch = _ClusterBatch(self.stories.assignments_of([e.article.article_id for e in events] + follows))
-        batch.features = {e.article.article_id: f for e, f in pairs if f is not None}
+        batch.features = {
+            e.article.article_id: f if f is not None else extract_features(*_feature_input(e)) for e, f in pairs
+        }
         try:
-            batch.passages = {e.article.article_id: source_passages(e.article.title, e.article.text) for e in events}
+            batch.passages = {aid: f.passages for aid, f in batch.features.items()}
             if self.live:
                 for row in self.stories.passage_holders(set().union(*batch.passages.values())):
                     batch.holders.setdefault(row[0], []).append(row)
@@ -226,9 +228,7 @@ class ClusterStage:
             if story is not None:
                 self._save(self._stored(story), art.article_id, 1.0, False, batch)
                 return [self._assigned(event, sid, 1.0, False)]
-        feats = batch.features.get(art.article_id)
-        if feats is None:
-            feats = extract_features(art.article_id, art.source_id, art.published_at, art.title, art.text)
+        feats = batch.features[art.article_id]
         vectors = weighted(feats, self.dfs)
         batch.leads[art.article_id] = (art.source_id, batch.passages[art.article_id])
         story, decision = self.index.assign(story_id(art.article_id), vectors, art.published_at)
