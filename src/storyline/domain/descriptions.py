@@ -7,15 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from storyline.domain.places import (
-    COUNTRIES,
-    PLACE_KIND,
-    PLACE_LABELS,
-    REGIONS,
-    is_region,
-    kind_of_place,
-    region,
-)
+from storyline.domain.places import COUNTRIES, PLACE_KIND, PLACE_LABELS, REGIONS, is_region, kind_of_place, region
 from storyline.domain.vocabulary import (
     ABBREVIATED,
     ABBREVIATIONS,
@@ -27,9 +19,12 @@ from storyline.domain.vocabulary import (
     MODIFIERS,
     MONTHS,
     NOT_ALONE,
+    OPENERS,
     ORGANISATION_HEADS,
     ORGANISATION_ROLES,
     PARTICIPLE_TITLES,
+    PARTIES,
+    PEOPLE_LABELS,
     PLACE_KIND_AFTER,
     PLURALS,
     PRODUCT_AFTER,
@@ -45,6 +40,7 @@ from storyline.domain.vocabulary import (
     SUBORDINATORS,
     THAT_DAY,
     THING_HEADS,
+    THING_LABELS,
 )
 
 if TYPE_CHECKING:
@@ -100,12 +96,6 @@ _DASHED_RELATIVE = re.compile(
 _DEFINITION = re.compile(r"\s+(?:is|was)\s+((?:a|an|the)\s[^,;:!?\"“”()\[\]]+?)(?=[,;!?]|\.(?:\s|$)|$)")
 # "X, who is the chief executive of Y," cites "the chief executive of Y"; "X, who leads Y," cites the clause.
 _WHO_IS = re.compile(r"(?:who|which)\s+(?:is|was|has\s+been)\s+(?=(?:a|an|the)\s)")
-# Words that open a sentence's phrase of time or place before its subject ("In 2024, …", "Last week, …").
-_OPENERS = frozenset({"in", "on", "at", "after", "during", "since", "last", "earlier", "later", "meanwhile", "today"})
-# Labels of things whose kind may follow their name ("the BlackBerry Q10 smartphone").
-_THINGS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART"})
-# Labels of people, whose own relative clause opens with "who".
-_PEOPLE = frozenset({"PERSON", "NORP"})
 # Labels a held-by compound or a kind of place can describe (a person's "Brooklyn-based" is a title, `_before`).
 _HELD_LABELS = PLACE_LABELS | {"ORG", "NORP"}
 # "the Republican-controlled Senate", "Indian-controlled Kashmir", "Palo Alto-based HP": who holds an organisation
@@ -119,17 +109,16 @@ _HELD_SUFFIX = re.compile(_HELD + "$")
 _MODIFIER_BEFORE = re.compile(
     r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
-# A word of a title in front of a name, as written: "Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard".
-_WORD_BEFORE = re.compile(r"([\w.&’'-]+)[ \t\u00a0]*$")  # not across a line: that is another paragraph
+# A word of a title in front of a name, as written ("Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard"), and
+# the spaces after it, matched on a reversed window (`_word_before`).
+_WORD_BEFORE_REVERSED = re.compile(r"[ \t\u00a0]*([\w.&’'-]+)")
 # "a real estate consultancy specializing in …": a participle's clause after the head is left out.
 _PARTICIPLE_TAIL = re.compile(r"\s[a-z]+ing\s.*$", re.DOTALL)
 _RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’']d)\s.*$", re.DOTALL)
 # "Mitch McConnell, R-Ky., said" / "Zoe Lofgren (D-Calif.)": the party and state US papers give a lawmaker.
 _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z][a-z]*\.?)?)(?=\)|,|\.?\s|\.?$)")
-# "Gov. Asa Hutchinson, Republican of Arkansas," / "Senator X, Democrat of New York,": the same, as the New York
-# Times writes it (the state is checked against the regions, `_party_state`).
-_PARTIES = ("Republican", "Democrat", "Independent")
-_PARTY_OF = re.compile(r",\s((?:" + "|".join(_PARTIES) + r") of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
+# "Gov. Asa Hutchinson, Republican of Arkansas,": the same as the New York Times writes it (state: `_party_state`).
+_PARTY_OF = re.compile(r",\s((?:" + "|".join(PARTIES) + r") of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
 # The word after a name, then what follows it: "smartphone" of "the BlackBerry Q10 smartphone in February".
 _KIND_AFTER = re.compile(r"(?:['’]s)?\s([a-z]+)(?:['’]s)?(?=([\s,.;:!?)\"”]|$))\s*([a-z]*)")
 _POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
@@ -149,17 +138,27 @@ def is_role(word: str) -> bool:
     return word[:1].islower() and len(bare) > 4 and bare.endswith(ROLE_ENDINGS)
 
 
+def _word_before(text: str, at: int) -> tuple[int, int, str] | None:
+    """(start, end, word) of the word before `at` within 40 characters, only spaces or tabs between (not across a
+    line: another paragraph). Read backwards: a search for a word at the window's end tried every start in it."""
+    found = _WORD_BEFORE_REVERSED.match(text[max(0, at - 40) : at][::-1])
+    if found is None:
+        return None
+    start, end = at - found.end(1), at - found.start(1)
+    return start, end, text[start:end]
+
+
 def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
     """The words right before `end` that may belong to a title, nearest first, each with its start."""
     words: list[tuple[int, str]] = []
     at = end
     capitalised = False
     while len(words) <= MAX_TITLE_WORDS:
-        found = _WORD_BEFORE.search(text, max(0, at - 40), at)
+        found = _word_before(text, at)
         # Words are apart; only the first may touch `end` (a title set off by a comma: "his director, X").
-        if found is None or found.end() != at or (words and found.end(1) == at):
+        if found is None or (words and found[1] == at):
             break
-        word = found.group(1)
+        start, _, word = found
         bare = _bare(word)
         lower = word[:1].islower()
         # A full stop that is not an abbreviation's ends the previous sentence ("… the blast. Woodburn Chief").
@@ -173,8 +172,8 @@ def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
         # in "to request Secretary Clinton", "request" is the verb.
         if lower and capitalised and bare not in MODIFIERS | DETERMINERS and bare != "of":
             break
-        words.append((found.start(1), word))
-        at = found.start(1)
+        words.append((start, word))
+        at = start
         # A rank next to the name ("police spokesman Constable Tim Fanning") is not yet the capitalised title.
         ranks_only = all(_bare(w) in RANKS and not is_role(w) for _, w in words)
         capitalised = capitalised or not (lower or ranks_only)
@@ -183,13 +182,11 @@ def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
         if _POSSESSIVE.match(word):
             # The owner may be several capitalised words ("New York's"); the title starts with them.
             while True:
-                more = _WORD_BEFORE.search(text, max(0, at - 40), at)
-                if more is None or more.end() != at or not more.group(1)[:1].isupper():
+                more = _word_before(text, at)
+                if more is None or not more[2][:1].isupper() or _bare(more[2]) in STOP or more[2].endswith("."):
                     break
-                if _bare(more.group(1)) in STOP or more.group(1).endswith("."):
-                    break
-                words.append((more.start(1), more.group(1)))
-                at = more.start(1)
+                words.append((more[0], more[2]))
+                at = more[0]
             break
     return words
 
@@ -323,7 +320,7 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
             if text.startswith(("who ", "which "), found.start(1)):
                 # "which" of a place is what happened there ("the Alps, which represents a growth of 110%").
                 whose = text.startswith("who ", found.start(1)) or m.label == "ORG"
-                return _relative(text, found.start(1), m.label in _PEOPLE) if whose else None
+                return _relative(text, found.start(1), m.label in PEOPLE_LABELS) if whose else None
             # "a Houston law professor who frequently writes about …": the noun phrase before its clause.
             phrase = _RELATIVE_TAIL.sub("", found.group(1)).rstrip()
             # After a preposition, only a phrase headed by what a thing is ("a small liberal arts school").
@@ -331,7 +328,7 @@ def _after(text: str, m: Mention) -> tuple[int, int] | None:
                 return found.start(1), found.start(1) + len(phrase)
     dashed_clause = _DASHED_RELATIVE.match(text, m.end) if owner != "earlier noun" else None
     if dashed_clause is not None:
-        return _relative(text, dashed_clause.start(1), m.label in _PEOPLE)
+        return _relative(text, dashed_clause.start(1), m.label in PEOPLE_LABELS)
     dashed = _DASHED.match(text, m.end) if owner == "mention" else None
     if dashed is not None:
         phrase = _RELATIVE_TAIL.sub("", _PARTICIPLE_TAIL.sub("", dashed.group(1))).rstrip()
@@ -388,7 +385,7 @@ def _after_opening_phrase(text: str, comma: int) -> bool:
     Advisers - a real estate consultancy …"; "On Monday, …"): the name after it is the subject, not a list's."""
     start = max(text.rfind(c, 0, comma) for c in ".!?\n") + 1
     opening = text[start:comma].split()
-    if not 0 < len(opening) <= 4 or opening[0].casefold() not in _OPENERS or not _opens_sentence(text, start):
+    if not 0 < len(opening) <= 4 or opening[0].casefold() not in OPENERS or not _opens_sentence(text, start):
         return False
     # It ends in a time ("In 2024", "On Monday", "Last week"); one ending in a name is a place's, and the comma
     # after it a qualifier's ("In Dearborn, Michigan, a suburb of Detroit").
@@ -431,8 +428,8 @@ def _kind_after(text: str, m: Mention) -> tuple[int, int] | None:
     """What a thing is, as the word right after its name ("the Casty store", "Ukraine's Donbas region"), when no
     other noun follows it (in "the Texas state flag" the state is not Texas's kind): the next word is a function
     word, a verb the lists know, or punctuation."""
-    heads = PLACE_KIND_AFTER if m.label in PLACE_LABELS else KIND_AFTER if m.label in _THINGS else frozenset()
-    if m.label == "PRODUCT" or (m.label in _THINGS and any(ch.isdigit() for ch in m.name)):
+    heads = PLACE_KIND_AFTER if m.label in PLACE_LABELS else KIND_AFTER if m.label in THING_LABELS else frozenset()
+    if m.label == "PRODUCT" or (m.label in THING_LABELS and any(ch.isdigit() for ch in m.name)):
         heads = heads | PRODUCT_AFTER
     found = _KIND_AFTER.match(text, m.end)
     if found is None or found.group(1) not in heads:
@@ -576,7 +573,7 @@ def _party(text: str, end: int) -> tuple[int, int] | None:
 def _party_state(text: str) -> bool:
     """A lawmaker's party and state: "R-Ky.", "D-Calif."."""
     party, _, state = text.partition(" of ")
-    if party in _PARTIES:
+    if party in PARTIES:
         return state in REGIONS
     return text[:2] in {"R-", "D-", "I-"} and text[2:] in REGIONS
 
@@ -594,5 +591,5 @@ def description_rank(text: str) -> int:
     # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
     # pronoun-owned title.
     where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
-    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {p.casefold() for p in _PARTIES})
+    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {p.casefold() for p in PARTIES})
     return 2 if words[0] in PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0

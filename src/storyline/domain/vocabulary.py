@@ -177,3 +177,11 @@ KIND_AFTER = _words("magazine newspaper tabloid movement")
 # recogniser calls a product): after a maker's name they are what it makes ("an Apple laptop", "an Intel chip").
 PRODUCT_AFTER = _words("smartphone handset laptop notebook tablet processor chip console")
 PLACE_KIND_AFTER = _words("region province")
+# Words that open a sentence's phrase of time or place before its subject ("In 2024, …", "Last week, …").
+OPENERS = frozenset({"in", "on", "at", "after", "during", "since", "last", "earlier", "later", "meanwhile", "today"})
+# Labels of things whose kind may follow their name ("the BlackBerry Q10 smartphone").
+THING_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART"})
+# Labels of people, whose own relative clause opens with "who".
+PEOPLE_LABELS = frozenset({"PERSON", "NORP"})
+# The parties a US lawmaker's description names ("Republican of Arkansas").
+PARTIES = ("Republican", "Democrat", "Independent")
