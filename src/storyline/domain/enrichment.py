@@ -350,8 +350,10 @@ def _perspective(
     ranked = sorted(ours, key=lambda s: (-s.score, s.order))
     quotes: list[tuple[_Scored, Speaker]] = []
     for cand in ranked:
+        if len(quotes) >= 2:
+            break
         who = speaker(cand.cited.text) if is_quote(cand.cited.text) else None
-        if len(quotes) >= 2 or who is None or _repeats(cand, [*shown, *picked]):
+        if who is None or _repeats(cand, [*shown, *picked]):
             continue
         if any(q.name == who.name for _, q in quotes):
             continue
@@ -360,7 +362,9 @@ def _perspective(
     unique: list[_Scored] = []
     for cand in ranked if others is not None else []:
         text = cand.cited.text
-        if len(unique) >= 2 or is_quote(text) or not reads_alone(text) or _repeats(cand, [*shown, *picked]):
+        if len(unique) >= 2:
+            break
+        if is_quote(text) or not reads_alone(text) or _repeats(cand, [*shown, *picked]):
             continue
         if adds_facts(text, [others or frozenset()], 3):
             unique.append(cand)
