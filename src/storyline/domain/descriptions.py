@@ -448,8 +448,11 @@ def _organisation_head(title: str) -> bool:
 
 
 def _opens_sentence(text: str, at: int) -> bool:
-    before = text[:at].rstrip()
-    return not before or before[-1] in ".!?\n" or before.endswith(("\u201d", '."'))
+    # Read back from `at` over whitespace (no copy of the text before it: whole articles are searched).
+    i = at
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i == 0 or text[i - 1] in ".!?\u201d" or text[i - 2 : i] == '."'
 
 
 def describe(text: str, mentions: Sequence[Mention]) -> tuple[Description, ...]:
