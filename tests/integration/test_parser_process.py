@@ -49,3 +49,20 @@ def test_a_killed_parser_process_costs_the_parse_nothing() -> None:
         assert again[1] is None
     finally:
         parser.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no nice values on this platform")
+def test_the_parser_process_parses_at_normal_priority() -> None:
+    """Only the model's load yields the CPU (a thread of lowered priority): niced whole, the process got a tenth of
+    a core while the sections were built on every core, and the run waited for its parses."""
+    parser = ParserProcess()
+    try:
+        parser.prepare()
+        parser.parse(SENTENCES[:1], ["en"])
+        pool = parser._pool
+        assert pool is not None
+        for pid in pool._processes:  # type: ignore[attr-defined]
+            # On Linux a pid names the process's main thread, the one that runs the parses.
+            assert os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0)
+    finally:
+        parser.close()

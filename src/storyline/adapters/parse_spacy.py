@@ -10,7 +10,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import cache
 from typing import Any
 
 from storyline.adapters.lifetime import exit_with_parent
@@ -110,9 +109,16 @@ class ParserProcess:
             self._pool = None
 
 
-@cache
+_SHARED: dict[str, SpacyParser] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def _shared(model: str) -> SpacyParser:
-    return SpacyParser(model)
+    """The parser process's one parser per model: the loading thread and the parses ask for it at once."""
+    with _SHARED_LOCK:
+        if model not in _SHARED:
+            _SHARED[model] = SpacyParser(model)
+        return _SHARED[model]
 
 
 def _start_child(parent_pid: int) -> None:
