@@ -73,6 +73,14 @@ def test_context_kinds(text: str, kinds: set[str]) -> None:
             'The Justice Department Inspector General Michael Horowitz said the review was "thorough".',
             Speaker("Inspector General Michael Horowitz", None),
         ),
+        # A day after "said" is when, not who; a word opening the sentence is not part of the name.
+        ("“I don’t think it’s OK,” he said Thursday.", None),
+        (
+            'While Mueller says his report "does not conclude that the President committed a crime," it does not '
+            "exonerate him.",
+            Speaker("Mueller", None),
+        ),
+        ('"We will appeal," May said.', Speaker("May", None)),
     ],
 )
 def test_the_speaker_and_role_come_from_the_attribution(text: str, who: Speaker | None) -> None:

@@ -72,6 +72,34 @@ _NAME_SAID = re.compile(
 )
 _ACCORDING = re.compile(r"\baccording to\s+(?:the\s)?" + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
 _PRONOUNS = frozenset({"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"})
+# A capitalised word opening the sentence before the name ("While Mueller says …"): not part of it.
+_OPENING_WORDS = frozenset(
+    {"While", "When", "As", "After", "Before", "Although", "Though", "Because", "If", "Since", "Until", "Once", "So"}
+)
+# "…," he said Thursday: the day is when, not who (months that are also first names, "May", "June", are left out).
+_WHEN_WORDS = frozenset(
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Today",
+        "Tonight",
+        "Yesterday",
+        "Tomorrow",
+        "January",
+        "February",
+        "March",
+        "July",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
 
 
 def stands_alone(text: str) -> bool:
@@ -134,8 +162,13 @@ def speaker(text: str) -> Speaker | None:
 
 
 def _speaker(name: str, title: str | None, after: str | None) -> Speaker | None:
-    name = name.strip()
-    if name.split()[0] in _PRONOUNS or len(name) < 3 or name.endswith(("'s", "’s")):
+    words = name.split()
+    while words and words[0] in _OPENING_WORDS:
+        words = words[1:]
+    name = " ".join(words)
+    if not words or words[0] in _PRONOUNS or len(name) < 3 or name.endswith(("'s", "’s")):
+        return None
+    if all(w.rstrip(".,") in _WHEN_WORDS for w in words):
         return None
     # A long run of words before the name is the sentence, not a title.
     role = after or (title if title is not None and len(title.split()) <= 4 else None)
