@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from storyline.domain.text import STOPWORDS, numbers, sentence_terms, words
+from storyline.domain.vocabulary import SUBORDINATORS, WHEN_WORDS
 
 # An opener that leans on an earlier sentence: a pronoun with no antecedent on the page, a connective, a teaser.
 _LEANS_BACK = re.compile(
@@ -72,34 +73,6 @@ _NAME_SAID = re.compile(
 )
 _ACCORDING = re.compile(r"\baccording to\s+(?:the\s)?" + _NAME + r"(?:,\s+((?:the|a|an)\s[^,.;:\"”]+))?")
 _PRONOUNS = frozenset({"He", "She", "They", "It", "We", "I", "The", "This", "That", "But", "And"})
-# A capitalised word opening the sentence before the name ("While Mueller says …"): not part of it.
-_OPENING_WORDS = frozenset(
-    {"While", "When", "As", "After", "Before", "Although", "Though", "Because", "If", "Since", "Until", "Once", "So"}
-)
-# "…," he said Thursday: the day is when, not who (months that are also first names, "May", "June", are left out).
-_WHEN_WORDS = frozenset(
-    [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-        "Today",
-        "Tonight",
-        "Yesterday",
-        "Tomorrow",
-        "January",
-        "February",
-        "March",
-        "July",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
-)
 
 
 def stands_alone(text: str) -> bool:
@@ -163,13 +136,14 @@ def speaker(text: str) -> Speaker | None:
 
 def _speaker(name: str, title: str | None, after: str | None) -> Speaker | None:
     words = name.split()
-    while words and words[0] in _OPENING_WORDS:
+    # A word opening the sentence before the name ("While Mueller says …") is not part of it.
+    while words and words[0].casefold() in SUBORDINATORS | {"so"}:
         words = words[1:]
     name = " ".join(words)
     if not words or words[0] in _PRONOUNS or len(name) < 3 or name.endswith(("'s", "’s")):
         return None
-    if all(w.rstrip(".,") in _WHEN_WORDS for w in words):
-        return None
+    if all(w.rstrip(".,").casefold() in WHEN_WORDS for w in words):
+        return None  # "…," he said Thursday: the day is when, not who
     # A long run of words before the name is the sentence, not a title.
     role = after or (title if title is not None and len(title.split()) <= 4 else None)
     return Speaker(name, (role or "").strip() or None)

@@ -185,3 +185,8 @@ THING_LABELS = frozenset({"ORG", "PRODUCT", "WORK_OF_ART"})
 PEOPLE_LABELS = frozenset({"PERSON", "NORP"})
 # The parties a US lawmaker's description names ("Republican of Arkansas").
 PARTIES = ("Republican", "Democrat", "Independent")
+# Days and months after "said" are when, not who (months that are also first names, "May", "June", are left out).
+WHEN_WORDS = _words(
+    "monday tuesday wednesday thursday friday saturday sunday today tonight yesterday tomorrow january february "
+    "march july september october november december"
+)
