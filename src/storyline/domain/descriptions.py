@@ -594,5 +594,5 @@ def description_rank(text: str) -> int:
     # A held-by compound ("Palo Alto-based") or a party and state ("R-La.") says where, not what: it reads like a
     # pronoun-owned title.
     where = _HELD_SUFFIX.search(words[-1]) or (len(words) == 1 and words[0][:2] in {"r-", "d-", "i-"})
-    where = where or (len(words) > 2 and words[1] == "of" and words[0] in {p.casefold() for p in PARTIES})
+    where = where or (len(words) > 2 and words[1] == "of" and words[0].capitalize() in PARTIES)
     return 2 if words[0] in PRONOUN_OWNERS or where else 1 if len(words) == 1 else 0

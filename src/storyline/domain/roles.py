@@ -137,7 +137,7 @@ def speaker(text: str) -> Speaker | None:
 def _speaker(name: str, title: str | None, after: str | None) -> Speaker | None:
     words = name.split()
     # A word opening the sentence before the name ("While Mueller says …") is not part of it.
-    while words and words[0].casefold() in SUBORDINATORS | {"so"}:
+    while words and words[0].casefold() in SUBORDINATORS:
         words = words[1:]
     name = " ".join(words)
     if not words or words[0] in _PRONOUNS or len(name) < 3 or name.endswith(("'s", "’s")):
