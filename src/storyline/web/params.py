@@ -4,6 +4,7 @@ schema allows is answered and any other gets a 422 saying which parameter is wro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -66,33 +67,22 @@ Until = Annotated[
 
 
 NoNul = AfterValidator(_no_nul)
-Source = Annotated[
-    str | None, NoNul, Query(description="stories with an article from this source id", json_schema_extra=_NO_NUL)
-]
-Entity = Annotated[
-    str | None,
-    NoNul,
-    Query(description="entity name (case-insensitive) or entity id", json_schema_extra=_NO_NUL),
-]
+
+
+def _nul_free(where: Callable[..., Any], description: str) -> Any:
+    """`Query` or `Path` metadata of a text parameter: its schema states what NoNul enforces."""
+    return where(description=description, json_schema_extra=_NO_NUL)
+
+
+Source = Annotated[str | None, NoNul, _nul_free(Query, "stories with an article from this source id")]
+Entity = Annotated[str | None, NoNul, _nul_free(Query, "entity name (case-insensitive) or entity id")]
 StoryText = Annotated[
-    str | None,
-    NoNul,
-    Query(description="text in a headline or member article title, as typed (no wildcards)", json_schema_extra=_NO_NUL),
+    str | None, NoNul, _nul_free(Query, "text in a headline or member article title, as typed (no wildcards)")
 ]
-EntityText = Annotated[
-    str | None,
-    NoNul,
-    Query(description="text in the entity's name, as typed (no wildcards)", json_schema_extra=_NO_NUL),
-]
-Kind = Annotated[
-    str | None,
-    NoNul,
-    Query(description="person, organisation, place, group, event or product", json_schema_extra=_NO_NUL),
-]
-StoryId = Annotated[
-    str, NoNul, Path(description="a story id; a merged story's id answers with its survivor", json_schema_extra=_NO_NUL)
-]
-ArticleId = Annotated[str, NoNul, Path(description="an article id", json_schema_extra=_NO_NUL)]
+EntityText = Annotated[str | None, NoNul, _nul_free(Query, "text in the entity's name, as typed (no wildcards)")]
+Kind = Annotated[str | None, NoNul, _nul_free(Query, "person, organisation, place, group, event or product")]
+StoryId = Annotated[str, NoNul, _nul_free(Path, "a story id; a merged story's id answers with its survivor")]
+ArticleId = Annotated[str, NoNul, _nul_free(Path, "an article id")]
 Language = Annotated[
     str | None,
     Query(
