@@ -54,6 +54,11 @@ def _env() -> Environment:
     return env
 
 
+def _not_found(what: str) -> dict[int | str, dict[str, Any]]:
+    """The schema's answer of an endpoint that looks one item up by its id, when none has it."""
+    return {404: {"model": ErrorOut, "description": f"No {what} has this id."}}
+
+
 def _detail(reader: StoryReader, story_id: str) -> tuple[dict[str, Any], PageLinks, dict[str, dict[str, Any]]]:
     story = reader.story(story_id)
     if story is None:
@@ -99,7 +104,7 @@ def create_app(reader: StoryReader) -> FastAPI:
         "/api/stories/{story_id}",
         response_model=StoryDetail,
         tags=["stories"],
-        responses={404: {"model": ErrorOut, "description": "No story has this id."}},
+        responses=_not_found("story"),
     )
     def story_detail(story_id: StoryId) -> dict[str, Any]:
         story, links, _ = _detail(reader, story_id)
@@ -122,7 +127,7 @@ def create_app(reader: StoryReader) -> FastAPI:
         "/api/articles/{article_id}",
         response_model=ArticleDetail,
         tags=["articles"],
-        responses={404: {"model": ErrorOut, "description": "No article has this id."}},
+        responses=_not_found("article"),
     )
     def article(article_id: ArticleId) -> dict[str, Any]:
         found = reader.article(article_id)
