@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from storyline.domain.boundaries import ends_sentence, starts_sentence
@@ -366,26 +367,36 @@ def templated(pages: Sequence[Page]) -> Figure:
     )
 
 
+def _against_gold(
+    key: str,
+    label: str,
+    target: str,
+    pairs: Iterable[tuple[str | None, str | None, str]],
+    wrong: Callable[[str, str], bool],
+) -> Figure:
+    """A gold-based figure: of the (own gold story, other gold story, example) pairs whose two sides gold labels,
+    how many `wrong` finds wrong."""
+    known = [(own, other, example) for own, other, example in pairs if own is not None and other is not None]
+    bad = [example for own, other, example in known if wrong(own, other)]
+    return Figure(key, label, len(bad), len(known), target, _examples(bad))
+
+
 def same_event_links(pages: Sequence[Page], gold: Gold) -> Figure:
-    known = bad = 0
-    examples: list[str] = []
-    for p in pages:
-        own = gold.of_story.get(p.story_id)
-        for link in p.links:
-            other = gold.of_story.get(link.story_id)
-            if own is None or other is None:
-                continue
-            known += 1
-            if own == other:
-                bad += 1
-                examples.append(f"{p.story_id} → {link.story_id} ({link.section})")
-    return Figure(
+    links = (
+        (
+            gold.of_story.get(p.story_id),
+            gold.of_story.get(link.story_id),
+            f"{p.story_id} → {link.story_id} ({link.section})",
+        )
+        for p in pages
+        for link in p.links
+    )
+    return _against_gold(
         "same_event_links",
         "How we got here / Go deeper links to a split of the same event",
-        bad,
-        known,
         "≤ 5%",
-        _examples(examples),
+        links,
+        operator.eq,
     )
 
 
@@ -429,25 +440,18 @@ def fragments(pages: Sequence[Page], texts: Mapping[str, str]) -> Figure:
 
 
 def off_event_perspectives(pages: Sequence[Page], gold: Gold) -> Figure:
-    known = bad = 0
-    examples: list[str] = []
-    for p in pages:
-        own = gold.of_story.get(p.story_id)
-        for s in p.spans:
-            other = gold.of_article.get(s.article_id)
-            if s.section != "perspectives" or own is None or other is None:
-                continue
-            known += 1
-            if other != own:
-                bad += 1
-                examples.append(_clip(s.text))
-    return Figure(
+    sentences = (
+        (gold.of_story.get(p.story_id), gold.of_article.get(s.article_id), _clip(s.text))
+        for p in pages
+        for s in p.spans
+        if s.section == "perspectives"
+    )
+    return _against_gold(
         "off_event_perspectives",
         "What the papers say sentences about another event",
-        bad,
-        known,
         "≤ 1%",
-        _examples(examples),
+        sentences,
+        operator.ne,
     )
 
 
