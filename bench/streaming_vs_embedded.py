@@ -117,7 +117,7 @@ class LagTrace:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(1.0):
+        while not self._stop.wait(0.5):
             try:
                 lags = [group_lag(self.bootstrap, group, topic) for group, topic in GROUPS.items()]
             except TransientError:

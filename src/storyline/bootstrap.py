@@ -21,6 +21,7 @@ from storyline.adapters.clock import SystemClock
 from storyline.adapters.deadletters import FanoutDeadLetters
 from storyline.adapters.http import HttpxFetcher
 from storyline.adapters.kafka import (
+    RUNS_COMPLETE_GROUP,
     KafkaDeadLetters,
     KafkaPublisher,
     KafkaStreamConsumer,
@@ -48,7 +49,13 @@ from storyline.services.maintenance import MaintenancePasses
 from storyline.services.pipeline import REPORT_TOPICS, Pipeline, RunSummary, tally_stream
 from storyline.services.routing import Router
 from storyline.services.stages import ClusterStage, DedupStage, EnrichStage, ExtractStage, Stage
-from storyline.services.streaming import BATCH_RECORDS, EXTRACT_BATCH_RECORDS, StreamPolicy, StreamRunner
+from storyline.services.streaming import (
+    BATCH_RECORDS,
+    ENRICH_COMMIT_EVERY_S,
+    EXTRACT_BATCH_RECORDS,
+    StreamPolicy,
+    StreamRunner,
+)
 from storyline.settings import Settings
 
 if TYPE_CHECKING:
@@ -320,11 +327,13 @@ def build_worker(
         on_revoke=lambda: holder["runner"].on_revoke(),  # noqa: PLW0108 - the runner is created below
         on_assign=handler.reset,
     )
-    # Clustering releases what it holds as soon as extract and dedup have nothing in flight (ADR 0025). Dedup
-    # keeps the timed quiet rule: its upstream is a crawl, which no consumer group shows still publishing.
+    # Dedup and clustering release what they hold as soon as nothing more can come (ADR 0025): every earlier
+    # stage's group has committed all its input and, for the pages themselves, the runs that published them
+    # (crawls, backfills) have ended. Otherwise (a run still publishing, or one that died) the timed quiet rule.
     earlier = list(STAGE_TOPICS)[: list(STAGE_TOPICS).index(stage)]
-    upstream = {i.group: i.topic for i in stream_inputs() if i.stage in earlier}  # with extract's backfill group
-    probed = stage == "cluster" and not from_dlq
+    upstream = [(i.group, i.topic) for i in stream_inputs() if i.stage in earlier]  # with extract's backfill group
+    upstream += [(RUNS_COMPLETE_GROUP, i.topic) for i in stream_inputs() if i.stage == "extract"]
+    probed = stage in ("dedup", "cluster") and not from_dlq
     probe = UpstreamProbe(settings.kafka_bootstrap, upstream, consumer) if probed else None
     runner = StreamRunner(
         handler,
@@ -343,6 +352,7 @@ def build_worker(
             batch_records=EXTRACT_BATCH_RECORDS if stage == "extract" else BATCH_RECORDS,
             reorder_window_s=settings.reorder_window_s if stage in ("dedup", "cluster") else 0.0,
             reorder_quiet_s=settings.reorder_quiet_s,
+            commit_every_s=ENRICH_COMMIT_EVERY_S if stage == "enrich" else StreamPolicy.commit_every_s,
         ),
     )
     holder["runner"] = runner

@@ -23,10 +23,16 @@ _MAX_HEADER_MESSAGE = 1000
 _DLQ = "dlq."  # prefix of the headers a dead letter adds; the record's own headers are kept beside them
 
 
+# The consumer group no worker joins, whose committed offsets mark what finished runs (crawls, backfills) have
+# published: a topic's records below them came from a run that has ended, so no more of that run will come.
+RUNS_COMPLETE_GROUP = "storyline-runs-complete"
+
+
 class KafkaPublisher:
     """acks=all + idempotence: a retried send never duplicates a record within a producer session."""
 
     def __init__(self, bootstrap: str, client_id: str, compression: str = "zstd") -> None:
+        self.bootstrap, self.client_id = bootstrap, client_id
         try:
             self.producer = KafkaProducer(
                 bootstrap_servers=bootstrap,
@@ -43,6 +49,7 @@ class KafkaPublisher:
         except KafkaError as exc:
             raise TransientError(f"cannot connect a producer to {bootstrap}: {exc}") from exc
         self._pending: list[Any] = []
+        self._delivered: dict[TopicPartition, int] = {}  # per partition, the offset after this one's last record
 
     def send(self, topic: str, key: str | None, value: bytes, headers: list[tuple[str, bytes]]) -> None:
         try:
@@ -61,9 +68,31 @@ class KafkaPublisher:
             self._pending.clear()
             raise TransientError(f"flush failed: {exc}") from exc
         failed = [f for f in self._pending if f.failed()]
+        for future in self._pending:
+            if future.succeeded():
+                meta = future.value
+                tp = TopicPartition(meta.topic, meta.partition)
+                self._delivered[tp] = max(self._delivered.get(tp, 0), meta.offset + 1)
         self._pending.clear()
         if failed:
             raise TransientError(f"{len(failed)} records were not delivered: {failed[0].exception}")
+
+    def mark_complete(self) -> None:
+        """Say that the run that published through this publisher has ended: move RUNS_COMPLETE_GROUP's offsets up
+        to this publisher's last delivered records (never down). A reordering worker then knows that nothing more
+        of that run is coming (ADR 0025). Call it after `flush`. Best effort: without the mark, workers wait out
+        their timed quiet rule, as they do for a run that died."""
+        if not self._delivered:
+            return
+        try:
+            with _BrokerView(self.bootstrap, f"{self.client_id}-complete") as view:
+                done = view.committed(RUNS_COMPLETE_GROUP)
+                ahead = {tp: end for tp, end in self._delivered.items() if end > done.get(tp, 0)}
+                if ahead:
+                    marks = {tp: OffsetAndMetadata(end, "", -1) for tp, end in ahead.items()}
+                    view.admin.alter_group_offsets(RUNS_COMPLETE_GROUP, marks)
+        except KafkaError as exc:
+            log.warning("could not mark the run's records complete (%s); workers will wait for quiet instead", exc)
 
     def close(self) -> None:
         self.producer.close(timeout=10)
@@ -320,13 +349,13 @@ class UpstreamProbe:
     worker has read to the end of its own. One admin client for the worker's life; a broker error answers
     "not idle", which leaves the timed quiet rule in charge."""
 
-    def __init__(self, bootstrap: str, upstream: dict[str, str], own: KafkaStreamConsumer) -> None:
-        self.upstream, self.own = upstream, own
+    def __init__(self, bootstrap: str, upstream: Sequence[tuple[str, str]], own: KafkaStreamConsumer) -> None:
+        self.upstream, self.own = upstream, own  # (group, topic): what must be committed for nothing to be coming
         self._view = _BrokerView(bootstrap, "storyline-upstream")
 
     def __call__(self) -> bool:
         try:
-            return self.own.lag() == 0 and all(self._view.lag(g, t) == 0 for g, t in self.upstream.items())
+            return self.own.lag() == 0 and all(self._view.lag(g, t) == 0 for g, t in self.upstream)
         except KafkaError:
             return False
 

@@ -8,7 +8,7 @@ from storyline.ports.crawl import Fetcher, FetchLog, HostSlots, Sleeper, SourceS
 from storyline.ports.dead_letters import DeadLetterSink, DeadLetterStore
 from storyline.ports.maintenance import ConsolidationStore, FetchLogRetention, RawArchiveIndex, ResumeStore
 from storyline.ports.read import MAX_OFFSET, MAX_PAGE, StoryFilter, StoryReader
-from storyline.ports.runtime import BlobStore, Clock, InRecord, Metrics, Publisher, StreamConsumer
+from storyline.ports.runtime import BlobStore, Clock, InRecord, Metrics, Publisher, RunPublisher, StreamConsumer
 from storyline.ports.stories import StoredStory, StoryStore
 from storyline.ports.unit_of_work import UnitOfWork
 
@@ -34,6 +34,7 @@ __all__ = [
     "Publisher",
     "RawArchiveIndex",
     "ResumeStore",
+    "RunPublisher",
     "Sleeper",
     "SourceStore",
     "StoredStory",

@@ -27,6 +27,13 @@ class Publisher(Protocol):
     def flush(self) -> None: ...
 
 
+class RunPublisher(Publisher, Protocol):
+    """A run's publisher (a crawl, a backfill): once it has flushed, `mark_complete` says the run has ended, so
+    the workers that hold records for event-time order know that nothing more of it is coming."""
+
+    def mark_complete(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class InRecord:
     topic: str

@@ -30,7 +30,7 @@ from storyline.events import (
     dlq_topic,
     headers,
 )
-from storyline.ports import InRecord, Offload, Publisher, ResumeStore, SourceStore
+from storyline.ports import InRecord, Offload, ResumeStore, RunPublisher, SourceStore
 from storyline.services.batches import Item, event_order, run_batch
 from storyline.services.crawl import CrawlReport, CrawlService
 from storyline.services.routing import Router
@@ -267,7 +267,7 @@ class Pipeline:
         self,
         sources: Sequence[Source],
         progress: Progress | None = None,
-        publisher: Publisher | None = None,
+        publisher: RunPublisher | None = None,
         since: datetime | None = None,
     ) -> RunSummary:
         """Crawl, then process here (embedded) or, given a publisher, hand the fetched events to the workers."""
@@ -305,6 +305,7 @@ class Pipeline:
             for ev in pages:
                 publisher.send(TOPIC_FETCHED, ev.key(), ev.to_bytes(), headers(ev))
             publisher.flush()  # delivery checked before the run reports success
+            publisher.mark_complete()
         summary.feeds_ok = report.count("feed", FetchOutcome.FETCHED)
         summary.feeds_failed = report.count("feed", FetchOutcome.FAILED)
         summary.feeds_not_modified = report.count("feed", FetchOutcome.NOT_MODIFIED)

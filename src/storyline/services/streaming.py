@@ -35,6 +35,10 @@ BATCH_RECORDS = 64
 # analysis pool's minimum, so extract workers scaled out do not each start a pool), and a batch's first article
 # waits for its last page's analysis (200 pages: ~5 s; 16 keeps most of the batching gain).
 EXTRACT_BATCH_RECORDS = 16
+# The enrich worker's checkpoint builds the sections of every story its records touched. While clustering still
+# streams assignments in, each checkpoint rebuilds stories the next one will touch again, on the cores clustering
+# needs; so enrich checkpoints when its input goes quiet, and at least this often (sections' freshness bound).
+ENRICH_COMMIT_EVERY_S = 6.0
 
 
 @dataclass(frozen=True)

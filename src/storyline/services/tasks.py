@@ -9,7 +9,7 @@ from typing import Any
 
 from storyline.domain.records import Source
 from storyline.events import TOPIC_BACKFILL, ArticleFetched, Event, headers
-from storyline.ports import Publisher
+from storyline.ports import Publisher, RunPublisher
 from storyline.services.pipeline import Pipeline
 
 
@@ -24,7 +24,7 @@ def source_from_dict(data: dict[str, Any]) -> Source:
     return Source(**{**data, "feeds": tuple(data.get("feeds", ())), "sitemaps": tuple(data.get("sitemaps", ()))})
 
 
-def crawl_one(pipeline: Pipeline, source: Source, publisher: Publisher, since: datetime | None) -> dict[str, int]:
+def crawl_one(pipeline: Pipeline, source: Source, publisher: RunPublisher, since: datetime | None) -> dict[str, int]:
     """Crawl one source and publish its fetched pages; delivery is checked before the task succeeds."""
     summary = pipeline.run([source], publisher=publisher, since=since)
     return {
@@ -63,7 +63,7 @@ def check_quality(
 
 def publish_backfill(
     archived: Sequence[ArticleFetched],
-    publisher: Publisher,
+    publisher: RunPublisher,
     source_id: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -79,7 +79,9 @@ def publish_backfill(
         and (end is None or e.event_time < end)
     ]
     chosen.sort(key=lambda e: (e.event_time, e.article_id))
-    return publish_events(TOPIC_BACKFILL, chosen, publisher)
+    sent = publish_events(TOPIC_BACKFILL, chosen, publisher)
+    publisher.mark_complete()  # the backfill has ended: the workers need not wait out their quiet rule
+    return sent
 
 
 def publish_events(topic: str, events: Sequence[Event], publisher: Publisher) -> int:
