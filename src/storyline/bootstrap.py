@@ -280,6 +280,10 @@ def build_maintenance(settings: Settings | None = None, feed: bool | None = None
 def build_stage(stage: str, settings: Settings, warehouse: SqlWarehouse, blobs: BlobStore) -> Stage:
     if stage not in STAGE_TOPICS:
         raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(STAGE_TOPICS)}")
+    if stage == "extract":
+        # An extract worker analyses in its own process, a chunk at a time as its batches need them: extraction
+        # scales out by worker instances (each a core), not by a pool of processes per worker.
+        settings = settings.model_copy(update={"analysis_processes": 1})
     stages = build_stages(settings, warehouse, blobs)
     if stage == "extract":
         # A worker loads the model before it joins its group, not while holding its first partitions: the

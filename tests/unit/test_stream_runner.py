@@ -279,3 +279,33 @@ def test_an_outage_rewinds_to_the_first_uncommitted_record_and_replays_it() -> N
     assert stage.batches == [["st_0", "st_1"], ["st_2"]]
     assert bus.committed == {(TOPIC_ASSIGNED, 0): 3}
     assert sorted(key for _, key in bus.sent) == ["st_0", "st_1", "st_2"]
+
+
+class FailingAhead(Stage):
+    """Its look-ahead serves `works` events, then fails (a task pool that broke midway)."""
+
+    def __init__(self, works: int) -> None:
+        super().__init__()
+        self.works = works
+        self.given: list[object] = []
+
+    def ahead(self, events: Iterable[StoryAssigned]) -> Iterator[tuple[StoryAssigned, None]]:
+        for i, e in enumerate(events):
+            if i == self.works:
+                raise RuntimeError("task pool broken")
+            yield e, None
+
+    def handle_batch(self, items: Sequence[tuple[StoryAssigned, None]]) -> list[list[StoryUpdated]]:
+        self.given.extend(work for _, work in items)
+        return super().handle_batch(items)
+
+
+def test_one_look_ahead_serves_every_batch_and_its_failure_loses_only_the_head_start() -> None:
+    bus, clock, stage = Bus(), Clock(), FailingAhead(works=3)
+    runner, _ = _runner(stage, bus, clock)
+    runner.process_all([_record(o, f"st_{o}") for o in range(5)])
+    # The batches past the failure get their events without work ahead, and do it themselves: nothing is lost.
+    assert stage.batches == [["st_0", "st_1"], ["st_2", "st_3"], ["st_4"]]
+    assert runner.processed == 5
+    runner.checkpoint()
+    assert bus.committed == {(TOPIC_ASSIGNED, 0): 5}

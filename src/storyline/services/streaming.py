@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -153,29 +153,42 @@ class StreamRunner:
 
     def process_all(self, records: Sequence[InRecord], ordered: bool = False) -> None:
         """Handle records in batches of `batch_records`, in order, or `ordered` by event time (ties by key and
-        offset: the order embedded mode uses)."""
+        offset: the order embedded mode uses). One look-ahead runs over all of them, so the stage's pure work for
+        the next batch proceeds on the task pool while this one's transaction runs, as in an embedded run."""
         decoded = self._decoded(records)
         if ordered:
             decoded.sort(key=lambda pair: (event_order(pair[1]), pair[0].offset))
-        for part in chunked(decoded, max(1, self.policy.batch_records)):
-            self._process(part)
+        prepared = self._ahead([event for _, event in decoded])
+        parts = chunked(zip(decoded, prepared, strict=True), max(1, self.policy.batch_records))
+        while True:
+            started = time.perf_counter()  # from here: the wait for this batch's look-ahead is its work too
+            part = next(parts, None)
+            if part is None:
+                return
+            self._process(part, started)
 
-    def _process(self, part: Sequence[tuple[InRecord, Event]]) -> None:
-        """One batch: its pure work ahead, its writes in one transaction (or each record alone through the router,
-        so each error is retried or dead-lettered with its origin), its outputs sent."""
-        started = time.perf_counter()
+    def _ahead(self, events: Sequence[Event]) -> Iterator[tuple[Event, Any]]:
+        """The stage's look-ahead over `events`; if it fails, only a head start is lost: the events it did not
+        reach come without their work, which each batch then does itself."""
+        done = 0
         try:
-            prepared = list(self.stage.ahead([event for _, event in part]))
-        except Exception:  # only a head start is lost: the stage does each record's work itself
-            log.exception("%s: look-ahead failed; the batch does its own", self.stage.name)
-            prepared = [(event, None) for _, event in part]
-        items = [self._item(record, event, work) for (record, _), (event, work) in zip(part, prepared, strict=True)]
+            for pair in self.stage.ahead(events):
+                yield pair
+                done += 1
+        except Exception:
+            log.exception("%s: look-ahead failed; the batches do their own", self.stage.name)
+            yield from ((event, None) for event in events[done:])
+
+    def _process(self, part: Sequence[tuple[tuple[InRecord, Event], tuple[Event, Any]]], started: float) -> None:
+        """One batch, its pure work done ahead: its writes in one transaction (or each record alone through the
+        router, so each error is retried or dead-lettered with its origin), its outputs sent."""
+        items = [self._item(record, event, work) for (record, _), (event, work) in part]
         outputs = run_batch(self.stage, items, self.router)
         for out in outputs:
             self._publish(out or [])
-        # Each record's share of the batch: its look-ahead and transaction are the records' work together.
+        # Each record's share of the batch: its transaction and the wait for its look-ahead.
         share = (time.perf_counter() - started) / len(part)
-        for (record, _), out in zip(part, outputs, strict=True):
+        for ((record, _), _), out in zip(part, outputs, strict=True):
             self._done(record, "ok" if out is not None else "dead_lettered", share)
         log.debug(
             "%s: %d records, %d dead-lettered, %d outputs, %.1f ms",
