@@ -7,6 +7,8 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -169,6 +171,26 @@ def test_work_started_ahead_comes_back_in_order_even_after_the_pool_dies() -> No
         third = analyser.map_async(fingerprint_of, items)  # submitted to a broken pool: done in-process
         assert second() == expected[::-1]
         assert third() == expected
+    finally:
+        analyser.close()
+
+
+def test_a_wait_on_a_pool_whose_worker_died_unnoticed_ends_and_the_next_work_gets_a_new_pool() -> None:
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
+    try:
+        items = _texts(40)
+        analyser.map(fingerprint_of, items)
+        pool = analyser._pool
+        assert pool is not None
+        _kill_workers(analyser)
+        # A result the executor will never deliver: what a wait sees when the pool's manager misses a worker's
+        # death (it happened in CI, a worker killed while holding the call queue's lock). It must not hang.
+        never: Future[list[str]] = Future()
+        with pytest.raises(BrokenProcessPool):
+            analyser._outcome(pool, never)
+        assert analyser._pool is None, "abandoned"
+        assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items]
+        assert analyser._pool is not None and analyser._pool is not pool, "a new pool"
     finally:
         analyser.close()
 

@@ -29,6 +29,10 @@ R = TypeVar("R")
 CHUNK = 16
 # Fewer items than this are mapped in-process: the round trip to the workers costs more than the work.
 MAP_MIN_ITEMS = 16
+# How often a wait for a worker process's result checks that the pool's processes are all alive. A worker killed
+# at the wrong moment (e.g. holding the call queue's lock) can leave the executor never noticing its death, and a
+# plain wait would never end; a dead process makes the pool broken here, and its work is redone in-process.
+LIVENESS_CHECK_S = 1.0
 # Fewer pages than this are analysed in-process: starting processes (each loads trafilatura and the model,
 # ~2 s) costs more than a small crawl's analysis.
 POOL_MIN_PAGES = 64
@@ -162,7 +166,7 @@ class PooledAnalyser(LocalAnalyser):
             chunk, future = window.popleft()
             submit(1)
             try:
-                results: Iterator[PageAnalysis | None] = iter(future.result())
+                results: Iterator[PageAnalysis | None] = iter(self._outcome(pool, future))
             except Exception:
                 # A worker process died (killed, out of memory): these pages are analysed in-process instead.
                 log.exception("page analysis pool failed; analysing %d pages in-process", len(chunk))
@@ -187,25 +191,49 @@ class PooledAnalyser(LocalAnalyser):
         if self.processes < 2 or len(items) < MAP_MIN_ITEMS:
             return (fn(x) for x in items)
         size = -(-len(items) // (self.processes * 2))
+        pool = self._executor()
         try:
-            pool = self._executor()
             futures = [pool.submit(_apply, fn, items[at : at + size]) for at in range(0, len(items), size)]
         except RuntimeError:  # BrokenProcessPool, or shut down
             futures = []
-        return self._results(fn, items, futures)
+        return self._results(fn, items, pool, futures)
 
-    def _results(self, fn: Callable[[T], R], items: Sequence[T], futures: list[Future[list[R]]]) -> Iterator[R]:
+    def _results(
+        self, fn: Callable[[T], R], items: Sequence[T], pool: ProcessPoolExecutor, futures: list[Future[list[R]]]
+    ) -> Iterator[R]:
         done = 0
         for future in futures:
             try:
-                results = future.result()
+                results = self._outcome(pool, future)
             except (BrokenProcessPool, CancelledError):
                 log.exception("task pool failed; mapping %d items in-process", len(items) - done)
-                self.close()
+                self._abandon(pool)
                 break
             yield from results
             done += len(results)
         yield from (fn(x) for x in items[done:])
+
+    def _outcome(self, pool: ProcessPoolExecutor, future: Future[list[R]]) -> list[R]:
+        """The task's result; BrokenProcessPool once one of the pool's processes is found dead (see
+        LIVENESS_CHECK_S), the pool abandoned so the next work starts a new one."""
+        while True:
+            try:
+                return future.result(timeout=LIVENESS_CHECK_S)
+            except TimeoutError:
+                processes = getattr(pool, "_processes", None) or {}  # None once shut down
+                if processes and all(p.is_alive() for p in processes.values()):
+                    continue
+                self._abandon(pool)
+                raise BrokenProcessPool("a worker process died") from None
+
+    def _abandon(self, pool: ProcessPoolExecutor) -> None:
+        """Drop a broken pool without waiting on it (its manager thread may never see the death): its processes
+        are killed, its pending work cancelled."""
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is pool:
+            self._pool = None
 
     def close(self) -> None:
         if self._pool is not None:
