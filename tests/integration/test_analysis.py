@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future
@@ -193,6 +194,25 @@ def test_a_wait_on_a_pool_whose_worker_died_unnoticed_ends_and_the_next_work_get
         assert analyser._pool is not None and analyser._pool is not pool, "a new pool"
     finally:
         analyser.close()
+
+
+def test_an_abandoned_pool_whose_manager_waits_on_half_a_result_lets_the_interpreter_exit() -> None:
+    analyser = PooledAnalyser(SpacyRecognizer(), processes=2)
+    items = _texts(40)
+    analyser.map(fingerprint_of, items)
+    pool = analyser._pool
+    assert pool is not None
+    manager = pool._executor_manager_thread  # type: ignore[attr-defined]
+    # What a worker killed mid-write leaves: a result's length header and a few of its bytes. The manager thread
+    # reads them and then waits for the rest, which no process will ever write (CI hung at exit on this).
+    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 4096) + b"half")  # type: ignore[attr-defined]
+    time.sleep(0.5)
+    assert manager.is_alive()
+    analyser._abandon(pool)
+    manager.join(10)
+    assert not manager.is_alive(), "the manager thread ends: nothing is left for the interpreter to wait on"
+    assert analyser.map(fingerprint_of, items) == [fingerprint_of(x) for x in items]
+    analyser.close()
 
 
 def test_streamed_results_come_in_order_and_whole_from_a_broken_pool() -> None:

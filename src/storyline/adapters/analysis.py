@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -115,6 +117,30 @@ def _work(jobs: list[PageJob]) -> list[PageAnalysis | None]:
         # error is raised and routed like any other.
         log.exception("page analysis failed in a worker process")
         return [None] * len(jobs)
+
+
+def _unblock_manager(pool: ProcessPoolExecutor) -> None:
+    """A worker killed while writing its result leaves half a message in the result pipe: the executor's manager
+    thread then waits forever for the rest, never sees the death, and the interpreter hangs at exit joining it.
+    A daemon thread feeds zero bytes into the pipe until the manager has read a whole (garbage) message, taken the
+    pool as broken and ended. It holds the pipe's connection, so its descriptor is not closed and reused meanwhile.
+    (Executor internals: the standard library offers no other way to free that thread.)"""
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
+    if manager is None or results is None or not manager.is_alive():
+        return
+    writer = results._writer
+
+    def feed() -> None:
+        deadline = time.monotonic() + 60
+        while manager.is_alive() and time.monotonic() < deadline:
+            try:
+                os.write(writer.fileno(), bytes(4096))
+            except OSError:
+                return
+            manager.join(0.05)
+
+    threading.Thread(target=feed, name="storyline-unblock-pool", daemon=True).start()
 
 
 class PooledAnalyser(LocalAnalyser):
@@ -228,9 +254,10 @@ class PooledAnalyser(LocalAnalyser):
 
     def _abandon(self, pool: ProcessPoolExecutor) -> None:
         """Drop a broken pool without waiting on it (its manager thread may never see the death): its processes
-        are killed, its pending work cancelled."""
+        are killed, its pending work cancelled, its manager thread unblocked."""
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.kill()
+        _unblock_manager(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         if self._pool is pool:
             self._pool = None
