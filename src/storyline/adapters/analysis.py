@@ -233,15 +233,15 @@ class PooledAnalyser(LocalAnalyser):
                 results = self._outcome(pool, future)
             except (BrokenProcessPool, CancelledError):
                 log.exception("task pool failed; mapping %d items in-process", len(items) - done)
-                self._abandon(pool)
                 break
             yield from results
             done += len(results)
         yield from (fn(x) for x in items[done:])
 
     def _outcome(self, pool: ProcessPoolExecutor, future: Future[list[R]]) -> list[R]:
-        """The task's result; BrokenProcessPool once one of the pool's processes is found dead (see
-        LIVENESS_CHECK_S), the pool abandoned so the next work starts a new one."""
+        """The task's result. A broken pool (the executor saw a worker die, or a wait found one of its processes
+        dead: see LIVENESS_CHECK_S) raises BrokenProcessPool, the pool abandoned so the next work starts a new one:
+        every wait on the pool goes through here, so this is the one place a pool is given up."""
         while True:
             try:
                 return future.result(timeout=LIVENESS_CHECK_S)
@@ -249,8 +249,11 @@ class PooledAnalyser(LocalAnalyser):
                 processes = getattr(pool, "_processes", None) or {}  # None once shut down
                 if processes and all(p.is_alive() for p in processes.values()):
                     continue
-                self._abandon(pool)
-                raise BrokenProcessPool("a worker process died") from None
+                broken = BrokenProcessPool("a worker process died")
+            except BrokenProcessPool as exc:
+                broken = exc
+            self._abandon(pool)
+            raise broken
 
     def _abandon(self, pool: ProcessPoolExecutor) -> None:
         """Drop a broken pool without waiting on it (its manager thread may never see the death): its processes

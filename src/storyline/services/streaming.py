@@ -31,9 +31,9 @@ log = logging.getLogger(__name__)
 
 # Records per stage batch: one look-ahead and one transaction, as an embedded run's chunks.
 BATCH_RECORDS = 64
-# An extract worker's batches are smaller: their pages are analysed in-process in one model pass (fewer than the
-# analysis pool's minimum, so extract workers scaled out do not each start a pool), and a batch's first article
-# waits for its last page's analysis (200 pages: ~5 s; 16 keeps most of the batching gain).
+# An extract worker's batches are smaller: it analyses its pages in its own process (bootstrap gives it no pool),
+# a chunk per model pass, and a batch's first article waits for its last page's analysis (200 pages: ~5 s; 16
+# keeps most of the batching gain).
 EXTRACT_BATCH_RECORDS = 16
 # The enrich worker's checkpoint builds the sections of every story its records touched. While clustering still
 # streams assignments in, each checkpoint rebuilds stories the next one will touch again, on the cores clustering
