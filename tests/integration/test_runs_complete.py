@@ -64,3 +64,14 @@ def test_a_mark_never_moves_back(kafka_topics: str) -> None:
     assert sum(after_late.values()) == 16
     early.close()
     late.close()
+
+
+def test_a_mark_the_broker_cannot_take_is_a_warning_not_a_failed_run(
+    kafka_topics: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = _publish(kafka_topics, 4, "unmarked")
+    run.bootstrap = "127.0.0.1:9"  # the broker is gone by the time the run ends: nothing listens there
+    run.mark_complete()  # the pages are delivered; without the mark, workers wait for quiet instead
+    assert "could not mark the run's records complete" in caplog.text
+    assert _marks(kafka_topics) == {}
+    run.close()
