@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any, Literal, Self
@@ -10,7 +9,7 @@ from typing import Any, Literal, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from storyline.domain.errors import PermanentError
-from storyline.domain.ids import event_id
+from storyline.domain.ids import digest, event_id
 
 SCHEMA_VERSION = 1
 
@@ -41,8 +40,7 @@ class Event(BaseModel):
 
     def payload_hash(self) -> str:
         body = self.model_dump(mode="json", exclude={"event_id"})
-        data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.blake2b(data, digest_size=16).hexdigest()
+        return digest(json.dumps(body, sort_keys=True, separators=(",", ":")))
 
     @field_validator("event_time")
     @classmethod
@@ -82,7 +80,7 @@ class ArticleFetched(Event):
         return self.article_id
 
     def payload_hash(self) -> str:
-        return hashlib.blake2b(f"{self.article_id}|{self.raw_object_key}".encode(), digest_size=16).hexdigest()
+        return digest(f"{self.article_id}|{self.raw_object_key}")
 
 
 class ArticleBody(BaseModel):
@@ -143,7 +141,7 @@ class StoryAssigned(Event):
 
     def payload_hash(self) -> str:
         # One assignment per (story, article): a replay with the same verdict yields the same id.
-        return hashlib.blake2b(f"{self.story_id}|{self.article_id}".encode(), digest_size=16).hexdigest()
+        return digest(f"{self.story_id}|{self.article_id}")
 
 
 class CitedSentence(BaseModel):

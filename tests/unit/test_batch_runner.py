@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storyline.domain.errors import PermanentError, TransientError
-from storyline.domain.records import DeadLetter, RecordOrigin
+from storyline.domain.records import DeadLetter, InRecord
 from storyline.events import StoryAssigned
 from storyline.services.batches import AHEAD_CHUNK, Item, event_order, mapped_ahead, run_batch
 from storyline.services.routing import BreakerOpen, Router
@@ -78,7 +78,7 @@ class Stage:
 
 def _items(n: int) -> list[Item[StoryAssigned, int]]:
     return [
-        Item(_event(i), f"a{i}", origin=RecordOrigin("story.assigned", 0, i, f"a{i}".encode(), b"{}", (("h", b"v"),)))
+        Item(_event(i), f"a{i}", origin=InRecord("story.assigned", 0, i, f"a{i}".encode(), b"{}", 0, (("h", b"v"),)))
         for i in range(n)
     ]
 

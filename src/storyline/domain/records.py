@@ -109,14 +109,15 @@ class PageAnalysis:
 
 
 @dataclass(frozen=True)
-class RecordOrigin:
-    """Where a streamed record came from, and its original bytes and headers (a DLQ keeps them untouched)."""
+class InRecord:
+    """A consumed record: where it came from, and its original bytes and headers (a DLQ keeps them untouched)."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes
+    timestamp_ms: int
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
@@ -131,4 +132,4 @@ class DeadLetter:
     payload: str
     at: datetime
     attempts: int = 1
-    origin: RecordOrigin | None = None
+    origin: InRecord | None = None

@@ -2,13 +2,14 @@
 maintenance, the read side) and for the rest of the running system; adapters implement them, bootstrap wires
 them. Every name is importable from `storyline.ports`."""
 
+from storyline.domain.records import InRecord
 from storyline.ports.analysis import EntityRecognizer, Offload, PageAnalyser, ProseWriter, TaskPool
 from storyline.ports.articles import ArticleStore
 from storyline.ports.crawl import Fetcher, FetchLog, HostSlots, Sleeper, SourceStore
 from storyline.ports.dead_letters import DeadLetterSink, DeadLetterStore
 from storyline.ports.maintenance import ConsolidationStore, FetchLogRetention, RawArchiveIndex, ResumeStore
 from storyline.ports.read import MAX_OFFSET, MAX_PAGE, StoryFilter, StoryReader
-from storyline.ports.runtime import BlobStore, Clock, InRecord, Metrics, Publisher, RunPublisher, StreamConsumer
+from storyline.ports.runtime import BlobStore, Clock, Metrics, Publisher, RunPublisher, StreamConsumer
 from storyline.ports.stories import StoredStory, StoryStore
 from storyline.ports.unit_of_work import UnitOfWork
 

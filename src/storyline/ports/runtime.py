@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from storyline.domain.records import InRecord
 
 
 class Clock(Protocol):
@@ -32,17 +33,6 @@ class RunPublisher(Publisher, Protocol):
     the workers that hold records for event-time order know that nothing more of it is coming."""
 
     def mark_complete(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class InRecord:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    timestamp_ms: int
-    headers: tuple[tuple[str, bytes], ...] = ()  # kept with a dead letter, so the DLQ record carries them
 
 
 class StreamConsumer(Protocol):

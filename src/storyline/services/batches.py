@@ -15,7 +15,7 @@ from functools import partial
 from typing import Generic, Protocol, TypeVar
 
 from storyline.domain.batches import chunked
-from storyline.domain.records import RecordOrigin
+from storyline.domain.records import InRecord
 from storyline.events import Event
 from storyline.ports import TaskPool
 from storyline.services.routing import Router
@@ -68,7 +68,7 @@ class Item(Generic[E, W]):
     subject: str
     work: W | None = None
     payload: str | None = None
-    origin: RecordOrigin | None = None
+    origin: InRecord | None = None
 
     def payload_text(self) -> str:
         return self.payload if self.payload is not None else self.event.model_dump_json()

@@ -10,7 +10,7 @@ from typing import TypeVar
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from storyline.domain.errors import PermanentError, TransientError
-from storyline.domain.records import DeadLetter, RecordOrigin
+from storyline.domain.records import DeadLetter, InRecord
 from storyline.ports import Clock, DeadLetterSink, Metrics, Sleeper
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Router:
         self.dead_lettered = 0
 
     def run(
-        self, stage: str, subject: str, payload: str, fn: Callable[[], T], origin: RecordOrigin | None = None
+        self, stage: str, subject: str, payload: str, fn: Callable[[], T], origin: InRecord | None = None
     ) -> T | None:
         """Run one item through a stage. Returns None when the item was dead-lettered.
 
@@ -109,7 +109,7 @@ class Router:
         kind: str,
         message: str,
         attempts: int,
-        origin: RecordOrigin | None,
+        origin: InRecord | None,
     ) -> None:
         where = f" {origin.topic}[{origin.partition}]@{origin.offset}" if origin else ""
         log.warning("%s%s %s: dead-lettered (%s): %s", stage, where, subject, kind, message)

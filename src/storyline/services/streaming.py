@@ -12,14 +12,13 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from storyline.domain.batches import chunked
 from storyline.domain.errors import TransientError
-from storyline.domain.records import RecordOrigin
 from storyline.events import Event, decode, headers
 from storyline.ports import Clock, InRecord, Metrics, Publisher, Sleeper, StreamConsumer
 from storyline.services.batches import Item, event_order, run_batch
@@ -117,11 +116,10 @@ class StreamRunner:
         seconds = (self.clock.now() - since).total_seconds()
         return seconds if seconds >= 0 else math.inf
 
-    def _origin(self, record: InRecord) -> RecordOrigin:
+    def _origin(self, record: InRecord) -> InRecord:
         # A record that fails again during a DLQ replay goes back to the same DLQ, never to "<dlq>.dlq"; its
         # headers travel with it (the DLQ sink keeps the original record's and names the first failure's origin).
-        topic = self.decode_as or record.topic
-        return RecordOrigin(topic, record.partition, record.offset, record.key, record.value, record.headers)
+        return replace(record, topic=self.decode_as or record.topic)
 
     @staticmethod
     def _subject(record: InRecord) -> str:

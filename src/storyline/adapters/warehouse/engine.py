@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storyline.adapters.warehouse.tables import Base, TermFrequencyRow
 from storyline.domain.batches import chunked
 from storyline.domain.errors import TransientError
+from storyline.domain.ids import digest
 
 CHUNK = 500  # the longest IN-list one statement binds (drivers cap a statement's bound parameters)
 
@@ -29,8 +30,7 @@ def in_lists(values: Iterable[str]) -> Iterator[list[str]]:
 
 
 def json_digest(data: object) -> str:
-    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return digest(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
