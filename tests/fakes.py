@@ -10,12 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from storyline.domain.consolidation import Merge
 from storyline.domain.dedup_batch import DedupItem, Held, Ruling, StoredArticle
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.features import DocumentFrequencies
 from storyline.events import ArticleBody
-from storyline.ports import StoredStory
+from storyline.ports import ClusterSteps, StoredStory
 
 
 @dataclass
@@ -139,24 +138,16 @@ class InMemoryStories:
     def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]:
         return {aid: self.members[aid] for aid in article_ids if aid in self.members}
 
-    def save_cluster_steps(
-        self,
-        stories: Sequence[StoredStory],
-        memberships: Sequence[tuple[str, str, float, bool]],
-        df: tuple[int, dict[str, int]] | None = None,
-        passages: Sequence[tuple[str, int]] = (),
-        merges: Sequence[Merge] = (),
-        merged_at: datetime | None = None,
-    ) -> None:
+    def save_cluster_steps(self, steps: ClusterSteps) -> None:
         self.saves += 1
-        self.stories.update({s.story_id: s for s in stories})
-        self.members.update({aid: (sid, round(score, 6), seed) for aid, sid, score, seed in memberships})
-        if df is not None and df[0]:
-            self.n_docs += df[0]
-            for term, count in df[1].items():
+        self.stories.update({s.story_id: s for s in steps.stories})
+        self.members.update({aid: (sid, round(score, 6), seed) for aid, sid, score, seed in steps.memberships})
+        if steps.df is not None and steps.df[0]:
+            self.n_docs += steps.df[0]
+            for term, count in steps.df[1].items():
                 self.df[term] = self.df.get(term, 0) + count
-        self.passages.update(passages)
-        for m in merges:
+        self.passages.update(steps.passages)
+        for m in steps.merges:
             loser, survivor = self.stories.get(m.loser), self.stories.get(m.survivor)
             if loser is None or survivor is None or m.loser in self.merged_into or m.survivor in self.merged_into:
                 continue

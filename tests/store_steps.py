@@ -10,7 +10,7 @@ from storyline.domain.enrichment import Sections, StoryArticle
 from storyline.domain.entities import ArticleMentions
 from storyline.domain.links import Link
 from storyline.events import ArticleBody
-from storyline.ports import StoredStory
+from storyline.ports import ClusterSteps, StoredStory
 
 
 def upsert_article(warehouse: SqlWarehouse, article: ArticleBody, entities: ArticleMentions | None = None) -> None:
@@ -22,11 +22,11 @@ def assignment_of(warehouse: SqlWarehouse, article_id: str) -> tuple[str, float,
 
 
 def save_cluster_step(warehouse: SqlWarehouse, story: StoredStory, article_id: str, score: float, is_new: bool) -> None:
-    warehouse.save_cluster_steps([story], [(article_id, story.story_id, score, is_new)])
+    warehouse.save_cluster_steps(ClusterSteps([story], [(article_id, story.story_id, score, is_new)]))
 
 
 def add_document_frequencies(warehouse: SqlWarehouse, n_docs: int, deltas: dict[str, int]) -> None:
-    warehouse.save_cluster_steps([], [], df=(n_docs, deltas))
+    warehouse.save_cluster_steps(ClusterSteps(df=(n_docs, deltas)))
 
 
 def story_articles(warehouse: SqlWarehouse, story_id: str) -> list[StoryArticle]:

@@ -10,7 +10,7 @@ from storyline.ports.dead_letters import DeadLetterSink, DeadLetterStore
 from storyline.ports.maintenance import ConsolidationStore, FetchLogRetention, RawArchiveIndex, ResumeStore
 from storyline.ports.read import MAX_OFFSET, MAX_PAGE, StoryFilter, StoryReader
 from storyline.ports.runtime import BlobStore, Clock, Metrics, Publisher, RunPublisher, StreamConsumer
-from storyline.ports.stories import StoredStory, StoryStore
+from storyline.ports.stories import ClusterSteps, StoredStory, StoryStore
 from storyline.ports.unit_of_work import UnitOfWork
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "ArticleStore",
     "BlobStore",
     "Clock",
+    "ClusterSteps",
     "ConsolidationStore",
     "DeadLetterSink",
     "DeadLetterStore",

@@ -23,20 +23,26 @@ class StoredStory:
     state: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ClusterSteps:
+    """What a batch of clustering steps writes, all or nothing: each story's latest state (its sections now owed),
+    every (article, story, score, is_seed) membership, the document-frequency increments `df` (articles, per-term
+    counts), the articles' lead `passages` and the live `merges` the steps made at `merged_at`."""
+
+    stories: Sequence[StoredStory] = ()
+    memberships: Sequence[tuple[str, str, float, bool]] = ()
+    df: tuple[int, dict[str, int]] | None = None
+    passages: Sequence[tuple[str, int]] = ()
+    merges: Sequence[Merge] = ()
+    merged_at: datetime | None = None
+
+
 class StoryStore(Protocol):
     def active_stories(self, since: datetime) -> list[StoredStory]: ...
     def story_state(self, story_id: str) -> StoredStory | None: ...
     def load_document_frequencies(self) -> DocumentFrequencies: ...
     def assignments_of(self, article_ids: Iterable[str]) -> dict[str, tuple[str, float, bool]]: ...
-    def save_cluster_steps(
-        self,
-        stories: Sequence[StoredStory],
-        memberships: Sequence[tuple[str, str, float, bool]],
-        df: tuple[int, dict[str, int]] | None = None,
-        passages: Sequence[tuple[str, int]] = (),
-        merges: Sequence[Merge] = (),
-        merged_at: datetime | None = None,
-    ) -> None: ...
+    def save_cluster_steps(self, steps: ClusterSteps) -> None: ...
     def passage_holders(self, passages: Iterable[int]) -> list[tuple[int, str, str]]: ...
     def family_passages(self, roots: Iterable[str]) -> list[tuple[int, str, str]]: ...
     def story_articles_many(self, story_ids: Sequence[str]) -> dict[str, list[StoryArticle]]: ...

@@ -21,7 +21,7 @@ from storyline.adapters.warehouse.tables import (
 from storyline.domain.batches import chunked
 from storyline.domain.consolidation import Merge
 from storyline.domain.features import DocumentFrequencies
-from storyline.ports import StoredStory
+from storyline.ports import ClusterSteps, StoredStory
 
 N_DOCS_KEY = ""  # the row of term_df that counts articles
 # What a clustering step rewrites of a story's row.
@@ -61,20 +61,10 @@ class SqlStories(Repository):
         n_docs = df.pop(N_DOCS_KEY, 0)
         return DocumentFrequencies(n_docs=n_docs, df=df)
 
-    def save_cluster_steps(
-        self,
-        stories: Sequence[StoredStory],
-        memberships: Sequence[tuple[str, str, float, bool]],
-        df: tuple[int, dict[str, int]] | None = None,
-        passages: Sequence[tuple[str, int]] = (),
-        merges: Sequence[Merge] = (),
-        merged_at: datetime | None = None,
-    ) -> None:
-        """Clustering steps in one transaction: each story's latest state (its sections now owed), every (article,
-        story, score, is_seed) membership, the steps' document-frequency increments `df` (articles, per-term
-        counts), the articles' lead `passages` and the live `merges` the steps made. All or nothing: a run that dies
-        finds the index, the statistics and the owed sections as they were after the last whole batch, so resuming
-        gives the stories an uninterrupted run gives (ADR 0013)."""
+    def save_cluster_steps(self, steps: ClusterSteps) -> None:
+        """Clustering steps in one transaction. All or nothing: a run that dies finds the index, the statistics and
+        the owed sections as they were after the last whole batch, so resuming gives the stories an uninterrupted
+        run gives (ADR 0013)."""
         states = [
             {
                 "story_id": st.story_id,
@@ -84,21 +74,21 @@ class SqlStories(Repository):
                 "article_count": int(st.state.get("article_count", 0)),
                 "sections_pending": True,
             }
-            for st in stories
+            for st in steps.stories
         ]
         members = [
             {"article_id": aid, "story_id": sid, "score": round(score, 6), "is_seed": seed}
-            for aid, sid, score, seed in memberships
+            for aid, sid, score, seed in steps.memberships
         ]
         with self.db.transaction() as tx:
             tx.upsert(StoryRow, states, ["story_id"], _STATE_COLUMNS)
             tx.upsert(StoryArticleRow, members, ["article_id"])
-            if df is not None and df[0]:
-                _add_document_frequencies(tx, *df)
-            leads = [{"article_id": a, "passage": p} for a, p in passages]
+            if steps.df is not None and steps.df[0]:
+                _add_document_frequencies(tx, *steps.df)
+            leads = [{"article_id": a, "passage": p} for a, p in steps.passages]
             tx.upsert(ArticlePassageRow, leads, ["article_id", "passage"])
-            if merges:
-                _apply_merges(tx, merges, merged_at or datetime.now(UTC))
+            if steps.merges:
+                _apply_merges(tx, steps.merges, steps.merged_at or datetime.now(UTC))
 
     def passage_holders(self, passages: Iterable[int]) -> list[tuple[int, str, str]]:
         """(passage, story root, outlet) for every stored article whose lead holds one of `passages`."""

@@ -13,7 +13,7 @@ from storyline.domain.features import ArticleFeatures, DocumentFrequencies, extr
 from storyline.domain.ids import story_id
 from storyline.domain.passages import between, shared_passages
 from storyline.events import ArticleDeduplicated, ArticleExtracted, StoryAssigned
-from storyline.ports import StoredStory, StoryStore, TaskPool
+from storyline.ports import ClusterSteps, StoredStory, StoryStore, TaskPool
 from storyline.services.batches import mapped_ahead
 from storyline.services.stages.common import InProcess
 
@@ -127,12 +127,14 @@ class ClusterStage:
                     batch.holders.setdefault(row[0], []).append(row)
             out = [self._handle(e, batch) for e in events]
             self.stories.save_cluster_steps(
-                list(batch.stories.values()),
-                batch.memberships,
-                (batch.docs, batch.df),
-                [(aid, p) for aid, (_, passages) in batch.leads.items() for p in sorted(passages)],
-                batch.merges,
-                max((e.article.published_at for e in events), default=None),
+                ClusterSteps(
+                    stories=list(batch.stories.values()),
+                    memberships=batch.memberships,
+                    df=(batch.docs, batch.df),
+                    passages=[(aid, p) for aid, (_, passages) in batch.leads.items() for p in sorted(passages)],
+                    merges=batch.merges,
+                    merged_at=max((e.article.published_at for e in events), default=None),
+                )
             )
         except Exception:
             # The index (and its statistics) hold assignments that were never written: rebuilt from the warehouse.
