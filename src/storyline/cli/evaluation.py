@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -109,15 +110,7 @@ def _editorial_figures(
 
 
 def _figure_json(f: Figure) -> dict[str, Any]:
-    return {
-        "key": f.key,
-        "label": f.label,
-        "numerator": f.numerator,
-        "denominator": f.denominator,
-        "share": round(f.share, 4),
-        "target": f.target,
-        "examples": list(f.examples),
-    }
+    return asdict(f) | {"share": round(f.share, 4)}
 
 
 def _print_editorial(figures: list[Figure]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,16 +111,7 @@ def create_app(reader: StoryReader) -> FastAPI:
         story, links, _ = _detail(reader, story_id)
         return {
             **story,
-            "how_we_got_here": [
-                {
-                    "story_id": b.story_id,
-                    "date": b.date,
-                    "headline": b.headline,
-                    "headline_article_id": b.headline_article_id,
-                    "sentence": b.sentence,
-                }
-                for b in links.how_we_got_here
-            ],
+            "how_we_got_here": [asdict(b) for b in links.how_we_got_here],
             "go_deeper": [{"question": q.text, "story_id": q.story_id, "answer": q.answer} for q in links.go_deeper],
         }
 
