@@ -21,10 +21,15 @@ TOPIC_ASSIGNED = "storyline.stories.assigned"
 TOPIC_UPDATED = "storyline.stories.updated"
 
 
-class Event(BaseModel):
-    """Common envelope. `event_id` is derived from the content, so a replay reproduces it exactly."""
+class Frozen(BaseModel):
+    """What every event and its parts are: immutable, and strict about fields (a producer's misspelt field is a
+    validation error here, not a value silently dropped)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Event(Frozen):
+    """Common envelope. `event_id` is derived from the content, so a replay reproduces it exactly."""
 
     event_type: str
     schema_version: int = SCHEMA_VERSION
@@ -83,10 +88,8 @@ class ArticleFetched(Event):
         return digest(f"{self.article_id}|{self.raw_object_key}")
 
 
-class ArticleBody(BaseModel):
+class ArticleBody(Frozen):
     """An extracted article: what every later stage needs to know of it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     article_id: str
     url: str
@@ -144,27 +147,21 @@ class StoryAssigned(Event):
         return digest(f"{self.story_id}|{self.article_id}")
 
 
-class CitedSentence(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class CitedSentence(Frozen):
     text: str
     article_id: str
     start: int
     end: int
 
 
-class PerspectiveOut(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class PerspectiveOut(Frozen):
     source_id: str
     source_name: str
     article_ids: list[str]
     sentences: list[CitedSentence]
 
 
-class StoryLinkOut(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class StoryLinkOut(Frozen):
     story_id: str
     kind: Literal["background", "related"]
     score: float
