@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from storyline.adapters.warehouse.tables import ArticlePassageRow, ArticleRow, StoryArticleRow, StoryRow
 
@@ -12,12 +12,6 @@ from storyline.adapters.warehouse.tables import ArticlePassageRow, ArticleRow, S
 def family_root() -> Any:
     """A story's family root: the survivor it was merged into, else itself (merged_into names the final one)."""
     return func.coalesce(StoryRow.merged_into, StoryRow.story_id)
-
-
-def in_family(story_id: str) -> Any:
-    """Membership rows of a story and of every story merged into it."""
-    merged = select(StoryRow.story_id).where(StoryRow.merged_into == story_id)
-    return or_(StoryArticleRow.story_id == story_id, StoryArticleRow.story_id.in_(merged))
 
 
 def passage_rows() -> Any:
