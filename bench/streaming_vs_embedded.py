@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
+from kafka import KafkaAdminClient
 from sqlalchemy import text
 
 from storyline.adapters.kafka import group_lag, recreate_topics, wait_until_drained
@@ -87,8 +88,6 @@ def wait_for_groups(bootstrap: str, timeout_s: float = 300.0) -> float:
     worker that joins mid-run (six workers load their models at once on two cores, some slower than others)
     makes its group rebalance, and its partitions wait for the members busy with a poll to rejoin, which would
     time a start-up, not the throughput. Returns the seconds waited."""
-    from kafka import KafkaAdminClient
-
     want = {f"storyline-{stage}": INSTANCES.get(stage, 1) for stage in STAGE_TOPICS}
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="bench-groups")
     t0 = time.perf_counter()
@@ -127,7 +126,7 @@ def crawl(settings: Settings, base: str, publish: bool) -> int:
 
 
 class LagTrace:
-    """Each stage's input lag, sampled every second in a thread while the streaming run goes: which stage holds
+    """Each stage's input lag, sampled every 0.5 s in a thread while the streaming run goes: which stage holds
     the run back, and when (the crawl's publishing, a stage that starts late, one that never catches up)."""
 
     def __init__(self, bootstrap: str) -> None:
@@ -291,7 +290,7 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--rounds", type=int, default=3, help="embedded/streaming pairs; the median ratio is reported")
-    parser.add_argument("--lag-trace", action="store_true", help="print each stage's lag every second")
+    parser.add_argument("--lag-trace", action="store_true", help="print each stage's lag every 0.5 s")
     args = parser.parse_args()
     specs = yaml.safe_load((ROOT / "infra" / "kafka" / "topics.yaml").read_text())
     if not args.skip_throughput:

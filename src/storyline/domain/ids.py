@@ -11,9 +11,9 @@ import xxhash
 _EVENT_NAMESPACE = uuid.UUID("5b0f3c2e-8d1a-4f5e-9a57-2f1c7e0b6d41")
 
 
-def digest(data: str | bytes) -> str:
-    """blake2b, 128 bits as hex: the content hash behind article ids and event payloads."""
-    return hashlib.blake2b(data.encode("utf-8") if isinstance(data, str) else data, digest_size=16).hexdigest()
+def digest(text: str) -> str:
+    """blake2b of the UTF-8 text, 128 bits as hex: the content hash behind article ids and event payloads."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def article_id(canonical_url: str) -> str:
