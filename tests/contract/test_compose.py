@@ -144,3 +144,20 @@ def test_the_image_pins_what_pyproject_pins() -> None:
         if version:
             bare = name.split("[")[0].strip().casefold().replace("_", "-")
             assert pinned.get(bare) == version.strip(), f"{bare}: pyproject {version}, constraints {pinned.get(bare)}"
+
+
+def test_the_image_copies_what_the_build_reads() -> None:
+    """`pip install .` in the image reads pyproject's readme and license files: a file the Dockerfile does not
+    copy fails the image build, which no test here runs (no Docker engine)."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    copied = {
+        name
+        for line in (ROOT / "infra" / "docker" / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for name in line.split()[1:-1]
+    }
+    for needed in [project["readme"], *project.get("license-files", [])]:
+        assert (ROOT / needed).is_file(), f"pyproject names {needed}, which is not in the repo"
+        assert needed in copied, f"the Dockerfile does not copy {needed}, which `pip install .` reads"
