@@ -10,10 +10,10 @@ from storyline.domain.entities import (
     ArticleMentions,
     Mention,
     entity_cards,
-    entity_key,
     mentions_from_json,
     mentions_to_json,
 )
+from storyline.domain.names import entity_key
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 TEXT_A = "Huawei, the Chinese telecoms giant, said Meng Wanzhou would fly home. Meng thanked supporters in Vancouver."

@@ -6,20 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from storyline.domain.descriptions import Description
-from storyline.domain.entities import (
-    ArticleMentions,
-    EntityCard,
-    Mention,
-    common_word,
-    dateline,
-    entity_cards,
-    entity_id,
-    entity_key,
-    headline_line_end,
-    looks_english,
-    lowercase_words,
-    plausible_name,
-)
+from storyline.domain.entities import ArticleMentions, EntityCard, Mention, entity_cards, entity_id, headline_line_end
+from storyline.domain.names import common_word, dateline, entity_key, looks_english, lowercase_words, plausible_name
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

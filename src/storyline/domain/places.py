@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 
 from babel import Locale
 
+from storyline.domain.vocabulary import word_set
+
 if TYPE_CHECKING:
     from storyline.domain.entities import Mention
-
-
-def _words(words: str) -> frozenset[str]:
-    return frozenset(words.split())
 
 
 # The recogniser's labels of places (spaCy: countries and cities, other locations, facilities).
@@ -33,8 +31,8 @@ _KIND_OF = re.compile(
 )
 # "the capital Athens", "the port city Hodeidah": a kind written right before the name, without "of".
 _KIND_BEFORE = re.compile(r"\b((?:the|a)\s+(?:[a-z][\w’'-]*\s+){0,2}(capital|city|town|village|port))\s+$")
-_TOWN_KINDS = _words("city town village suburb borough hamlet")
-_COUNTRY_KINDS = _words("country nation kingdom republic emirate")
+_TOWN_KINDS = word_set("city town village suburb borough hamlet")
+_COUNTRY_KINDS = word_set("country nation kingdom republic emirate")
 # A superlative or an ordinal before the kind picks one of several: a part ("the second city of", "the largest").
 _PART_OF = re.compile(r"(?!\w*west$)\w+est|main|principal|only|capital|chief|first|second|third|\d\w*")
 

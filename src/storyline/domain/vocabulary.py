@@ -1,11 +1,11 @@
-"""Closed word lists the description patterns read (`descriptions.py`): roles, ranks, the words a title never
-runs across, and the heads of what an organisation or a place is. Lists rather than a tagger: tagging every article
-would cost about as much as the recogniser itself."""
+"""Closed word lists the description and title patterns read (`descriptions.py`, `titles.py`): roles, ranks, the
+words a title never runs across, and the heads of what an organisation or a place is. Lists rather than a tagger:
+tagging every article would cost about as much as the recogniser itself."""
 
 from __future__ import annotations
 
 
-def _words(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
     """A word list written as text: easier to read and extend than a literal of quoted strings."""
     return frozenset(words.split())
 
@@ -13,7 +13,7 @@ def _words(words: str) -> frozenset[str]:
 # Nouns that head a description of who or what someone is: a title in front of a name ends with one ("police
 # spokesman", "Apple's chief executive", "the Chinese telecoms giant"). A closed list, not a tagger: running the
 # tagger on every article would cost about as much as the recogniser itself.
-ROLES = _words(
+ROLES = word_set(
     """
     activist actor actress adviser advisor advocate agent aide ally ambassador analyst anchor architect artist
     assistant associate
@@ -46,7 +46,7 @@ ROLES = _words(
     """
 )
 # Role nouns that say too little alone, or are often an object rather than a title ("told police Smith …").
-NOT_ALONE = _words(
+NOT_ALONE = word_set(
     """
     police company firm group staff giant maker carrier operator startup watchdog regulator lender retailer
     manufacturer chipmaker head chief member friend partner associate ally brother sister son daughter wife
@@ -56,7 +56,7 @@ NOT_ALONE = _words(
 # Productive endings of role nouns ("congressman", "economist", "historian", "carmaker"), lowercase only (a
 # capitalised "Indian" is a nationality).
 # What an organisation is, as a title before its name ("jeweler Harry Winston", "supermarket chain Waitrose").
-ORGANISATION_ROLES = _words(
+ORGANISATION_ROLES = word_set(
     """
     jeweler jeweller supermarket chain bank insurer airline automaker carmaker network brand conglomerate
     supplier distributor wholesaler pharmacy club team band newspaper magazine website agency charity university
@@ -66,7 +66,7 @@ ORGANISATION_ROLES = _words(
 ROLE_ENDINGS = ("man", "woman", "person", "ist", "ian", "maker")
 # Role nouns an organisation can be, as well as a person ("rival Canadian Western Bank", "the Chinese telecoms
 # giant Huawei"); the other roles before an organisation's name are a person's ("a freshman House Democrat").
-ORGANISATION_HEADS = _words(
+ORGANISATION_HEADS = word_set(
     """
     company firm group giant carrier operator startup watchdog regulator lender retailer manufacturer chipmaker
     rival partner developer producer provider supplier competitor owner sponsor creator employer investor
@@ -74,7 +74,7 @@ ORGANISATION_HEADS = _words(
 )
 # A rank or honorific between a title and the name ("police spokesman Constable Tim Fanning"): the title
 # describes; the rank alone does not.
-RANKS = _words(
+RANKS = word_set(
     """
     mr mrs ms miss dr prof professor sir dame lord lady rev reverend father constable const sgt sergeant det
     detective officer capt captain lt lieutenant col colonel gen general maj major cpl pvt insp inspector supt
@@ -83,7 +83,7 @@ RANKS = _words(
 )
 # Words a title never runs across: it ends at a verb, preposition, conjunction or pronoun ("… said police
 # spokesman", "… and Oregon State Police bomb technician"). Case-insensitive: headlines capitalise them.
-STOP = _words(
+STOP = word_set(
     """
     about above according across added after against along also although among and announced another are as
     asked at be because been before behind being below beside between but by called can could did do does
@@ -101,34 +101,34 @@ STOP = _words(
 # Words that open a title and end the backwards walk ("the Chinese telecoms giant Huawei", "his policy director").
 DETERMINERS = frozenset({"a", "an", "the", "another", "his", "her", "its", "their", "our"})
 # Lowercase words that may stand before a capitalised title ("former Secretary of State", "then-Gov.").
-MODIFIERS = _words(
+MODIFIERS = word_set(
     "former then acting interim outgoing incoming late deputy assistant vice ex longtime current new senior top "
     "chief junior fellow retired veteran"
 )
 # Plural nouns that modify a role ("telecoms giant", "sports agent"), unlike a verb's -s ("meets", "thanks").
-PLURALS = _words(
+PLURALS = word_set(
     "telecoms news sales sports arts affairs operations communications relations services systems markets "
     "rights jobs works events games graphics electronics economics ethics politics"
 )
 PRONOUN_OWNERS = frozenset({"his", "her", "its", "their", "our"})
 # Participles that are part of a title ("acting director", "managing editor"); other -ing/-ed words are verbs.
-PARTICIPLE_TITLES = _words(
+PARTICIPLE_TITLES = word_set(
     "acting managing outgoing incoming presiding ranking founding reigning sitting governing retired elected "
     "embattled disgraced jailed detained indicted convicted accused alleged suspected"
 )
 ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "sen", "rep", "gov", "gen", "ltd", "inc", "co"})
 # Titles and ranks written short with a full stop ("Gov.", "Det. Sgt."): that stop does not end a sentence.
-ABBREVIATED = ABBREVIATIONS | _words(
+ABBREVIATED = ABBREVIATIONS | word_set(
     "sec lt col capt sgt det supt insp cmdr adm atty amb pres chmn prof rev const maj cpl pvt dist"
 )
 # A finite verb inside the phrase means a clause ("the company said", "a move that was criticised").
-CLAUSE_WORDS = _words(
+CLAUSE_WORDS = word_set(
     "said says told added announced is was are were has have had will would can could should did does"
 )
 # Heads of an appositive that comments on the sentence rather than saying what the name is ("…, a move intended to").
-EVENT_HEADS = _words("move step decision sign reminder blow setback development effort attempt bid way fact reversal")
+EVENT_HEADS = word_set("move step decision sign reminder blow setback development effort attempt bid way fact reversal")
 # Verbs of a relative clause that say what someone does ("X, who leads Y,"), not what they did that day.
-ROLE_VERBS = _words(
+ROLE_VERBS = word_set(
     """
     leads led heads headed runs ran chairs chaired founded co-founded owns owned represents represented serves
     served manages managed coaches coached directs directed oversees oversaw hosts hosted teaches taught
@@ -137,26 +137,26 @@ ROLE_VERBS = _words(
     governs supervises operates organises organizes
     """
 )
-SPEECH = _words("said says told tells added adds announced asked replied wrote according")
-THAT_DAY = _words(
+SPEECH = word_set("said says told tells added adds announced asked replied wrote according")
+THAT_DAY = word_set(
     "monday tuesday wednesday thursday friday saturday sunday yesterday today tonight morning afternoon evening "
     "night earlier later"
 )
 # A relative clause with one of these as its subject is about what someone did to the entity ("which he signed").
-SUBJECTS = _words("i you he she we they it this that there")
-MONTHS = _words("january february march april may june july august september october november december")
+SUBJECTS = word_set("i you he she we they it this that there")
+MONTHS = word_set("january february march april may june july august september october november december")
 # After a role verb, a pronoun means an event, not a role ("which makes it harder").
-PRONOUNS = _words("it its them him her this that these those us me you")
+PRONOUNS = word_set("it its them him her this that these those us me you")
 
 # Words that open a sentence's subordinate clause ("When …, the Coliseum Commission made …").
-SUBORDINATORS = _words("when whenever since after before as while if unless because although though until once")
+SUBORDINATORS = word_set("when whenever since after before as while if unless because although though until once")
 # What may follow the head noun of a description: a complement or a direction ("a school north of Richmond").
-AFTER_HEAD = _words(
+AFTER_HEAD = word_set(
     "of in at for to with from on near by north south east west outside inside behind like as across over under"
 )
 # What an organisation, a product or a place is, as the head of its appositive after a preposition ("teaches at
 # Randolph-Macon College, a small liberal arts school"): a closed list keeps out clauses ("with Apple, the deal").
-THING_HEADS = _words(
+THING_HEADS = word_set(
     """
     school college university academy institute website site organization organisation body committee department
     ministry service agency company firm group machine smartphone phone device browser software app platform
@@ -172,11 +172,11 @@ THING_HEADS = _words(
 # What a thing is, written right after its name ("the BlackBerry Q10 smartphone", "the Casty store", "Newsweek
 # magazine", "Ukraine's Donbas region"): only heads that are the named thing itself, not something it has or makes
 # ("the Microsoft website", "a Woodburn bank", "the BBC show" are not Microsoft, Woodburn or the BBC).
-KIND_AFTER = _words("magazine newspaper tabloid movement")
+KIND_AFTER = word_set("magazine newspaper tabloid movement")
 # Products the same way, but only after a model's name (with a number, "the BlackBerry Q10 smartphone", or one the
 # recogniser calls a product): after a maker's name they are what it makes ("an Apple laptop", "an Intel chip").
-PRODUCT_AFTER = _words("smartphone handset laptop notebook tablet processor chip console")
-PLACE_KIND_AFTER = _words("region province")
+PRODUCT_AFTER = word_set("smartphone handset laptop notebook tablet processor chip console")
+PLACE_KIND_AFTER = word_set("region province")
 # Words that open a sentence's phrase of time or place before its subject ("In 2024, …", "Last week, …").
 OPENERS = frozenset({"in", "on", "at", "after", "during", "since", "last", "earlier", "later", "meanwhile", "today"})
 # Labels of things whose kind may follow their name ("the BlackBerry Q10 smartphone").
@@ -186,7 +186,7 @@ PEOPLE_LABELS = frozenset({"PERSON", "NORP"})
 # The parties a US lawmaker's description names ("Republican of Arkansas").
 PARTIES = ("Republican", "Democrat", "Independent")
 # Days and months after "said" are when, not who (months that are also first names, "May", "June", are left out).
-WHEN_WORDS = _words(
+WHEN_WORDS = word_set(
     "monday tuesday wednesday thursday friday saturday sunday today tonight yesterday tomorrow january february "
     "march july september october november december"
 )
