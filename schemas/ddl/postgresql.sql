@@ -127,6 +127,8 @@ CREATE TABLE stories (
 
 CREATE INDEX ix_stories_last_seen ON stories (last_seen);
 
+CREATE INDEX ix_stories_merged_into ON stories (merged_into);
+
 CREATE INDEX ix_stories_sections_pending ON stories (sections_pending);
 
 CREATE TABLE term_df (

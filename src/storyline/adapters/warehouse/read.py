@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, create_engine, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from storyline.adapters.warehouse.queries import family_root, passage_rows
+from storyline.adapters.warehouse.queries import family_root, in_families, passage_rows
 from storyline.adapters.warehouse.records import columns
 from storyline.adapters.warehouse.tables import (
     ArticleRow,
@@ -285,7 +285,7 @@ class SqlReader:
                 )
             )
         }
-        passages = s.execute(passage_rows().where(family_root().in_(family)))
+        passages = s.execute(passage_rows().where(in_families(family)))
         shared = shared_passages((p, r, o) for p, r, o in passages)
         out: list[dict[str, Any]] = []
         seen = {survivor}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select, update
 
 from storyline.adapters.warehouse.engine import CHUNK, Repository, Tx, in_lists
-from storyline.adapters.warehouse.queries import family_root, passage_rows
+from storyline.adapters.warehouse.queries import family_root, in_families, passage_rows
 from storyline.adapters.warehouse.records import stored_story
 from storyline.adapters.warehouse.tables import (
     ArticlePassageRow,
@@ -104,7 +104,7 @@ class SqlStories(Repository):
         out: list[tuple[int, str, str]] = []
         with self.db.transaction() as tx:
             for chunk in in_lists(roots):
-                out.extend((p, r, o) for p, r, o in tx.session.execute(passage_rows().where(family_root().in_(chunk))))
+                out.extend((p, r, o) for p, r, o in tx.session.execute(passage_rows().where(in_families(chunk))))
         return out
 
     def resolve_story(self, story_id: str) -> str:
@@ -131,7 +131,7 @@ class SqlStories(Repository):
         active = select(root).where(StoryRow.last_seen >= since)
         with self.db.transaction() as tx:
             rows = tx.session.execute(
-                select(StoryRow, root.label("root")).where(root.in_(active)).order_by(StoryRow.story_id)
+                select(StoryRow, root.label("root")).where(in_families(active)).order_by(StoryRow.story_id)
             )
             return [(r.root, stored_story(r.StoryRow)) for r in rows]
 

@@ -235,8 +235,12 @@ class StoryRow(Base):
     outlet_count: Mapped[int] = mapped_column(
         Integer, default=0, comment="Outlets in the sections (0 until sections are built)."
     )
+    # Indexed: a family's members are the stories merged into its root (`queries.in_families`).
     merged_into: Mapped[str | None] = mapped_column(
-        ID, _story_fk(), comment="The story this one was merged into (always the final survivor); NULL if live."
+        ID,
+        _story_fk(),
+        index=True,
+        comment="The story this one was merged into (always the final survivor); NULL if live.",
     )
     version: Mapped[str | None] = mapped_column(String(32), comment="Digest of the sections last written.")
     # Membership changed since the sections were last built (set with the membership, cleared with the sections).
