@@ -38,5 +38,5 @@ def event_id(event_type: str, subject_id: str, payload_hash: str) -> str:
 
 def object_key(raw: bytes) -> str:
     """Content-addressed key for a raw page: identical bytes are stored once."""
-    digest = hashlib.blake2b(raw, digest_size=20).hexdigest()
-    return f"raw/{digest[:2]}/{digest[2:4]}/{digest}.html.gz"
+    hexed = hashlib.blake2b(raw, digest_size=20).hexdigest()
+    return f"raw/{hexed[:2]}/{hexed[2:4]}/{hexed}.html.gz"
